@@ -1,0 +1,33 @@
+namespace DeepSim.Engine.Components;
+
+/// <summary>
+/// A pure component with its constants in SI units on a mole basis (not ChemSep's kmol basis).
+/// Temperature-dependent properties are DIPPR-form correlations evaluated as published.
+/// </summary>
+public sealed record Component
+{
+    public required string Name { get; init; }
+    public string Cas { get; init; } = "";
+    public string Formula { get; init; } = "";
+    /// <summary>kg/mol.</summary>
+    public required double MolarMass { get; init; }
+    public required double CriticalTemperatureK { get; init; }
+    public required double CriticalPressurePa { get; init; }
+    /// <summary>m³/mol.</summary>
+    public double CriticalVolume { get; init; } = double.NaN;
+    public double CriticalCompressibility { get; init; } = double.NaN;
+    public required double AcentricFactor { get; init; }
+    public double NormalBoilingPointK { get; init; } = double.NaN;
+    /// <summary>Ideal-gas enthalpy of formation at 298.15 K, J/mol.</summary>
+    public double FormationEnthalpy { get; init; }
+    /// <summary>Ideal-gas Gibbs energy of formation at 298.15 K, J/mol.</summary>
+    public double FormationGibbsEnergy { get; init; }
+    /// <summary>Vapour pressure, Pa, as a function of T in K.</summary>
+    public Correlation? VaporPressure { get; init; }
+    /// <summary>Ideal-gas heat capacity, J/(mol K).</summary>
+    public Correlation? IdealGasHeatCapacity { get; init; }
+    /// <summary>Liquid molar density, mol/m³.</summary>
+    public Correlation? LiquidDensity { get; init; }
+    /// <summary>Heat of vaporization, J/mol.</summary>
+    public Correlation? HeatOfVaporization { get; init; }
+}

@@ -1,0 +1,2 @@
+namespace DeepSim.ServiceDefaults;
+public static class Extensions { }

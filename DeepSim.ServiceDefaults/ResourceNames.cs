@@ -1,0 +1,18 @@
+namespace DeepSim.ServiceDefaults;
+
+/// <summary>
+/// The one place resource names live. A name is also its configuration key:
+/// <c>ConnectionStrings:{name}</c> for servers, <c>services:{name}:http:0</c> for services.
+/// </summary>
+public static class ResourceNames
+{
+    public const string Postgres = "postgres";
+    public const string Database = "deepsimdb";
+    public const string Redis = "redis";
+    public const string ClickHouse = "clickhouse";
+    public const string Kafka = "kafka";
+    public const string Api = "api";
+    public const string Simulation = "simulation";
+    public const string Analytics = "analytics";
+    public const string Web = "web";
+}
