@@ -1,0 +1,13 @@
+using DeepSim.ServiceDefaults;
+
+namespace DeepSim.Simulation;
+
+public static class SimulationServiceExtensions
+{
+    public static IHostApplicationBuilder AddSimulationServices(this IHostApplicationBuilder builder)
+    {
+        builder.Configuration.GetRequiredServiceUri(ResourceNames.Api);
+        builder.Services.AddHealthChecks().AddServiceCheck(ResourceNames.Api);
+        return builder;
+    }
+}

@@ -1,0 +1,15 @@
+using DeepSim.ServiceDefaults;
+
+namespace DeepSim.Web;
+
+public static class WebServiceExtensions
+{
+    public static IHostApplicationBuilder AddWebServices(this IHostApplicationBuilder builder)
+    {
+        builder.Configuration.GetRequiredServiceUri(ResourceNames.Api);
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddHttpClient<ApiStatus>(client => client.BaseAddress = new Uri($"http://{ResourceNames.Api}"));
+        builder.Services.AddHealthChecks().AddServiceCheck(ResourceNames.Api);
+        return builder;
+    }
+}
