@@ -1,0 +1,196 @@
+using System.Net;
+using System.Net.Sockets;
+using DeepSim.AppHost.Servers;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace DeepSim.AppHost.Tests;
+
+public class PostgresServerTests
+{
+    private static readonly TimeSpan StartBudget = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task Owner_role_owns_the_database_and_app_role_can_only_use_it()
+    {
+        using var folder = new TempDirectory();
+        using var timeout = new CancellationTokenSource(StartBudget);
+        await using var server = await PostgresServer.StartAsync(folder.Path, timeout.Token);
+
+        await using (var owner = new NpgsqlConnection(server.OwnerConnectionString))
+        {
+            await owner.OpenAsync(timeout.Token);
+            await Execute(owner, "create table widgets (id int primary key, name text not null)");
+            await Execute(owner, "insert into widgets values (1, 'first')");
+            Assert.Equal(server.OwnerRole, await Scalar<string>(owner, "select pg_catalog.pg_get_userbyid(datdba) from pg_database where datname = current_database()"));
+        }
+
+        await using var app = new NpgsqlConnection(server.AppConnectionString);
+        await app.OpenAsync(timeout.Token);
+        Assert.Equal(server.AppRole, await Scalar<string>(app, "select current_user"));
+        Assert.False(await Scalar<bool>(app, "select rolsuper or rolbypassrls or rolcreaterole or rolcreatedb from pg_roles where rolname = current_user"));
+        Assert.Equal("first", await Scalar<string>(app, "select name from widgets where id = 1"));
+        var denied = await Assert.ThrowsAsync<PostgresException>(() => Execute(app, "create table intruders (id int)"));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, denied.SqlState);
+        Assert.True(await server.IsHealthyAsync(timeout.Token));
+    }
+
+    [Fact]
+    public async Task Tcp_logins_need_the_password()
+    {
+        using var folder = new TempDirectory();
+        using var timeout = new CancellationTokenSource(StartBudget);
+        await using var server = await PostgresServer.StartAsync(folder.Path, timeout.Token);
+        var wrong = new NpgsqlConnectionStringBuilder(server.AppConnectionString) { Password = "not-the-password" }.ConnectionString;
+        var noPassword = new NpgsqlConnectionStringBuilder(server.OwnerConnectionString) { Username = "postgres", Password = null }.ConnectionString;
+
+        Assert.False(await PostgresServer.ProbeAsync(wrong, timeout.Token));
+        Assert.False(await PostgresServer.ProbeAsync(noPassword, timeout.Token));
+        Assert.True(await PostgresServer.ProbeAsync(server.AppConnectionString, timeout.Token));
+    }
+
+    [Fact]
+    public async Task A_second_start_reuses_the_cluster_and_its_passwords()
+    {
+        using var folder = new TempDirectory();
+        using var timeout = new CancellationTokenSource(StartBudget * 2);
+        string firstOwner;
+        await using (var first = await PostgresServer.StartAsync(folder.Path, timeout.Token))
+        {
+            firstOwner = first.OwnerConnectionString;
+            await using var owner = new NpgsqlConnection(first.OwnerConnectionString);
+            await owner.OpenAsync(timeout.Token);
+            await Execute(owner, "create table kept (v int); insert into kept values (42)");
+        }
+
+        await using var second = await PostgresServer.StartAsync(folder.Path, timeout.Token);
+        Assert.Equal(
+            new NpgsqlConnectionStringBuilder(firstOwner).Password,
+            new NpgsqlConnectionStringBuilder(second.OwnerConnectionString).Password);
+        await using var app = new NpgsqlConnection(second.AppConnectionString);
+        await app.OpenAsync(timeout.Token);
+        Assert.Equal(42, await Scalar<int>(app, "select v from kept"));
+    }
+
+    [Fact]
+    public async Task A_stopped_server_is_unhealthy_until_started_again_on_the_same_port()
+    {
+        using var folder = new TempDirectory();
+        using var timeout = new CancellationTokenSource(StartBudget);
+        await using var server = await PostgresServer.StartAsync(folder.Path, timeout.Token);
+        var port = server.Port;
+
+        await server.StopAsync();
+        Assert.False(await server.IsHealthyAsync(timeout.Token));
+
+        await server.StartAgainAsync(timeout.Token);
+        Assert.Equal(port, server.Port);
+        Assert.True(await server.IsHealthyAsync(timeout.Token));
+    }
+
+    [Fact]
+    public async Task A_busy_preferred_port_is_replaced_by_a_free_one()
+    {
+        using var folder = new TempDirectory();
+        using var timeout = new CancellationTokenSource(StartBudget);
+        using var squatter = new TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var busyPort = ((IPEndPoint)squatter.LocalEndpoint).Port;
+
+        await using var server = await PostgresServer.StartAsync(folder.Path, new PostgresServerOptions { PreferredPort = busyPort }, timeout.Token);
+
+        Assert.NotEqual(busyPort, server.Port);
+        Assert.True(await server.IsHealthyAsync(timeout.Token));
+    }
+
+    [Fact]
+    public async Task A_missing_binary_names_the_debian_package()
+    {
+        using var folder = new TempDirectory();
+        var options = new PostgresServerOptions { BinDirectory = Path.Combine(folder.Path, "no-such-bin") };
+
+        var error = await Assert.ThrowsAsync<MissingServerBinaryException>(() => PostgresServer.StartAsync(folder.Path, options, CancellationToken.None));
+
+        Assert.Contains("'postgresql'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(folder.Path, "no-such-bin", "initdb"), error.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task Execute(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<T> Scalar<T>(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+}
+
+public class RedisServerTests
+{
+    private static readonly TimeSpan StartBudget = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Commands_need_the_password_and_work_with_it()
+    {
+        using var folder = new TempDirectory();
+        using var timeout = new CancellationTokenSource(StartBudget);
+        await using var server = await RedisServer.StartAsync(folder.Path, timeout.Token);
+
+        await using (var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString))
+        {
+            var db = redis.GetDatabase();
+            Assert.Equal(3, await db.StringIncrementAsync("counter", 3));
+            Assert.Equal("3", (string?)await db.StringGetAsync("counter"));
+        }
+        Assert.False(await RedisServer.ProbeAsync($"127.0.0.1:{server.Port},password=wrong", timeout.Token));
+        Assert.False(await RedisServer.ProbeAsync($"127.0.0.1:{server.Port}", timeout.Token));
+    }
+
+    [Fact]
+    public async Task A_stopped_server_is_unhealthy_until_started_again_on_the_same_port()
+    {
+        using var folder = new TempDirectory();
+        using var timeout = new CancellationTokenSource(StartBudget);
+        await using var server = await RedisServer.StartAsync(folder.Path, timeout.Token);
+        var port = server.Port;
+        var pid = server.ProcessId!.Value;
+
+        await server.StopAsync();
+        Assert.False(Posix.IsAlive(pid));
+        Assert.False(await server.IsHealthyAsync(timeout.Token));
+
+        await server.StartAgainAsync(timeout.Token);
+        Assert.Equal(port, server.Port);
+        Assert.True(await server.IsHealthyAsync(timeout.Token));
+    }
+
+    [Fact]
+    public async Task A_busy_preferred_port_is_replaced_by_a_free_one()
+    {
+        using var folder = new TempDirectory();
+        using var timeout = new CancellationTokenSource(StartBudget);
+        using var squatter = new TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var busyPort = ((IPEndPoint)squatter.LocalEndpoint).Port;
+
+        await using var server = await RedisServer.StartAsync(folder.Path, new RedisServerOptions { PreferredPort = busyPort }, timeout.Token);
+
+        Assert.NotEqual(busyPort, server.Port);
+        Assert.True(await server.IsHealthyAsync(timeout.Token));
+    }
+
+    [Fact]
+    public async Task A_missing_binary_names_the_debian_package()
+    {
+        using var folder = new TempDirectory();
+        var options = new RedisServerOptions { ServerBinary = "/nonexistent/redis-server" };
+
+        var error = await Assert.ThrowsAsync<MissingServerBinaryException>(() => RedisServer.StartAsync(folder.Path, options, CancellationToken.None));
+
+        Assert.Contains("'redis-server'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("/nonexistent/redis-server", error.Message, StringComparison.Ordinal);
+    }
+}
