@@ -1,0 +1,289 @@
+using System.Globalization;
+using System.Security;
+
+namespace DeepSim.AppHost.Servers;
+
+/// <summary>Where and how a <see cref="ClickHouseServer"/> runs.</summary>
+public sealed record ClickHouseServerOptions
+{
+    /// <summary>Debian's clickhouse-server 18.16 installs here (not under /usr/bin).</summary>
+    public const string DefaultServerBinary = "/usr/sbin/clickhouse-server";
+
+    /// <summary>HTTP port to use when it is free; 0 picks any free port (what test fixtures want).</summary>
+    public int PreferredHttpPort { get; init; }
+
+    /// <summary>Native-protocol port to use when it is free; 0 picks any free port.</summary>
+    public int PreferredTcpPort { get; init; }
+
+    /// <summary>The clickhouse-server binary (Debian package 'clickhouse-server').</summary>
+    public string ServerBinary { get; init; } = DefaultServerBinary;
+
+    /// <summary>Created at start so services find it.</summary>
+    public string DatabaseName { get; init; } = "deepsim";
+
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>
+/// A ClickHouse server of our own with its own config.xml/users.xml: 127.0.0.1 only, no interserver port,
+/// a passwordless <c>default</c> user that only 127.0.0.1 may use, data and logs under the data directory.
+/// </summary>
+public sealed class ClickHouseServer : IAsyncDisposable
+{
+    private const string ServerName = "ClickHouse";
+    private const string DebianPackage = "clickhouse-server";
+    private const int MaxPortAttempts = 3;
+    private static readonly TimeSpan GracefulStopTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly HttpClient ProbeClient = new() { Timeout = TimeSpan.FromSeconds(3) };
+
+    private readonly ClickHouseServerOptions _options;
+    private ChildProcess? _process;
+
+    private ClickHouseServer(string dataDirectory, ClickHouseServerOptions options)
+    {
+        DataDirectory = dataDirectory;
+        _options = options;
+    }
+
+    public string DataDirectory { get; }
+    public int HttpPort { get; private set; }
+    public int TcpPort { get; private set; }
+    public string DatabaseName => _options.DatabaseName;
+    public LogBuffer Logs { get; } = new();
+    public int? ProcessId => _process is { HasExited: false } p ? p.Pid : null;
+    public ChildProcess? Process => _process;
+
+    /// <summary>The HTTP interface, e.g. <c>http://127.0.0.1:58123</c>.</summary>
+    public string HttpUrl => FormattableString.Invariant($"http://127.0.0.1:{HttpPort}");
+
+    /// <summary>ClickHouse.Client-style key=value string: <c>Host=127.0.0.1;Port=P;Protocol=http;Database=deepsim;Username=default;Password=</c>.</summary>
+    public string ConnectionString => FormattableString.Invariant($"Host=127.0.0.1;Port={HttpPort};Protocol=http;Database={DatabaseName};Username=default;Password=");
+
+    /// <summary>Starts a server keeping its files under <paramref name="dataDirectory"/> on free ports.</summary>
+    public static Task<ClickHouseServer> StartAsync(string dataDirectory, CancellationToken cancellationToken)
+        => StartAsync(dataDirectory, new ClickHouseServerOptions(), cancellationToken);
+
+    public static async Task<ClickHouseServer> StartAsync(string dataDirectory, ClickHouseServerOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
+        ArgumentNullException.ThrowIfNull(options);
+        MissingServerBinaryException.ThrowIfMissing(ServerName, options.ServerBinary, DebianPackage);
+        dataDirectory = Path.GetFullPath(dataDirectory);
+        Directory.CreateDirectory(dataDirectory);
+        var server = new ClickHouseServer(dataDirectory, options);
+        try
+        {
+            await server.StopOrphanAsync();
+            var tried = new HashSet<int>();
+            for (var attempt = 0; attempt < MaxPortAttempts; attempt++)
+            {
+                // Another process can take a port between our check and the server's bind: then try fresh ones.
+                var httpPort = PortAllocator.Pick(attempt == 0 ? options.PreferredHttpPort : 0, tried);
+                tried.Add(httpPort);
+                var tcpPort = PortAllocator.Pick(attempt == 0 ? options.PreferredTcpPort : 0, tried);
+                tried.Add(tcpPort);
+                if (await server.TryStartAsync(httpPort, tcpPort, cancellationToken))
+                {
+                    await server.QueryAsync($"CREATE DATABASE IF NOT EXISTS {server.DatabaseName}", cancellationToken);
+                    return server;
+                }
+            }
+            throw new InvalidOperationException(
+                $"ClickHouse did not start (ports tried: {string.Join(", ", tried)}):{Environment.NewLine}{string.Join(Environment.NewLine, server.Logs.Tail(20))}");
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>True when the server answers <c>SELECT 1</c> over HTTP with 1.</summary>
+    public Task<bool> IsHealthyAsync(CancellationToken cancellationToken) => ProbeAsync(HttpUrl, cancellationToken);
+
+    /// <summary>Real probe of a ClickHouse HTTP interface: POST <c>SELECT 1</c>, expect <c>1</c>.</summary>
+    public static async Task<bool> ProbeAsync(string httpUrl, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await PostAsync(httpUrl, "SELECT 1", cancellationToken);
+            return response.IsSuccessStatusCode && (await response.Content.ReadAsStringAsync(cancellationToken)).Trim() == "1";
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Runs one statement over HTTP and returns the response body; throws with ClickHouse's message on failure.</summary>
+    public async Task<string> QueryAsync(string sql, CancellationToken cancellationToken)
+    {
+        using var response = await PostAsync(HttpUrl, sql, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        return response.IsSuccessStatusCode ? body : throw new InvalidOperationException($"ClickHouse rejected '{sql}': {body}");
+    }
+
+    private static Task<HttpResponseMessage> PostAsync(string httpUrl, string sql, CancellationToken cancellationToken)
+    {
+        // No keep-alive: ClickHouse waits for open connections at shutdown, which would stall every stop.
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(httpUrl)) { Content = new StringContent(sql) };
+        request.Headers.ConnectionClose = true;
+        return ProbeClient.SendAsync(request, cancellationToken);
+    }
+
+    /// <summary>SIGTERM, then force after a grace period.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { } process)
+        {
+            await process.StopAsync(Posix.SigTerm, GracefulStopTimeout);
+            await process.DisposeAsync();
+            _process = null;
+        }
+    }
+
+    /// <summary>Starts the stopped server again on the same ports.</summary>
+    public async Task StartAgainAsync(CancellationToken cancellationToken)
+    {
+        if (_process is { HasExited: false })
+        {
+            return;
+        }
+        if (!await TryStartAsync(HttpPort, TcpPort, cancellationToken))
+        {
+            throw new InvalidOperationException($"ClickHouse did not start again on port {HttpPort}:{Environment.NewLine}{string.Join(Environment.NewLine, Logs.Tail(20))}");
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    private string PidFile => Path.Combine(DataDirectory, "clickhouse.pid");
+
+    private async Task StopOrphanAsync()
+    {
+        // A launcher killed with SIGKILL leaves its clickhouse-server running on our data folder; it holds a lock on it.
+        if (!File.Exists(PidFile) || !int.TryParse((await File.ReadAllTextAsync(PidFile)).Trim(), out var pid) || !Posix.IsAlive(pid))
+        {
+            return;
+        }
+        string commandLine;
+        try
+        {
+            commandLine = (await File.ReadAllTextAsync($"/proc/{pid}/cmdline")).Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return;
+        }
+        if (!commandLine.Contains(DataDirectory, StringComparison.Ordinal))
+        {
+            return;
+        }
+        Posix.Signal(pid, Posix.SigKill);
+        for (var i = 0; i < 50 && Posix.IsAlive(pid); i++)
+        {
+            await Task.Delay(PollInterval);
+        }
+    }
+
+    private async Task<bool> TryStartAsync(int httpPort, int tcpPort, CancellationToken cancellationToken)
+    {
+        HttpPort = httpPort;
+        TcpPort = tcpPort;
+        var configFile = WriteConfiguration();
+        var arguments = new List<string> { $"--config-file={configFile}", $"--pid-file={PidFile}" };
+        _process = ChildProcess.Start(_options.ServerBinary, arguments, Logs, workingDirectory: DataDirectory);
+        var deadline = DateTime.UtcNow + _options.StartTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_process.HasExited)
+            {
+                AddFileLogTail();
+                await _process.DisposeAsync();
+                _process = null;
+                return false;
+            }
+            if (await IsHealthyAsync(cancellationToken))
+            {
+                return true;
+            }
+            await Task.Delay(PollInterval, cancellationToken);
+        }
+        await StopAsync();
+        throw new TimeoutException($"ClickHouse did not answer SELECT 1 within {_options.StartTimeout.TotalSeconds:0} s.");
+    }
+
+    private void AddFileLogTail()
+    {
+        // ClickHouse writes its reasons to its own log files, not stderr.
+        var errorLog = Path.Combine(DataDirectory, "log", "clickhouse-server.err.log");
+        if (File.Exists(errorLog))
+        {
+            foreach (var line in File.ReadLines(errorLog).TakeLast(10))
+            {
+                Logs.Add(line);
+            }
+        }
+    }
+
+    private string WriteConfiguration()
+    {
+        string Folder(string name)
+        {
+            var path = Path.Combine(DataDirectory, name) + "/";
+            Directory.CreateDirectory(path);
+            return SecurityElement.Escape(path);
+        }
+        var usersFile = Path.Combine(DataDirectory, "users.xml");
+        var configFile = Path.Combine(DataDirectory, "config.xml");
+        var logFolder = Folder("log");
+        var invariant = CultureInfo.InvariantCulture;
+        File.WriteAllText(usersFile, """
+            <?xml version="1.0"?>
+            <!-- Written by DeepSim.AppHost: one passwordless user, reachable from this machine only. -->
+            <yandex>
+              <profiles><default><max_memory_usage>4000000000</max_memory_usage></default></profiles>
+              <users>
+                <default>
+                  <password></password>
+                  <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+                  <profile>default</profile>
+                  <quota>default</quota>
+                </default>
+              </users>
+              <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+            </yandex>
+            """);
+        File.WriteAllText(configFile, string.Create(invariant, $"""
+            <?xml version="1.0"?>
+            <!-- Written by DeepSim.AppHost at each start: ports may change, everything else lives under this folder. -->
+            <yandex>
+              <logger>
+                <level>information</level>
+                <log>{logFolder}clickhouse-server.log</log>
+                <errorlog>{logFolder}clickhouse-server.err.log</errorlog>
+                <size>10M</size>
+                <count>3</count>
+              </logger>
+              <http_port>{HttpPort}</http_port>
+              <tcp_port>{TcpPort}</tcp_port>
+              <listen_host>127.0.0.1</listen_host>
+              <path>{Folder("data")}</path>
+              <tmp_path>{Folder("tmp")}</tmp_path>
+              <user_files_path>{Folder("user_files")}</user_files_path>
+              <format_schema_path>{Folder("format_schemas")}</format_schema_path>
+              <users_config>{SecurityElement.Escape(usersFile)}</users_config>
+              <default_profile>default</default_profile>
+              <default_database>default</default_database>
+              <mark_cache_size>268435456</mark_cache_size>
+            </yandex>
+            """));
+        return configFile;
+    }
+}
