@@ -1,0 +1,185 @@
+using System.Text.Json;
+
+namespace DeepSim.Engine.Flowsheets;
+
+public static partial class FlowsheetReader
+{
+    private sealed partial class ReadState
+    {
+        private static bool ValidId(string id) => id.Length > 0 && !id.Contains('.', StringComparison.Ordinal);
+
+        private void ReadUnitHeaders(JsonElement root)
+        {
+            const string path = "$.units";
+            if (!JsonCursor.TryGet(root, "units", out var list))
+            {
+                Cursor.Error(path, "'units' is required");
+                return;
+            }
+            if (list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
+            {
+                Cursor.Error(path, "expected a non-empty array of units");
+                return;
+            }
+            var i = 0;
+            foreach (var item in list.EnumerateArray())
+            {
+                var itemPath = JsonCursor.Index(path, i++);
+                if (!Cursor.IsObject(item, itemPath))
+                {
+                    continue;
+                }
+                Cursor.OnlyKeys(item, itemPath, "unit field", ["id", "type", "spec", "description"]);
+                var id = Cursor.String(item, "id", itemPath, required: true);
+                var type = Cursor.String(item, "type", itemPath, required: true);
+                if (id is not null && !ValidId(id))
+                {
+                    Cursor.Error(JsonCursor.Child(itemPath, "id"), $"unit id '{id}' must not contain '.' (streams refer to ports as UNIT.port)");
+                    id = null;
+                }
+                if (type is not null && !UnitTypes.ContainsKey(type))
+                {
+                    var close = UnitTypes.Keys.Where(k => string.Equals(k, type, StringComparison.OrdinalIgnoreCase)).ToArray();
+                    Cursor.Error(JsonCursor.Child(itemPath, "type"), close.Length > 0
+                        ? $"unknown unit type '{type}'; did you mean '{close[0]}'?"
+                        : $"unknown unit type '{type}'; accepted: {string.Join(", ", UnitTypes.Keys)}");
+                    type = null;
+                }
+                if (id is not null && unitIndex.ContainsKey(id))
+                {
+                    Cursor.Error(JsonCursor.Child(itemPath, "id"), $"duplicate unit id '{id}'");
+                    continue;
+                }
+                if (id is null || type is null)
+                {
+                    continue;
+                }
+                unitIndex[id] = units.Count;
+                units.Add(new UnitEntry(id, type, itemPath, item));
+            }
+        }
+
+        /// <summary>Parses "UNIT.port" and checks the port exists on that unit in that direction.</summary>
+        private (int Unit, string Port)? Endpoint(JsonElement item, string key, string path, bool outlet)
+        {
+            var text = Cursor.String(item, key, path, required: true);
+            if (text is null)
+            {
+                return null;
+            }
+            var at = JsonCursor.Child(path, key);
+            var dot = text.LastIndexOf('.');
+            if (dot <= 0 || dot == text.Length - 1)
+            {
+                Cursor.Error(at, $"expected \"UNIT.port\", found '{text}'");
+                return null;
+            }
+            var unitId = text[..dot];
+            var port = text[(dot + 1)..];
+            if (!unitIndex.TryGetValue(unitId, out var u))
+            {
+                Cursor.Error(at, $"no unit with id '{unitId}'");
+                return null;
+            }
+            var unit = units[u];
+            var (inlets, outlets) = UnitTypes[unit.Type];
+            var allowed = outlet ? outlets : inlets;
+            var other = outlet ? inlets : outlets;
+            if (allowed.Length == 1 && allowed[0] == "*")
+            {
+                if (other.Contains(port))
+                {
+                    Cursor.Error(at, $"'{port}' is an {(outlet ? "inlet" : "outlet")} port of {unit.Type} '{unitId}'");
+                    return null;
+                }
+            }
+            else if (!allowed.Contains(port))
+            {
+                Cursor.Error(at, allowed.Length == 0
+                    ? $"{unit.Type} '{unitId}' has no {(outlet ? "outlet" : "inlet")} ports"
+                    : $"{unit.Type} '{unitId}' has no {(outlet ? "outlet" : "inlet")} port '{port}'; its {(outlet ? "outlets" : "inlets")}: {string.Join(", ", allowed)}");
+                return null;
+            }
+            var map = outlet ? unit.OutletStreams : unit.InletStreams;
+            if (map.TryGetValue(port, out var existing))
+            {
+                Cursor.Error(at, $"port '{unitId}.{port}' is connected twice (already by stream '{existing}')");
+                return null;
+            }
+            return (u, port);
+        }
+
+        private void ReadStreams(JsonElement root)
+        {
+            const string path = "$.streams";
+            if (!JsonCursor.TryGet(root, "streams", out var list))
+            {
+                Cursor.Error(path, "'streams' is required");
+                return;
+            }
+            if (list.ValueKind != JsonValueKind.Array)
+            {
+                Cursor.Error(path, "expected an array of streams");
+                return;
+            }
+            var i = 0;
+            foreach (var item in list.EnumerateArray())
+            {
+                var itemPath = JsonCursor.Index(path, i++);
+                if (!Cursor.IsObject(item, itemPath))
+                {
+                    continue;
+                }
+                Cursor.OnlyKeys(item, itemPath, "stream field", ["id", "from", "to", "initialGuess", "description"]);
+                var id = Cursor.String(item, "id", itemPath, required: true);
+                if (id is not null && streamIndex.ContainsKey(id))
+                {
+                    Cursor.Error(JsonCursor.Child(itemPath, "id"), $"duplicate stream id '{id}'");
+                    id = null;
+                }
+                var from = Endpoint(item, "from", itemPath, outlet: true);
+                var to = Endpoint(item, "to", itemPath, outlet: false);
+                if (id is null || from is null || to is null)
+                {
+                    continue;
+                }
+                var fromUnit = units[from.Value.Unit];
+                var toUnit = units[to.Value.Unit];
+                fromUnit.OutletStreams[from.Value.Port] = id;
+                fromUnit.OutletOrder.Add(from.Value.Port);
+                toUnit.InletStreams[to.Value.Port] = id;
+                streamIndex[id] = streams.Count;
+                streams.Add((id, from.Value.Unit, from.Value.Port, to.Value.Unit, to.Value.Port, itemPath, item));
+            }
+        }
+
+        private void CheckPorts()
+        {
+            foreach (var unit in units)
+            {
+                var (inlets, outlets) = UnitTypes[unit.Type];
+                Check(inlets, unit.InletStreams, "inlet");
+                Check(outlets, unit.OutletStreams, "outlet");
+
+                void Check(string[] ports, Dictionary<string, string> connected, string direction)
+                {
+                    if (ports.Length == 1 && ports[0] == "*")
+                    {
+                        if (connected.Count == 0)
+                        {
+                            Cursor.Error(unit.Path, $"{unit.Type} '{unit.Id}' has no {direction} stream connected");
+                        }
+                        return;
+                    }
+                    foreach (var port in ports)
+                    {
+                        if (!connected.ContainsKey(port))
+                        {
+                            Cursor.Error(unit.Path, $"unconnected port: {direction} '{unit.Id}.{port}' has no stream");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,454 @@
+using System.Text.Json;
+using DeepSim.Engine.UnitOperations;
+
+namespace DeepSim.Engine.Flowsheets;
+
+public static partial class FlowsheetReader
+{
+    /// <summary>Reads one unit's "spec" object: records the keys it knows, so the rest can be reported as unknown.</summary>
+    private sealed class SpecReader(JsonCursor cursor, JsonElement spec, string path, UnitEntry unit)
+    {
+        private readonly HashSet<string> known = new(StringComparer.Ordinal);
+
+        public Dictionary<string, double> Parameters { get; } = new(StringComparer.Ordinal);
+
+        public JsonElement Spec => spec;
+
+        public string Path => path;
+
+        public bool Present(string key)
+        {
+            known.Add(key);
+            return JsonCursor.TryGet(spec, key, out _);
+        }
+
+        public JsonElement Get(string key)
+        {
+            known.Add(key);
+            return JsonCursor.TryGet(spec, key, out var v) ? v : default;
+        }
+
+        public double? Quantity(string key, Dimension dimension, Range range)
+        {
+            known.Add(key);
+            var v = cursor.Quantity(spec, key, path, dimension, range);
+            if (v is not null)
+            {
+                Parameters[key] = v.Value;
+                unit.ParameterMeta[key] = (dimension, range);
+            }
+            return v;
+        }
+
+        public void Required(string key, Dimension dimension, Range range)
+        {
+            if (!Present(key))
+            {
+                cursor.Error(JsonCursor.Child(path, key), $"missing specification: a {unit.Type} needs '{key}'");
+                return;
+            }
+            Quantity(key, dimension, range);
+        }
+
+        /// <summary>Exactly one of the keys must be given (each a quantity of its own dimension).</summary>
+        public void ExactlyOne(params (string Key, Dimension Dimension, Range Range)[] options)
+        {
+            var given = options.Where(o => Present(o.Key)).ToArray();
+            var names = string.Join(", ", options.Select(o => $"'{o.Key}'"));
+            if (given.Length == 0)
+            {
+                cursor.Error(path, $"missing specification: a {unit.Type} needs exactly one of {names}");
+                return;
+            }
+            if (given.Length > 1)
+            {
+                cursor.Error(JsonCursor.Child(path, given[1].Key), $"extra specification: {string.Join(" and ", given.Select(g => $"'{g.Key}'"))} are both given; a {unit.Type} takes exactly one of {names}");
+                return;
+            }
+            Quantity(given[0].Key, given[0].Dimension, given[0].Range);
+        }
+
+        public string? Choice(string key, string[] allowed, bool required)
+        {
+            known.Add(key);
+            var s = cursor.String(spec, key, path, required: false);
+            if (s is null)
+            {
+                if (required && !JsonCursor.TryGet(spec, key, out _))
+                {
+                    cursor.Error(JsonCursor.Child(path, key), $"missing specification: a {unit.Type} needs '{key}' ({string.Join(" or ", allowed)})");
+                }
+                return null;
+            }
+            if (!allowed.Contains(s))
+            {
+                cursor.Error(JsonCursor.Child(path, key), $"'{s}' is not one of {string.Join(", ", allowed)}");
+                return null;
+            }
+            return s;
+        }
+
+        public void Finish()
+        {
+            if (spec.ValueKind == JsonValueKind.Object)
+            {
+                cursor.OnlyKeys(spec, path, $"specification for a {unit.Type}", known.Count > 0 ? known.Order(StringComparer.Ordinal).ToArray() : ["(none)"]);
+            }
+        }
+    }
+
+    private sealed partial class ReadState
+    {
+        private UnitOperation?[] ReadUnitSpecs()
+        {
+            var result = new UnitOperation?[units.Count];
+            for (var u = 0; u < units.Count; u++)
+            {
+                var unit = units[u];
+                var path = JsonCursor.Child(unit.Path, "spec");
+                var spec = JsonCursor.TryGet(unit.Element, "spec", out var s) ? s : default;
+                if (spec.ValueKind != JsonValueKind.Undefined && !Cursor.IsObject(spec, path))
+                {
+                    continue;
+                }
+                var errorsBefore = Cursor.Errors.Count;
+                var r = new SpecReader(Cursor, spec, path, unit);
+                var op = Build(unit, r);
+                r.Finish();
+                result[u] = Cursor.Errors.Count == errorsBefore ? op : null;
+            }
+            return result;
+        }
+
+        private UnitOperation? Build(UnitEntry unit, SpecReader r)
+        {
+            var p = r.Parameters;
+            switch (unit.Type)
+            {
+                case "feed":
+                {
+                    r.ExactlyOne(("temperature", Dimension.Temperature, Range.Positive), ("vaporFraction", Dimension.Dimensionless, Range.Fraction));
+                    r.Required("pressure", Dimension.Pressure, Range.Positive);
+                    var z = ReadFlowAndComposition(r, unit);
+                    return z is null ? null : new Feed(unit.Id, p, z);
+                }
+                case "product":
+                    return new Product(unit.Id);
+                case "mixer":
+                    r.Quantity("outletPressure", Dimension.Pressure, Range.Positive);
+                    return new Mixer(unit.Id, p);
+                case "splitter":
+                    return ReadSplitter(unit, r);
+                case "heater":
+                case "cooler":
+                    r.ExactlyOne(("outletTemperature", Dimension.Temperature, Range.Positive), ("duty", Dimension.Power, Range.Any), ("outletVaporFraction", Dimension.Dimensionless, Range.Fraction));
+                    r.Quantity("pressureDrop", Dimension.PressureDifference, Range.NonNegative);
+                    return new Heater(unit.Id, unit.Type, p);
+                case "valve":
+                    r.ExactlyOne(("outletPressure", Dimension.Pressure, Range.Positive), ("pressureDrop", Dimension.PressureDifference, Range.NonNegative));
+                    return new Valve(unit.Id, p);
+                case "pump":
+                {
+                    r.ExactlyOne(("outletPressure", Dimension.Pressure, Range.Positive), ("pressureIncrease", Dimension.PressureDifference, Range.NonNegative));
+                    r.Quantity("efficiency", Dimension.Dimensionless, Range.Efficiency);
+                    var method = r.Choice("method", ["incompressible", "isentropic"], required: false);
+                    return new Pump(unit.Id, p, method == "isentropic");
+                }
+                case "compressor":
+                    r.ExactlyOne(("outletPressure", Dimension.Pressure, Range.Positive), ("pressureRatio", Dimension.Dimensionless, Range.Positive), ("pressureIncrease", Dimension.PressureDifference, Range.Positive));
+                    r.Quantity("isentropicEfficiency", Dimension.Dimensionless, Range.Efficiency);
+                    return new Turbomachine(unit.Id, p, isCompressor: true);
+                case "expander":
+                    r.ExactlyOne(("outletPressure", Dimension.Pressure, Range.Positive), ("pressureRatio", Dimension.Dimensionless, Range.Positive), ("pressureDrop", Dimension.PressureDifference, Range.Positive));
+                    r.Quantity("isentropicEfficiency", Dimension.Dimensionless, Range.Efficiency);
+                    return new Turbomachine(unit.Id, p, isCompressor: false);
+                case "flash":
+                    r.Quantity("pressure", Dimension.Pressure, Range.Positive);
+                    r.ExactlyOne(("temperature", Dimension.Temperature, Range.Positive), ("duty", Dimension.Power, Range.Any));
+                    return new FlashDrum(unit.Id, p);
+                case "heatExchanger":
+                    r.ExactlyOne(
+                        ("hotOutletTemperature", Dimension.Temperature, Range.Positive),
+                        ("coldOutletTemperature", Dimension.Temperature, Range.Positive),
+                        ("duty", Dimension.Power, Range.NonNegative),
+                        ("ua", Dimension.HeatTransferCoefficientArea, Range.Positive));
+                    r.Quantity("hotPressureDrop", Dimension.PressureDifference, Range.NonNegative);
+                    r.Quantity("coldPressureDrop", Dimension.PressureDifference, Range.NonNegative);
+                    return new HeatExchanger(unit.Id, p);
+                case "conversionReactor":
+                    return ReadReactor(unit, r);
+                case "componentSeparator":
+                    return ReadComponentSeparator(unit, r);
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>Feed flow and composition: molarFlow or massFlow with moleFractions or massFractions, or componentMolarFlows.</summary>
+        private double[]? ReadFlowAndComposition(SpecReader r, UnitEntry unit)
+        {
+            var errorsBefore = Cursor.Errors.Count;
+            var hasMolar = r.Present("molarFlow");
+            var hasMass = r.Present("massFlow");
+            var hasComponentFlows = r.Present("componentMolarFlows");
+            var hasMoleFractions = r.Present("moleFractions");
+            var hasMassFractions = r.Present("massFractions");
+            var flowKeys = new[] { (hasMolar, "molarFlow"), (hasMass, "massFlow"), (hasComponentFlows, "componentMolarFlows") }.Where(x => x.Item1).Select(x => x.Item2).ToArray();
+            if (flowKeys.Length == 0)
+            {
+                Cursor.Error(r.Path, $"missing specification: a {unit.Type} needs exactly one of 'molarFlow', 'massFlow', 'componentMolarFlows'");
+                return null;
+            }
+            if (flowKeys.Length > 1)
+            {
+                Cursor.Error(JsonCursor.Child(r.Path, flowKeys[1]), $"extra specification: {string.Join(" and ", flowKeys.Select(k => $"'{k}'"))} are both given; give exactly one");
+                return null;
+            }
+            if (hasComponentFlows)
+            {
+                foreach (var k in new[] { (hasMoleFractions, "moleFractions"), (hasMassFractions, "massFractions") }.Where(x => x.Item1))
+                {
+                    Cursor.Error(JsonCursor.Child(r.Path, k.Item2), $"extra specification: '{k.Item2}' with 'componentMolarFlows' (the flows already fix the composition)");
+                }
+                var flows = ReadComponentMap(r.Get("componentMolarFlows"), JsonCursor.Child(r.Path, "componentMolarFlows"), Dimension.MolarFlow, Range.NonNegative, requireUnitSum: false);
+                if (flows is null || Cursor.Errors.Count > errorsBefore)
+                {
+                    return null;
+                }
+                var total = flows.Sum();
+                r.Parameters["molarFlow"] = total;
+                unit.ParameterMeta["molarFlow"] = (Dimension.MolarFlow, Range.NonNegative);
+                return total > 0 ? flows.Select(f => f / total).ToArray() : flows;
+            }
+            if (hasMolar)
+            {
+                r.Quantity("molarFlow", Dimension.MolarFlow, Range.NonNegative);
+            }
+            else
+            {
+                r.Quantity("massFlow", Dimension.MassFlow, Range.NonNegative);
+            }
+            if (hasMoleFractions == hasMassFractions)
+            {
+                Cursor.Error(hasMoleFractions ? JsonCursor.Child(r.Path, "massFractions") : r.Path, hasMoleFractions
+                    ? "extra specification: give 'moleFractions' or 'massFractions', not both"
+                    : "missing specification: the composition ('moleFractions' or 'massFractions')");
+                return null;
+            }
+            var key = hasMoleFractions ? "moleFractions" : "massFractions";
+            var fractions = ReadComponentMap(r.Get(key), JsonCursor.Child(r.Path, key), Dimension.Dimensionless, Range.Fraction, requireUnitSum: true);
+            if (fractions is null || Cursor.Errors.Count > errorsBefore)
+            {
+                return null;
+            }
+            if (hasMassFractions)
+            {
+                if (!componentsComplete)
+                {
+                    return null;
+                }
+                for (var i = 0; i < fractions.Length; i++)
+                {
+                    fractions[i] /= components[i]!.MolarMass;
+                }
+            }
+            var sum = fractions.Sum();
+            return fractions.Select(f => f / sum).ToArray();
+        }
+
+        /// <summary>An object keyed by component: { "methane": 0.9, ... }; unlisted components are zero.</summary>
+        private double[]? ReadComponentMap(JsonElement map, string path, Dimension dimension, Range range, bool requireUnitSum)
+        {
+            if (!Cursor.IsObject(map, path))
+            {
+                return null;
+            }
+            var values = new double[ComponentCount];
+            var seen = new HashSet<int>();
+            var ok = true;
+            foreach (var prop in map.EnumerateObject())
+            {
+                var at = JsonCursor.Child(path, prop.Name);
+                var i = ComponentIndex(prop.Name, at);
+                var v = Cursor.Quantity(prop.Value, at, dimension, range);
+                if (i is null || v is null)
+                {
+                    ok = false;
+                    continue;
+                }
+                if (!seen.Add(i.Value))
+                {
+                    Cursor.Error(at, $"component '{prop.Name}' is listed twice");
+                    ok = false;
+                    continue;
+                }
+                values[i.Value] = v.Value;
+            }
+            if (!ok)
+            {
+                return null;
+            }
+            if (requireUnitSum)
+            {
+                var sum = values.Sum();
+                if (Math.Abs(sum - 1) > FractionSumTolerance)
+                {
+                    Cursor.Error(path, $"fractions sum to {Fmt(sum)}, not 1");
+                    return null;
+                }
+            }
+            return values;
+        }
+
+        private Splitter? ReadSplitter(UnitEntry unit, SpecReader r)
+        {
+            var path = JsonCursor.Child(r.Path, "fractions");
+            if (!r.Present("fractions"))
+            {
+                Cursor.Error(path, "missing specification: a splitter needs 'fractions' by outlet port");
+                return null;
+            }
+            var map = r.Get("fractions");
+            if (!Cursor.IsObject(map, path))
+            {
+                return null;
+            }
+            var given = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var prop in map.EnumerateObject())
+            {
+                var at = JsonCursor.Child(path, prop.Name);
+                if (!unit.OutletStreams.ContainsKey(prop.Name))
+                {
+                    Cursor.Error(at, $"extra specification: '{prop.Name}' is not a connected outlet port of splitter '{unit.Id}' (outlets: {string.Join(", ", unit.OutletOrder)})");
+                    continue;
+                }
+                var v = Cursor.Quantity(prop.Value, at, Dimension.Dimensionless, Range.Fraction);
+                if (v is not null)
+                {
+                    given[prop.Name] = v.Value;
+                }
+            }
+            var missing = unit.OutletOrder.Where(port => !map.TryGetProperty(port, out _)).ToArray();
+            if (missing.Length > 1)
+            {
+                Cursor.Error(path, $"missing specification: fractions for {string.Join(", ", missing.Select(m => $"'{m}'"))} (all outlets, or all but one which takes the rest)");
+                return null;
+            }
+            var sum = given.Values.Sum();
+            string? remainder = missing.Length == 1 ? missing[0] : null;
+            if (remainder is null && unit.OutletOrder.Count > 0 && Math.Abs(sum - 1) > FractionSumTolerance)
+            {
+                Cursor.Error(path, $"fractions sum to {Fmt(sum)}, not 1");
+                return null;
+            }
+            if (remainder is not null && sum > 1 + FractionSumTolerance)
+            {
+                Cursor.Error(path, $"fractions sum to {Fmt(sum)}, more than 1, leaving nothing for '{remainder}'");
+                return null;
+            }
+            foreach (var (port, f) in given)
+            {
+                // When all fractions are given they are normalised, so round-off in the file cannot unbalance mass.
+                var value = remainder is null && sum > 0 ? f / sum : f;
+                r.Parameters[Splitter.FractionParameter(port)] = value;
+                unit.ParameterMeta[Splitter.FractionParameter(port)] = (Dimension.Dimensionless, Range.Fraction);
+            }
+            return new Splitter(unit.Id, r.Parameters, remainder) { OutletPorts = unit.OutletOrder.ToArray() };
+        }
+
+        private ConversionReactor? ReadReactor(UnitEntry unit, SpecReader r)
+        {
+            var mode = r.Choice("mode", ["isothermal", "adiabatic"], required: true);
+            if (mode == "adiabatic" && r.Present("outletTemperature"))
+            {
+                Cursor.Error(JsonCursor.Child(r.Path, "outletTemperature"), "extra specification: an adiabatic reactor's outlet temperature follows from the energy balance");
+            }
+            else
+            {
+                r.Quantity("outletTemperature", Dimension.Temperature, Range.Positive);
+            }
+            r.Quantity("pressureDrop", Dimension.PressureDifference, Range.NonNegative);
+            var path = JsonCursor.Child(r.Path, "reactions");
+            if (!r.Present("reactions"))
+            {
+                Cursor.Error(path, "missing specification: a conversionReactor needs 'reactions'");
+                return null;
+            }
+            var list = r.Get("reactions");
+            if (list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
+            {
+                Cursor.Error(path, "expected a non-empty array of reactions");
+                return null;
+            }
+            var reactions = new List<Reaction>();
+            var k = 0;
+            foreach (var item in list.EnumerateArray())
+            {
+                var at = JsonCursor.Index(path, k);
+                var index = k++;
+                if (!Cursor.IsObject(item, at))
+                {
+                    continue;
+                }
+                Cursor.OnlyKeys(item, at, "reaction field", ["stoichiometry", "keyComponent", "conversion"]);
+                var stoich = JsonCursor.TryGet(item, "stoichiometry", out var s)
+                    ? ReadComponentMap(s, JsonCursor.Child(at, "stoichiometry"), Dimension.Dimensionless, Range.Any, requireUnitSum: false)
+                    : null;
+                if (!JsonCursor.TryGet(item, "stoichiometry", out _))
+                {
+                    Cursor.Error(JsonCursor.Child(at, "stoichiometry"), "'stoichiometry' is required: { component: coefficient }, negative for reactants");
+                }
+                var keyName = Cursor.String(item, "keyComponent", at, required: true);
+                var key = keyName is null ? null : ComponentIndex(keyName, JsonCursor.Child(at, "keyComponent"));
+                double? conversion = null;
+                if (!JsonCursor.TryGet(item, "conversion", out var c))
+                {
+                    Cursor.Error(JsonCursor.Child(at, "conversion"), "'conversion' of the key component is required");
+                }
+                else
+                {
+                    conversion = Cursor.Quantity(c, JsonCursor.Child(at, "conversion"), Dimension.Dimensionless, Range.Fraction);
+                }
+                if (stoich is null || key is null || conversion is null)
+                {
+                    continue;
+                }
+                if (!(stoich[key.Value] < 0))
+                {
+                    Cursor.Error(JsonCursor.Child(at, "keyComponent"), $"the key component '{keyName}' must be a reactant (negative coefficient)");
+                    continue;
+                }
+                if (componentsComplete)
+                {
+                    double net = 0, gross = 0;
+                    for (var i = 0; i < stoich.Length; i++)
+                    {
+                        net += stoich[i] * components[i]!.MolarMass;
+                        gross += Math.Abs(stoich[i] * components[i]!.MolarMass);
+                    }
+                    if (Math.Abs(net) > StoichiometryMassTolerance * gross)
+                    {
+                        Cursor.Error(JsonCursor.Child(at, "stoichiometry"), $"the reaction does not conserve mass (net {Fmt(net * 1000)} g per mol of extent)");
+                        continue;
+                    }
+                }
+                r.Parameters[ConversionReactor.ConversionParameter(index)] = conversion.Value;
+                unit.ParameterMeta[ConversionReactor.ConversionParameter(index)] = (Dimension.Dimensionless, Range.Fraction);
+                reactions.Add(new Reaction(stoich, key.Value));
+            }
+            return mode is null || reactions.Count != list.GetArrayLength() ? null : new ConversionReactor(unit.Id, r.Parameters, reactions, mode == "adiabatic");
+        }
+
+        private ComponentSeparator? ReadComponentSeparator(UnitEntry unit, SpecReader r)
+        {
+            var path = JsonCursor.Child(r.Path, "splits");
+            if (!r.Present("splits"))
+            {
+                Cursor.Error(path, "missing specification: a componentSeparator needs 'splits' (each component's fraction to out1)");
+                return null;
+            }
+            var splits = ReadComponentMap(r.Get("splits"), path, Dimension.Dimensionless, Range.Fraction, requireUnitSum: false);
+            return splits is null ? null : new ComponentSeparator(unit.Id, r.Parameters, splits);
+        }
+    }
+}

@@ -1,0 +1,187 @@
+using DeepSim.Engine.Components;
+using DeepSim.Engine.Numerics;
+
+namespace DeepSim.Engine.Thermo;
+
+/// <summary>
+/// Ideal solution + ideal gas: Raoult's law with each component's vapour-pressure correlation (Kᵢ = Psatᵢ(T)/P).
+/// Liquid enthalpy = ideal-gas enthalpy − ΔHvap(T) (the component's heat-of-vaporization correlation, or
+/// Clausius–Clapeyron from the vapour-pressure correlation when none is given); liquid entropy is the matching
+/// S_ig(T, Psat) − ΔHvap/T so that the latent heat and entropy of vaporization agree. Liquid properties ignore pressure.
+/// </summary>
+internal sealed class IdealPackage : PropertyPackageBase
+{
+    private readonly Correlation[] psat;
+    private readonly Correlation?[] hvap;
+
+    public IdealPackage(IReadOnlyList<Component> components)
+        : base(components)
+    {
+        psat = new Correlation[n];
+        hvap = new Correlation?[n];
+        for (var i = 0; i < n; i++)
+        {
+            psat[i] = this.components[i].VaporPressure
+                ?? throw new ArgumentException($"Component '{this.components[i].Name}' has no vapour-pressure correlation, which the ideal package needs.", nameof(components));
+            hvap[i] = this.components[i].HeatOfVaporization;
+        }
+    }
+
+    public override string Name => "ideal";
+
+    protected override bool CompositionDependentK => false;
+
+    protected override void PrepareTemperature(Workspace ws, double temperatureK)
+    {
+        IdealGas(ws, temperatureK);
+        for (var i = 0; i < n; i++)
+        {
+            var p = psat[i].Evaluate(temperatureK);
+            ws.LnPsat[i] = p > 0 ? Math.Log(p) : double.NegativeInfinity;
+            ws.HVap[i] = hvap[i] is { } h ? Math.Max(0, h.Evaluate(temperatureK)) : ClausiusClapeyron(i, temperatureK);
+        }
+    }
+
+    // ΔHvap ≈ R T² d ln Psat/dT (ideal vapour, negligible liquid volume); central difference with a relative step of 1e-5.
+    private double ClausiusClapeyron(int i, double t)
+    {
+        var h = 1e-5 * t;
+        var up = psat[i].Evaluate(t + h);
+        var down = psat[i].Evaluate(t - h);
+        if (!(up > 0) || !(down > 0))
+        {
+            return 0;
+        }
+
+        return Math.Max(0, R * t * t * (Math.Log(up) - Math.Log(down)) / (2 * h));
+    }
+
+    protected override double EstimateLnK(Workspace ws, int i, double temperatureK, double pressurePa)
+    {
+        var p = psat[i].Evaluate(temperatureK);
+        return p > 0 ? Math.Log(p / pressurePa) : -700;
+    }
+
+    protected override void LnPhi(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x, Span<double> lnPhi)
+    {
+        var lnP = Math.Log(pressurePa);
+        for (var i = 0; i < n; i++)
+        {
+            // Raoult: the liquid "fugacity coefficient" is Psat/P; the vapour is an ideal gas.
+            lnPhi[i] = phase == Phase.Liquid ? Math.Max(ws.LnPsat[i] - lnP, -700) : 0;
+        }
+    }
+
+    protected override bool CoreFlashPT(Workspace ws, double temperatureK, double pressurePa, out string? failureReason)
+    {
+        failureReason = null;
+        Prepare(ws, temperatureK);
+        var z = ws.Z;
+        var lnP = Math.Log(pressurePa);
+        double sumZK = 0, sumZOverK = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var lnK = Math.Clamp(ws.LnPsat[i] - lnP, -700, 700);
+            ws.LnK[i] = lnK;
+            ws.K[i] = Math.Exp(lnK);
+            if (z[i] > 0)
+            {
+                sumZK += z[i] * ws.K[i];
+                sumZOverK += z[i] / ws.K[i];
+            }
+        }
+
+        ws.Iterations = 1;
+        if (sumZK <= 1)
+        {
+            // At or below the bubble point: subcooled (or saturated) liquid.
+            SetSingle(ws, temperatureK, pressurePa, Phase.Liquid);
+            return true;
+        }
+
+        if (sumZOverK <= 1)
+        {
+            SetSingle(ws, temperatureK, pressurePa, Phase.Vapor);
+            return true;
+        }
+
+        if (!RachfordRice.Solve(z, ws.K, 0, 1, out var beta))
+        {
+            failureReason = "Rachford–Rice has no root in [0, 1] although the feed lies between its bubble and dew points.";
+            return false;
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            var xi = z[i] / (1 + (beta * (ws.K[i] - 1)));
+            ws.X[i] = xi;
+            ws.Y[i] = ws.K[i] * xi;
+        }
+
+        NormalizeInPlace(ws.X, n);
+        NormalizeInPlace(ws.Y, n);
+        ws.Beta = beta;
+        ws.State = PhaseState.TwoPhase;
+        return true;
+    }
+
+    private void SetSingle(Workspace ws, double temperatureK, double pressurePa, Phase phase)
+    {
+        ws.Beta = phase == Phase.Vapor ? 1 : 0;
+        ws.SinglePhase = phase;
+        ws.State = LabelSinglePhase(ws.Z, temperatureK, pressurePa, phase);
+    }
+
+    internal static void NormalizeInPlace(double[] v, int n)
+    {
+        double s = 0;
+        for (var i = 0; i < n; i++)
+        {
+            s += v[i];
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            v[i] /= s;
+        }
+    }
+
+    protected override double PhaseEnthalpy(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x)
+    {
+        double h = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (x[i] != 0)
+            {
+                h += x[i] * (phase == Phase.Vapor ? ws.HIg[i] : ws.HIg[i] - ws.HVap[i]);
+            }
+        }
+
+        return h;
+    }
+
+    protected override double PhaseEntropy(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x)
+    {
+        double s = 0;
+        var lnPRef = Math.Log(PRef);
+        for (var i = 0; i < n; i++)
+        {
+            if (x[i] == 0)
+            {
+                continue;
+            }
+
+            // Liquid: ideal gas at (T, Psat) condensed at T, i.e. minus the entropy of vaporization ΔHvap/T.
+            s += x[i] * (phase == Phase.Vapor
+                ? ws.SIg[i]
+                : ws.SIg[i] - (R * (ws.LnPsat[i] - lnPRef)) - (ws.HVap[i] / temperatureK));
+        }
+
+        if (phase == Phase.Vapor)
+        {
+            s -= R * Math.Log(pressurePa / PRef);
+        }
+
+        return s + MixingEntropy(x);
+    }
+}

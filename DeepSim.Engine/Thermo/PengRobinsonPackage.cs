@@ -1,0 +1,661 @@
+using DeepSim.Engine.Components;
+using DeepSim.Engine.Numerics;
+
+namespace DeepSim.Engine.Thermo;
+
+/// <summary>
+/// Peng–Robinson (1976): a = 0.45724 R²Tc²/Pc · α, b = 0.07780 R Tc/Pc, α = [1 + κ(1 − √Tr)]²,
+/// κ = 0.37464 + 1.54226ω − 0.26992ω² (the original 1976 κ for every ω); van der Waals mixing with
+/// aᵢⱼ = √(aᵢaⱼ)(1 − kᵢⱼ). Residual enthalpy and entropy are added to the ideal-gas values on the formation basis.
+/// PT flash: Michelsen tangent-plane stability test (vapour- and liquid-like Wilson trials), then successive
+/// substitution with dominant-eigenvalue acceleration and a bracketed Rachford–Rice.
+/// </summary>
+internal sealed class PengRobinsonPackage : PropertyPackageBase
+{
+    private const double Sqrt2 = 1.4142135623730951;
+    private const double Delta1 = 1 + Sqrt2;
+    private const double Delta2 = 1 - Sqrt2;
+
+    // Critical V/b of the PR equation (Zc / 0.07780 = 0.30740 / 0.07780): a single root denser than this is liquid-like.
+    private const double CriticalVolumeOverB = 3.951;
+
+    // Dominant-eigenvalue extrapolation every this many substitutions (Michelsen's recommendation is 5).
+    private const int AccelerationInterval = 5;
+
+    private readonly double[] sqrtAc, kappa, b;
+    private readonly double[] oneMinusKij; // n×n, row-major
+    private readonly bool hasKij;
+
+    public PengRobinsonPackage(IReadOnlyList<Component> components, double[,] kij)
+        : base(components)
+    {
+        sqrtAc = new double[n];
+        kappa = new double[n];
+        b = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            sqrtAc[i] = Math.Sqrt(0.45724 * R * R * tc[i] * tc[i] / pc[i]);
+            b[i] = 0.07780 * R * tc[i] / pc[i];
+            kappa[i] = 0.37464 + (1.54226 * omega[i]) - (0.26992 * omega[i] * omega[i]);
+        }
+
+        oneMinusKij = new double[n * n];
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                var k = i == j ? 0 : kij[i, j];
+                oneMinusKij[(i * n) + j] = 1 - k;
+                hasKij |= k != 0;
+            }
+        }
+    }
+
+    public override string Name => "peng-robinson";
+
+    protected override bool UsesPureSaturationRoute => true;
+
+    protected override void PrepareTemperature(Workspace ws, double temperatureK)
+    {
+        IdealGas(ws, temperatureK);
+        for (var i = 0; i < n; i++)
+        {
+            var sqrtTr = Math.Sqrt(temperatureK / tc[i]);
+            var m = 1 + (kappa[i] * (1 - sqrtTr));
+            ws.Q[i] = sqrtAc[i] * m; // √aᵢ
+            ws.DQ[i] = -sqrtAc[i] * kappa[i] / (2 * Math.Sqrt(temperatureK * tc[i])); // d√aᵢ/dT
+        }
+    }
+
+    // Mixture a, b and uᵢ = Σⱼ (1 − kᵢⱼ) xⱼ √aⱼ (so Σⱼ xⱼ aᵢⱼ = √aᵢ uᵢ); returns a, b.
+    private (double A, double B) Mix(Workspace ws, ReadOnlySpan<double> x)
+    {
+        double am = 0, bm = 0;
+        var q = ws.Q;
+        var u = ws.U;
+        if (!hasKij)
+        {
+            double s = 0;
+            for (var j = 0; j < n; j++)
+            {
+                s += x[j] * q[j];
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                u[i] = s;
+                bm += x[i] * b[i];
+            }
+
+            am = s * s;
+            return (am, bm);
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            double s = 0;
+            var row = i * n;
+            for (var j = 0; j < n; j++)
+            {
+                s += oneMinusKij[row + j] * x[j] * q[j];
+            }
+
+            u[i] = s;
+            am += x[i] * q[i] * s;
+            bm += x[i] * b[i];
+        }
+
+        return (am, bm);
+    }
+
+    /// <summary>Real roots of Z³ + c2 Z² + c1 Z + c0 = 0 above B: the smallest and largest (equal when one).</summary>
+    private static bool Roots(double capA, double capB, out double zMin, out double zMax)
+    {
+        var c2 = -(1 - capB);
+        var c1 = capA - (3 * capB * capB) - (2 * capB);
+        var c0 = -((capA * capB) - (capB * capB) - (capB * capB * capB));
+        var p = c1 - (c2 * c2 / 3);
+        var q = (2 * c2 * c2 * c2 / 27) - (c2 * c1 / 3) + c0;
+        var disc = (q * q / 4) + (p * p * p / 27);
+        double r1, r3;
+        if (disc > 0)
+        {
+            var sq = Math.Sqrt(disc);
+            var t = Math.Cbrt((-q / 2) + sq) + Math.Cbrt((-q / 2) - sq);
+            r1 = r3 = t - (c2 / 3);
+        }
+        else
+        {
+            var r = Math.Sqrt(-p / 3);
+            var arg = p == 0 ? 0 : Math.Clamp(3 * q / (2 * p) * Math.Sqrt(-3 / p), -1, 1);
+            var phi = Math.Acos(arg) / 3;
+            var t0 = 2 * r * Math.Cos(phi);
+            var t1 = 2 * r * Math.Cos(phi - (2 * Math.PI / 3));
+            var t2 = 2 * r * Math.Cos(phi - (4 * Math.PI / 3));
+            r1 = Math.Min(t0, Math.Min(t1, t2)) - (c2 / 3);
+            r3 = Math.Max(t0, Math.Max(t1, t2)) - (c2 / 3);
+        }
+
+        r1 = Polish(r1, c2, c1, c0);
+        r3 = Polish(r3, c2, c1, c0);
+        if (r1 <= capB)
+        {
+            r1 = r3; // the small root is unphysical (V < b): only the large one remains
+        }
+
+        zMin = r1;
+        zMax = r3;
+        return r3 > capB && double.IsFinite(r3);
+    }
+
+    // Two Newton steps recover the digits Cardano's formula loses for well-separated roots.
+    private static double Polish(double z, double c2, double c1, double c0)
+    {
+        for (var k = 0; k < 2; k++)
+        {
+            var f = (((z + c2) * z) + c1) * z + c0;
+            var df = (((3 * z) + (2 * c2)) * z) + c1;
+            if (df == 0)
+            {
+                break;
+            }
+
+            z -= f / df;
+        }
+
+        return z;
+    }
+
+    private static double LogTerm(double z, double capB) => Math.Log((z + (Delta1 * capB)) / (z + (Delta2 * capB)));
+
+    // Residual Gibbs energy / RT of a root (composition terms cancel when comparing roots).
+    private static double GibbsOfRoot(double z, double capA, double capB)
+        => z - 1 - Math.Log(z - capB) - (capA / (2 * Sqrt2 * capB) * LogTerm(z, capB));
+
+    private enum RootKind
+    {
+        Liquid,
+        Vapor,
+        Stable,
+    }
+
+    // ln φ for composition x with the requested root; returns Z and whether the chosen root is the liquid-like (smallest).
+    private double LnPhiCore(Workspace ws, RootKind kind, double temperatureK, double pressurePa, ReadOnlySpan<double> x, Span<double> lnPhi, out bool smallest)
+    {
+        var (am, bm) = Mix(ws, x);
+        var rt = R * temperatureK;
+        var capA = am * pressurePa / (rt * rt);
+        var capB = bm * pressurePa / rt;
+        smallest = false;
+        if (!Roots(capA, capB, out var zMin, out var zMax))
+        {
+            lnPhi.Fill(double.NaN);
+            return double.NaN;
+        }
+
+        double z;
+        switch (kind)
+        {
+            case RootKind.Liquid:
+                z = zMin;
+                smallest = true;
+                break;
+            case RootKind.Vapor:
+                z = zMax;
+                break;
+            default:
+                if (zMax - zMin > 1e-12 && GibbsOfRoot(zMin, capA, capB) < GibbsOfRoot(zMax, capA, capB))
+                {
+                    z = zMin;
+                    smallest = true;
+                }
+                else
+                {
+                    z = zMax;
+                    smallest = zMax - zMin <= 1e-12 && z / capB < CriticalVolumeOverB;
+                }
+
+                break;
+        }
+
+        var lnZB = Math.Log(z - capB);
+        var l = LogTerm(z, capB);
+        var c = capA / (2 * Sqrt2 * capB) * l;
+        var zm1OverB = (z - 1) / bm;
+        var twoOverA = 2 / am;
+        for (var i = 0; i < n; i++)
+        {
+            var bi = b[i];
+            lnPhi[i] = (bi * zm1OverB) - lnZB - (c * ((twoOverA * ws.Q[i] * ws.U[i]) - (bi / bm)));
+        }
+
+        return z;
+    }
+
+    protected override void LnPhi(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x, Span<double> lnPhi)
+        => LnPhiCore(ws, phase == Phase.Liquid ? RootKind.Liquid : RootKind.Vapor, temperatureK, pressurePa, x, lnPhi, out _);
+
+    private void Departures(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x, out double hRes, out double sRes)
+    {
+        var (am, bm) = Mix(ws, x);
+        var rt = R * temperatureK;
+        var capA = am * pressurePa / (rt * rt);
+        var capB = bm * pressurePa / rt;
+        if (!Roots(capA, capB, out var zMin, out var zMax))
+        {
+            hRes = sRes = double.NaN;
+            return;
+        }
+
+        var z = phase == Phase.Liquid ? zMin : zMax;
+
+        // da/dT = 2 Σᵢ xᵢ (d√aᵢ/dT) uᵢ by the symmetry of (1 − kᵢⱼ).
+        double dadt = 0;
+        for (var i = 0; i < n; i++)
+        {
+            dadt += x[i] * ws.DQ[i] * ws.U[i];
+        }
+
+        dadt *= 2;
+        var l = LogTerm(z, capB) / (2 * Sqrt2 * bm);
+        hRes = (rt * (z - 1)) + (((temperatureK * dadt) - am) * l);
+        sRes = (R * Math.Log(z - capB)) + (dadt * l);
+    }
+
+    protected override double PhaseEnthalpy(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x)
+    {
+        Departures(ws, phase, temperatureK, pressurePa, x, out var hRes, out _);
+        double h = 0;
+        for (var i = 0; i < n; i++)
+        {
+            h += x[i] * ws.HIg[i];
+        }
+
+        return h + hRes;
+    }
+
+    protected override double PhaseEntropy(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x)
+    {
+        Departures(ws, phase, temperatureK, pressurePa, x, out _, out var sRes);
+        double s = 0;
+        for (var i = 0; i < n; i++)
+        {
+            s += x[i] * ws.SIg[i];
+        }
+
+        return s - (R * Math.Log(pressurePa / PRef)) + MixingEntropy(x) + sRes;
+    }
+
+    protected override bool CoreFlashPT(Workspace ws, double temperatureK, double pressurePa, out string? failureReason)
+    {
+        failureReason = null;
+        Prepare(ws, temperatureK);
+        var z = ws.Z;
+        ws.Iterations = 0;
+        var zFeed = LnPhiCore(ws, RootKind.Stable, temperatureK, pressurePa, z, ws.LnPhiZ, out var feedSmallest);
+        if (!double.IsFinite(zFeed))
+        {
+            failureReason = $"No physical root of the Peng–Robinson cubic at T = {temperatureK} K, P = {pressurePa} Pa.";
+            return false;
+        }
+
+        var feedPhase = feedSmallest ? Phase.Liquid : Phase.Vapor;
+        if (PureIndex(z) >= 0)
+        {
+            SetSingle(ws, temperatureK, pressurePa, feedPhase); // a pure component's stable root is its stable phase
+            return true;
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            ws.D[i] = z[i] > 0 ? Math.Log(z[i]) + ws.LnPhiZ[i] : 0;
+            ws.LnKPrev[i] = EstimateLnK(ws, i, temperatureK, pressurePa); // Wilson, kept for the second trial
+        }
+
+        var unstable = false;
+        for (var trial = 0; trial < 2 && !unstable; trial++)
+        {
+            var vaporLike = trial == 0;
+            var tm = StabilityTrial(ws, temperatureK, pressurePa, vaporLike, out var trivial, out var converged);
+            if (!converged)
+            {
+                failureReason = $"Stability analysis did not converge in {FlashSettings.MaxStabilityIterations} iterations.";
+                return false;
+            }
+
+            if (!trivial && tm < -FlashSettings.StabilityThreshold)
+            {
+                unstable = true;
+                for (var i = 0; i < n; i++)
+                {
+                    // ws.Tmp holds the normalised trial composition: K = y/z for a vapour-like trial, z/x for a liquid-like one.
+                    ws.LnK[i] = z[i] > 0 && ws.Tmp[i] > 0
+                        ? (vaporLike ? Math.Log(ws.Tmp[i] / z[i]) : Math.Log(z[i] / ws.Tmp[i]))
+                        : ws.LnKPrev[i];
+                }
+            }
+        }
+
+        if (!unstable)
+        {
+            SetSingle(ws, temperatureK, pressurePa, feedPhase);
+            return true;
+        }
+
+        return SuccessiveSubstitution(ws, temperatureK, pressurePa, out failureReason);
+    }
+
+    private void SetSingle(Workspace ws, double temperatureK, double pressurePa, Phase phase)
+    {
+        ws.Beta = phase == Phase.Vapor ? 1 : 0;
+        ws.SinglePhase = phase;
+        ws.State = LabelSinglePhase(ws.Z, temperatureK, pressurePa, phase);
+    }
+
+    // Michelsen's tangent-plane test by successive substitution on ln W; returns the modified TPD tm = 1 + Σ Wᵢ(ln Wᵢ + ln φᵢ(w) − dᵢ − 1).
+    private double StabilityTrial(Workspace ws, double temperatureK, double pressurePa, bool vaporLike, out bool trivial, out bool converged)
+    {
+        var z = ws.Z;
+        var lnW = ws.W;
+        var w = ws.Tmp;
+        var lnPhi = ws.LnPhiV;
+        trivial = false;
+        converged = false;
+        for (var i = 0; i < n; i++)
+        {
+            lnW[i] = z[i] > 0 ? Math.Log(z[i]) + (vaporLike ? ws.LnKPrev[i] : -ws.LnKPrev[i]) : double.NegativeInfinity;
+            ws.DeltaPrev[i] = 0;
+        }
+
+        var tm = 0.0;
+        for (var it = 1; it <= FlashSettings.MaxStabilityIterations; it++)
+        {
+            ws.Iterations++;
+            double sumW = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var wi = z[i] > 0 ? Math.Exp(lnW[i]) : 0;
+                w[i] = wi;
+                sumW += wi;
+            }
+
+            double distance = 0;
+            for (var i = 0; i < n; i++)
+            {
+                w[i] /= sumW;
+                var dz = w[i] - z[i];
+                distance += dz * dz;
+            }
+
+            if (distance < FlashSettings.TrivialSolutionTolerance)
+            {
+                trivial = true;
+                converged = true;
+                return 0;
+            }
+
+            LnPhiCore(ws, RootKind.Stable, temperatureK, pressurePa, w, lnPhi, out _);
+            tm = 1;
+            double maxChange = 0, dd = 0, dp = 0;
+            for (var i = 0; i < n; i++)
+            {
+                if (z[i] <= 0)
+                {
+                    continue;
+                }
+
+                var wi = Math.Exp(lnW[i]);
+                tm += wi * (lnW[i] + lnPhi[i] - ws.D[i] - 1);
+                var next = ws.D[i] - lnPhi[i];
+                var delta = next - lnW[i];
+                maxChange = Math.Max(maxChange, Math.Abs(delta));
+                dd += delta * ws.DeltaPrev[i];
+                dp += ws.DeltaPrev[i] * ws.DeltaPrev[i];
+                ws.Delta[i] = delta;
+                lnW[i] = next;
+            }
+
+            if (!double.IsFinite(tm))
+            {
+                return double.NaN;
+            }
+
+            if (maxChange < FlashSettings.StabilityTolerance)
+            {
+                converged = true;
+                return tm;
+            }
+
+            // A clearly negative tm at any trial point already proves instability; the flash refines the phases.
+            if (tm < -1e-3 && it >= 3)
+            {
+                converged = true;
+                return tm;
+            }
+
+            Accelerate(ws, lnW, it, dd, dp, z);
+        }
+
+        return tm;
+    }
+
+    // Dominant-eigenvalue method: lnv += Δ·λ/(1 − λ) with λ = (Δₖ·Δₖ₋₁)/(Δₖ₋₁·Δₖ₋₁), every few iterations.
+    private void Accelerate(Workspace ws, double[] lnv, int iteration, double dd, double dp, ReadOnlySpan<double> z)
+    {
+        if (iteration % AccelerationInterval == 0 && dp > 0)
+        {
+            var lambda = dd / dp;
+            if (lambda > 0 && lambda < 0.98)
+            {
+                var factor = lambda / (1 - lambda);
+                for (var i = 0; i < n; i++)
+                {
+                    if (z[i] > 0)
+                    {
+                        lnv[i] += ws.Delta[i] * factor;
+                    }
+
+                    ws.DeltaPrev[i] = 0;
+                }
+
+                return;
+            }
+        }
+
+        Array.Copy(ws.Delta, ws.DeltaPrev, n);
+    }
+
+    private bool SuccessiveSubstitution(Workspace ws, double temperatureK, double pressurePa, out string? failureReason)
+    {
+        failureReason = null;
+        var z = ws.Z;
+        for (var i = 0; i < n; i++)
+        {
+            ws.DeltaPrev[i] = 0;
+        }
+
+        var accelerated = false;
+        for (var it = 1; it <= FlashSettings.MaxSuccessiveSubstitutions; it++)
+        {
+            ws.Iterations++;
+            for (var i = 0; i < n; i++)
+            {
+                ws.K[i] = Math.Exp(ws.LnK[i]);
+            }
+
+            if (!RachfordRice.Solve(z, ws.K, double.NegativeInfinity, double.PositiveInfinity, out var beta))
+            {
+                if (accelerated)
+                {
+                    // The extrapolated step overshot; undo it and continue with plain substitution.
+                    Array.Copy(ws.LnKPrev, ws.LnK, n);
+                    accelerated = false;
+                    continue;
+                }
+
+                failureReason = "All K-values fell on one side of 1 during successive substitution (no phase split).";
+                return false;
+            }
+
+            accelerated = false;
+            for (var i = 0; i < n; i++)
+            {
+                var xi = z[i] / (1 + (beta * (ws.K[i] - 1)));
+                ws.X[i] = xi;
+                ws.Y[i] = ws.K[i] * xi;
+            }
+
+            IdealPackage.NormalizeInPlace(ws.X, n);
+            IdealPackage.NormalizeInPlace(ws.Y, n);
+            LnPhiCore(ws, RootKind.Liquid, temperatureK, pressurePa, ws.X, ws.LnPhiL, out _);
+            LnPhiCore(ws, RootKind.Vapor, temperatureK, pressurePa, ws.Y, ws.LnPhiV, out _);
+            double maxChange = 0, dd = 0, dp = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var next = ws.LnPhiL[i] - ws.LnPhiV[i];
+                if (!double.IsFinite(next))
+                {
+                    failureReason = "Fugacity coefficients became non-finite during successive substitution.";
+                    return false;
+                }
+
+                var delta = next - ws.LnK[i];
+                if (z[i] > 0)
+                {
+                    maxChange = Math.Max(maxChange, Math.Abs(delta));
+                }
+
+                dd += delta * ws.DeltaPrev[i];
+                dp += ws.DeltaPrev[i] * ws.DeltaPrev[i];
+                ws.Delta[i] = delta;
+                ws.LnK[i] = next;
+            }
+
+            if (maxChange < FlashSettings.FugacityTolerance)
+            {
+                return Finish(ws, beta, out failureReason);
+            }
+
+            Array.Copy(ws.LnK, ws.LnKPrev, n);
+            if (it % AccelerationInterval == 0 && dp > 0)
+            {
+                var lambda = dd / dp;
+                accelerated = lambda > 0 && lambda < 0.98;
+            }
+
+            Accelerate(ws, ws.LnK, it, dd, dp, z);
+        }
+
+        failureReason = $"Successive substitution did not converge in {FlashSettings.MaxSuccessiveSubstitutions} iterations (near a critical point?).";
+        return false;
+    }
+
+    private bool Finish(Workspace ws, double beta, out string? failureReason)
+    {
+        failureReason = null;
+        double maxLnK = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (ws.Z[i] > 0)
+            {
+                maxLnK = Math.Max(maxLnK, Math.Abs(ws.LnK[i]));
+            }
+        }
+
+        if (maxLnK < 1e-5)
+        {
+            failureReason = "Successive substitution converged to the trivial solution (identical phases) although the feed is unstable.";
+            return false;
+        }
+
+        if (!(beta > 0 && beta < 1))
+        {
+            failureReason = $"The phase split converged to a vapour fraction {beta:G6} outside (0, 1) although the feed is unstable.";
+            return false;
+        }
+
+        ws.Beta = beta;
+        ws.State = PhaseState.TwoPhase;
+        return true;
+    }
+
+    protected override bool TrySaturationPressure(Workspace ws, int component, double temperatureK, out double pressurePa, out string? reason)
+    {
+        pressurePa = double.NaN;
+        reason = null;
+        if (temperatureK >= tc[component])
+        {
+            reason = $"{components[component].Name} has no saturation pressure at or above its critical temperature ({tc[component]} K).";
+            return false;
+        }
+
+        Prepare(ws, temperatureK);
+        var a = ws.Q[component] * ws.Q[component];
+        var bi = b[component];
+        var rt = R * temperatureK;
+        var lnP = EstimateLnK(ws, component, temperatureK, 1.0); // Wilson: ln Psat = ln Pc + 5.373(1 + ω)(1 − Tc/T)
+        double lo = double.NegativeInfinity, hi = double.PositiveInfinity;
+        for (var it = 0; it < FlashSettings.MaxOuterIterations; it++)
+        {
+            var p = Math.Exp(lnP);
+            var capA = a * p / (rt * rt);
+            var capB = bi * p / rt;
+            if (!Roots(capA, capB, out var zl, out var zv))
+            {
+                reason = "No physical root of the Peng–Robinson cubic during the saturation-pressure iteration.";
+                return false;
+            }
+
+            double next;
+            if (zv - zl > 1e-12)
+            {
+                var f = PureLnPhi(zl, capA, capB) - PureLnPhi(zv, capA, capB);
+                if (Math.Abs(f) < 1e-13)
+                {
+                    pressurePa = p;
+                    return true;
+                }
+
+                if (f > 0)
+                {
+                    lo = lnP; // liquid fugacity higher: P below saturation
+                }
+                else
+                {
+                    hi = lnP;
+                }
+
+                next = lnP - (f / (zl - zv)); // Newton: d(ln φL − ln φV)/d ln P = ZL − ZV
+            }
+            else if (zv / capB < CriticalVolumeOverB)
+            {
+                hi = lnP; // only a liquid-like root: above the upper spinodal
+                next = lnP - 0.5;
+            }
+            else
+            {
+                lo = lnP;
+                next = lnP + 0.5;
+            }
+
+            if (!(next > lo && next < hi))
+            {
+                next = double.IsFinite(lo) && double.IsFinite(hi) ? 0.5 * (lo + hi) : (double.IsFinite(lo) ? lo + 0.5 : hi - 0.5);
+            }
+
+            if (hi - lo < 1e-15)
+            {
+                pressurePa = Math.Exp(0.5 * (lo + hi));
+                return true;
+            }
+
+            lnP = next;
+        }
+
+        reason = $"Saturation pressure of {components[component].Name} at {temperatureK} K did not converge.";
+        return false;
+    }
+
+    private static double PureLnPhi(double z, double capA, double capB)
+        => z - 1 - Math.Log(z - capB) - (capA / (2 * Sqrt2 * capB) * LogTerm(z, capB));
+}

@@ -1,0 +1,1038 @@
+using DeepSim.Engine.Components;
+using DeepSim.Engine.Numerics;
+
+namespace DeepSim.Engine.Thermo;
+
+/// <summary>
+/// What every package shares: input validation, ideal-gas properties on the formation reference state, and the
+/// PH / PS / PVF / TVF flashes built on a package's own PT flash and fugacity model.
+/// </summary>
+internal abstract class PropertyPackageBase : IPropertyPackage
+{
+    protected const double R = FlashSettings.GasConstant;
+    protected const double TRef = FlashSettings.ReferenceTemperatureK;
+    protected const double PRef = FlashSettings.ReferencePressurePa;
+
+    protected readonly Component[] components;
+    protected readonly int n;
+    protected readonly double[] tc, pc, omega, mw, hf;
+
+    // Ideal-gas Cp is integrated as published inside [Tmin, Tmax] and held constant outside it, so H and S stay finite.
+    private readonly Correlation?[] cp;
+    private readonly double[] cpLoT, cpHiT, cpLo, cpHi, hRefOffset, sRefOffset;
+
+    protected PropertyPackageBase(IReadOnlyList<Component> components)
+    {
+        ArgumentNullException.ThrowIfNull(components);
+        if (components.Count == 0)
+        {
+            throw new ArgumentException("A property package needs at least one component.", nameof(components));
+        }
+
+        this.components = [.. components];
+        n = this.components.Length;
+        tc = new double[n];
+        pc = new double[n];
+        omega = new double[n];
+        mw = new double[n];
+        hf = new double[n];
+        cp = new Correlation?[n];
+        cpLoT = new double[n];
+        cpHiT = new double[n];
+        cpLo = new double[n];
+        cpHi = new double[n];
+        hRefOffset = new double[n];
+        sRefOffset = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            var c = this.components[i] ?? throw new ArgumentException($"Component {i} is null.", nameof(components));
+            if (!(c.CriticalTemperatureK > 0) || !(c.CriticalPressurePa > 0) || !double.IsFinite(c.AcentricFactor) || !(c.MolarMass > 0))
+            {
+                throw new ArgumentException($"Component '{c.Name}' needs positive Tc, Pc, molar mass and a finite acentric factor.", nameof(components));
+            }
+
+            tc[i] = c.CriticalTemperatureK;
+            pc[i] = c.CriticalPressurePa;
+            omega[i] = c.AcentricFactor;
+            mw[i] = c.MolarMass;
+            hf[i] = double.IsFinite(c.FormationEnthalpy) ? c.FormationEnthalpy : 0;
+            cp[i] = c.IdealGasHeatCapacity ?? throw new ArgumentException($"Component '{c.Name}' has no ideal-gas heat capacity correlation.", nameof(components));
+            var corr = cp[i]!;
+            cpLoT[i] = corr.MinTemperatureK;
+            cpHiT[i] = corr.MaxTemperatureK;
+            cpLo[i] = corr.Evaluate(corr.MinTemperatureK);
+            cpHi[i] = corr.Evaluate(corr.MaxTemperatureK);
+            if (!double.IsFinite(cpLo[i]) || !double.IsFinite(cpHi[i]))
+            {
+                throw new ArgumentException($"Component '{c.Name}' has an ideal-gas Cp that is not finite over its range.", nameof(components));
+            }
+
+            CpIntegrals(i, TRef, out hRefOffset[i], out sRefOffset[i]);
+        }
+    }
+
+    public abstract string Name { get; }
+
+    public IReadOnlyList<Component> Components => components;
+
+    public double MolarMass(ReadOnlySpan<double> moleFractions)
+    {
+        if (moleFractions.Length != n)
+        {
+            throw new ArgumentException($"Expected {n} mole fractions, got {moleFractions.Length}.", nameof(moleFractions));
+        }
+
+        double m = 0;
+        for (var i = 0; i < n; i++)
+        {
+            m += moleFractions[i] * mw[i];
+        }
+
+        return m;
+    }
+
+    /// <remarks>Throws ArgumentException for invalid T, P or composition (a property call has no result object to carry a reason).</remarks>
+    public double Enthalpy(Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> moleFractions)
+    {
+        ThrowIfInvalidState(temperatureK, pressurePa, moleFractions);
+        var ws = Workspace.Rent(n);
+        try
+        {
+            Normalize(moleFractions, ws.Tmp);
+            Prepare(ws, temperatureK);
+            return PhaseEnthalpy(ws, phase, temperatureK, pressurePa, ws.Tmp);
+        }
+        finally
+        {
+            Workspace.Return(ws);
+        }
+    }
+
+    public double Entropy(Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> moleFractions)
+    {
+        ThrowIfInvalidState(temperatureK, pressurePa, moleFractions);
+        var ws = Workspace.Rent(n);
+        try
+        {
+            Normalize(moleFractions, ws.Tmp);
+            Prepare(ws, temperatureK);
+            return PhaseEntropy(ws, phase, temperatureK, pressurePa, ws.Tmp);
+        }
+        finally
+        {
+            Workspace.Return(ws);
+        }
+    }
+
+    public FlashResult FlashPT(double temperatureK, double pressurePa, ReadOnlySpan<double> z)
+    {
+        var invalid = ValidateTemperature(temperatureK) ?? ValidatePressure(pressurePa) ?? ValidateComposition(z);
+        if (invalid is not null)
+        {
+            return Failed(invalid, temperatureK, pressurePa);
+        }
+
+        var ws = Workspace.Rent(n);
+        try
+        {
+            Normalize(z, ws.Z);
+            return CoreFlashPT(ws, temperatureK, pressurePa, out var reason)
+                ? BuildResult(ws, temperatureK, pressurePa)
+                : Failed(reason!, temperatureK, pressurePa, ws.Iterations);
+        }
+        finally
+        {
+            Workspace.Return(ws);
+        }
+    }
+
+    public FlashResult FlashPH(double pressurePa, double enthalpyJPerMol, ReadOnlySpan<double> z, double temperatureGuessK = double.NaN)
+        => FlashPX(pressurePa, enthalpyJPerMol, z, temperatureGuessK, entropy: false);
+
+    public FlashResult FlashPS(double pressurePa, double entropyJPerMolK, ReadOnlySpan<double> z, double temperatureGuessK = double.NaN)
+        => FlashPX(pressurePa, entropyJPerMolK, z, temperatureGuessK, entropy: true);
+
+    public FlashResult FlashTVF(double temperatureK, double vaporFraction, ReadOnlySpan<double> z)
+    {
+        var invalid = ValidateTemperature(temperatureK) ?? ValidateVaporFraction(vaporFraction) ?? ValidateComposition(z);
+        if (invalid is not null)
+        {
+            return Failed(invalid, temperatureK, double.NaN);
+        }
+
+        var ws = Workspace.Rent(n);
+        try
+        {
+            Normalize(z, ws.Z);
+            return SolveVaporFraction(ws, vaporFraction, solveForTemperature: false, fixedValue: temperatureK, out _)!;
+        }
+        finally
+        {
+            Workspace.Return(ws);
+        }
+    }
+
+    public FlashResult FlashPVF(double pressurePa, double vaporFraction, ReadOnlySpan<double> z)
+    {
+        var invalid = ValidatePressure(pressurePa) ?? ValidateVaporFraction(vaporFraction) ?? ValidateComposition(z);
+        if (invalid is not null)
+        {
+            return Failed(invalid, double.NaN, pressurePa);
+        }
+
+        var ws = Workspace.Rent(n);
+        try
+        {
+            Normalize(z, ws.Z);
+            return SolveVaporFraction(ws, vaporFraction, solveForTemperature: true, fixedValue: pressurePa, out _)!;
+        }
+        finally
+        {
+            Workspace.Return(ws);
+        }
+    }
+
+    // ---- what each package supplies ----
+
+    /// <summary>Computes temperature-dependent component parameters into the workspace (called through <see cref="Prepare"/>).</summary>
+    protected abstract void PrepareTemperature(Workspace ws, double temperatureK);
+
+    /// <summary>PT flash on ws.Z: sets ws.X, ws.Y, ws.Beta, ws.State, ws.SinglePhase, ws.Iterations.</summary>
+    protected abstract bool CoreFlashPT(Workspace ws, double temperatureK, double pressurePa, out string? failureReason);
+
+    protected abstract double PhaseEnthalpy(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x);
+
+    protected abstract double PhaseEntropy(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x);
+
+    /// <summary>ln φ of every component in a phase of composition x (liquid = smallest root, vapour = largest).</summary>
+    protected abstract void LnPhi(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x, Span<double> lnPhi);
+
+    /// <summary>Wilson-type K estimate used to start the vapour-fraction solves.</summary>
+    protected virtual double EstimateLnK(Workspace ws, int i, double temperatureK, double pressurePa)
+        => Math.Log(pc[i] / pressurePa) + (5.373 * (1 + omega[i]) * (1 - (tc[i] / temperatureK)));
+
+    /// <summary>True when K depends on composition (an EOS); false for Raoult's law where one pass is exact.</summary>
+    protected virtual bool CompositionDependentK => true;
+
+    /// <summary>Saturation of a pure component by the package's own model, for packages whose mixture route degenerates.</summary>
+    protected virtual bool TrySaturationPressure(Workspace ws, int component, double temperatureK, out double pressurePa, out string? reason)
+    {
+        pressurePa = double.NaN;
+        reason = null;
+        return false;
+    }
+
+    protected virtual bool UsesPureSaturationRoute => false;
+
+    // ---- shared machinery ----
+
+    protected void Prepare(Workspace ws, double temperatureK)
+    {
+        if (!ReferenceEquals(ws.PreparedFor, this) || ws.PreparedTemperatureK != temperatureK)
+        {
+            PrepareTemperature(ws, temperatureK);
+            ws.PreparedFor = this;
+            ws.PreparedTemperatureK = temperatureK;
+        }
+    }
+
+    /// <summary>Ideal-gas H (J/mol, formation basis) and S° at 101325 Pa (J/mol/K, 0 at the reference) of each component into ws.HIg / ws.SIg.</summary>
+    protected void IdealGas(Workspace ws, double temperatureK)
+    {
+        if (ReferenceEquals(ws.IdealGasFor, this) && ws.IdealGasTemperatureK == temperatureK)
+        {
+            return;
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            CpIntegrals(i, temperatureK, out var h, out var s);
+            ws.HIg[i] = hf[i] + h - hRefOffset[i];
+            ws.SIg[i] = s - sRefOffset[i];
+        }
+
+        ws.IdealGasFor = this;
+        ws.IdealGasTemperatureK = temperatureK;
+    }
+
+    /// <summary>Ideal-gas mixture heat capacity Σ xᵢ Cpᵢ (J/mol/K), Cp held constant outside its range.</summary>
+    protected double IdealGasHeatCapacity(ReadOnlySpan<double> x, double temperatureK)
+    {
+        double c = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var t = Math.Clamp(temperatureK, cpLoT[i], cpHiT[i]);
+            c += x[i] * cp[i]!.Evaluate(t);
+        }
+
+        return c;
+    }
+
+    // ∫Cp dT and ∫Cp/T dT from Tmin of the correlation to T, with constant Cp beyond the range ends.
+    private void CpIntegrals(int i, double temperatureK, out double h, out double s)
+    {
+        var lo = cpLoT[i];
+        var hi = cpHiT[i];
+        var t = Math.Clamp(temperatureK, lo, hi);
+        cp[i]!.Integrals(lo, t, out h, out s);
+        if (temperatureK < lo)
+        {
+            h += cpLo[i] * (temperatureK - lo);
+            s += cpLo[i] * Math.Log(temperatureK / lo);
+        }
+        else if (temperatureK > hi)
+        {
+            h += cpHi[i] * (temperatureK - hi);
+            s += cpHi[i] * Math.Log(temperatureK / hi);
+        }
+    }
+
+    protected static double MixingEntropy(ReadOnlySpan<double> x)
+    {
+        double s = 0;
+        for (var i = 0; i < x.Length; i++)
+        {
+            if (x[i] > 0)
+            {
+                s -= x[i] * Math.Log(x[i]);
+            }
+        }
+
+        return R * s;
+    }
+
+    protected (double Tpc, double Ppc) PseudoCritical(ReadOnlySpan<double> z)
+    {
+        double t = 0, p = 0;
+        for (var i = 0; i < n; i++)
+        {
+            t += z[i] * tc[i];
+            p += z[i] * pc[i];
+        }
+
+        return (t, p);
+    }
+
+    /// <summary>Index of the only component present, or −1 for a mixture.</summary>
+    protected int PureIndex(ReadOnlySpan<double> z)
+    {
+        var index = -1;
+        for (var i = 0; i < n; i++)
+        {
+            if (z[i] > 0)
+            {
+                if (index >= 0)
+                {
+                    return -1;
+                }
+
+                index = i;
+            }
+        }
+
+        return index;
+    }
+
+    private double MixtureProperty(Workspace ws, double temperatureK, double pressurePa, bool entropy)
+    {
+        Prepare(ws, temperatureK);
+        if (ws.State == PhaseState.TwoPhase)
+        {
+            var v = entropy ? PhaseEntropy(ws, Phase.Vapor, temperatureK, pressurePa, ws.Y) : PhaseEnthalpy(ws, Phase.Vapor, temperatureK, pressurePa, ws.Y);
+            var l = entropy ? PhaseEntropy(ws, Phase.Liquid, temperatureK, pressurePa, ws.X) : PhaseEnthalpy(ws, Phase.Liquid, temperatureK, pressurePa, ws.X);
+            return (ws.Beta * v) + ((1 - ws.Beta) * l);
+        }
+
+        return entropy ? PhaseEntropy(ws, ws.SinglePhase, temperatureK, pressurePa, ws.Z) : PhaseEnthalpy(ws, ws.SinglePhase, temperatureK, pressurePa, ws.Z);
+    }
+
+    protected FlashResult BuildResult(Workspace ws, double temperatureK, double pressurePa)
+    {
+        var h = MixtureProperty(ws, temperatureK, pressurePa, entropy: false);
+        var s = MixtureProperty(ws, temperatureK, pressurePa, entropy: true);
+        double[] x, y;
+        if (ws.State == PhaseState.TwoPhase)
+        {
+            x = ws.X[..n];
+            y = ws.Y[..n];
+        }
+        else
+        {
+            x = ws.Z[..n];
+            y = ws.Z[..n];
+        }
+
+        if (!double.IsFinite(h) || !double.IsFinite(s))
+        {
+            return Failed($"Enthalpy or entropy is not finite at T = {temperatureK} K, P = {pressurePa} Pa (outside the model's range).", temperatureK, pressurePa, ws.Iterations);
+        }
+
+        return new FlashResult
+        {
+            Converged = true,
+            State = ws.State,
+            TemperatureK = temperatureK,
+            PressurePa = pressurePa,
+            VaporFraction = ws.Beta,
+            LiquidComposition = x,
+            VaporComposition = y,
+            EnthalpyJPerMol = h,
+            EntropyJPerMolK = s,
+            Iterations = ws.Iterations,
+        };
+    }
+
+    protected static FlashResult Failed(string reason, double temperatureK, double pressurePa, int iterations = 0) => new()
+    {
+        Converged = false,
+        FailureReason = reason,
+        TemperatureK = temperatureK,
+        PressurePa = pressurePa,
+        VaporFraction = double.NaN,
+        EnthalpyJPerMol = double.NaN,
+        EntropyJPerMolK = double.NaN,
+        Iterations = iterations,
+    };
+
+    /// <summary>Labels a single stable phase: supercritical above the Kay's-rule pseudo-critical T and P, else by the root kind.</summary>
+    protected PhaseState LabelSinglePhase(ReadOnlySpan<double> z, double temperatureK, double pressurePa, Phase phase)
+    {
+        var (tpc, ppc) = PseudoCritical(z);
+        if (temperatureK > tpc && pressurePa > ppc)
+        {
+            return PhaseState.Supercritical;
+        }
+
+        return phase == Phase.Vapor ? PhaseState.Vapor : PhaseState.Liquid;
+    }
+
+    // ---- PH / PS ----
+
+    private struct PropertyResidual : IScalarFunction
+    {
+        public PropertyPackageBase Package;
+        public Workspace Ws;
+        public double PressurePa;
+        public double Target;
+        public bool Entropy;
+        public int Evaluations;
+        public string? Failure;
+
+        public bool TryEvaluate(double x, out double value)
+        {
+            Evaluations++;
+            if (!Package.CoreFlashPT(Ws, x, PressurePa, out var reason))
+            {
+                Failure = $"PT flash failed at T = {x:G9} K: {reason}";
+                value = double.NaN;
+                return false;
+            }
+
+            value = Package.MixtureProperty(Ws, x, PressurePa, Entropy) - Target;
+            return double.IsFinite(value);
+        }
+    }
+
+    private FlashResult FlashPX(double pressurePa, double target, ReadOnlySpan<double> z, double temperatureGuessK, bool entropy)
+    {
+        var what = entropy ? "entropy" : "enthalpy";
+        var invalid = ValidatePressure(pressurePa) ?? (double.IsFinite(target) ? null : $"The specified {what} must be a finite number, got {target}.") ?? ValidateComposition(z);
+        if (invalid is not null)
+        {
+            return Failed(invalid, double.NaN, pressurePa);
+        }
+
+        var ws = Workspace.Rent(n);
+        try
+        {
+            Normalize(z, ws.Z);
+            var f = new PropertyResidual { Package = this, Ws = ws, PressurePa = pressurePa, Target = target, Entropy = entropy };
+            var tolerance = Math.Max(FlashSettings.PropertyAbsoluteTolerance, FlashSettings.PropertyRelativeTolerance * Math.Abs(target));
+
+            // A pure component inside its two-phase region: H and S jump at Tsat, so the vapour fraction is solved directly there.
+            var pure = PureIndex(ws.Z);
+            if (pure >= 0)
+            {
+                var saturated = TryPureTwoPhase(ws, pure, pressurePa, target, entropy, out var done);
+                if (done)
+                {
+                    return saturated!;
+                }
+            }
+
+            var t0 = double.IsFinite(temperatureGuessK) && temperatureGuessK > FlashSettings.MinSearchTemperatureK && temperatureGuessK < FlashSettings.MaxSearchTemperatureK
+                ? temperatureGuessK
+                : 300.0;
+            if (!f.TryEvaluate(t0, out var f0))
+            {
+                return Failed($"PH/PS flash could not start: {f.Failure ?? "property not finite"}.", t0, pressurePa, f.Evaluations);
+            }
+
+            // Expand from t0 in the direction of the target using the ideal-gas Cp as slope; doubling steps bound the search.
+            double ta = t0, fa = f0, tb = t0, fb = f0;
+            var slope = IdealGasHeatCapacity(ws.Z, t0);
+            if (entropy)
+            {
+                slope /= t0;
+            }
+
+            var step = Math.Clamp(-f0 / Math.Max(slope, 1e-3), -0.5 * t0, 2 * t0);
+            if (Math.Abs(step) < 1e-3)
+            {
+                step = f0 > 0 ? -1e-3 : 1e-3;
+            }
+
+            var bracketed = f0 == 0;
+            for (var k = 0; k < FlashSettings.MaxBracketSteps && !bracketed; k++)
+            {
+                var t1 = Math.Clamp(ta + (step * 1.05), FlashSettings.MinSearchTemperatureK, FlashSettings.MaxSearchTemperatureK);
+                if (!f.TryEvaluate(t1, out var f1))
+                {
+                    return Failed($"PH/PS flash failed while bracketing: {f.Failure ?? "property not finite"}.", t1, pressurePa, f.Evaluations);
+                }
+
+                if (f1 * fa <= 0)
+                {
+                    tb = t1;
+                    fb = f1;
+                    bracketed = true;
+                    break;
+                }
+
+                if (t1 is FlashSettings.MinSearchTemperatureK or FlashSettings.MaxSearchTemperatureK)
+                {
+                    return Failed($"The specified {what} {target:G9} is not reached between {FlashSettings.MinSearchTemperatureK} K and {FlashSettings.MaxSearchTemperatureK} K at {pressurePa} Pa.", t1, pressurePa, f.Evaluations);
+                }
+
+                ta = t1;
+                fa = f1;
+                step *= 2;
+            }
+
+            if (!bracketed)
+            {
+                return Failed($"Could not bracket the temperature for the specified {what} in {FlashSettings.MaxBracketSteps} steps.", ta, pressurePa, f.Evaluations);
+            }
+
+            double root;
+            if (fa == 0)
+            {
+                root = ta;
+            }
+            else
+            {
+                var lo = Math.Min(ta, tb);
+                var hi = Math.Max(ta, tb);
+                var flo = lo == ta ? fa : fb;
+                var fhi = lo == ta ? fb : fa;
+                var status = RootFinding.Brent(ref f, lo, hi, flo, fhi, FlashSettings.TemperatureTolerance, tolerance, FlashSettings.MaxOuterIterations, out root, out _);
+                if (status != RootStatus.Converged)
+                {
+                    return Failed($"PH/PS temperature solve ended with {status}: {f.Failure ?? "no convergence"}.", root, pressurePa, f.Evaluations);
+                }
+            }
+
+            if (!f.TryEvaluate(root, out var residual))
+            {
+                return Failed($"PH/PS final flash failed: {f.Failure}.", root, pressurePa, f.Evaluations);
+            }
+
+            // A residual far above tolerance at a converged bracket means a jump in H(T) or S(T) that the target falls inside.
+            if (Math.Abs(residual) > Math.Max(1e3 * tolerance, 1e-6 * Math.Max(1, Math.Abs(target))))
+            {
+                return Failed($"The specified {what} falls in a discontinuity of the model at T ≈ {root:G9} K (residual {residual:G3}).", root, pressurePa, f.Evaluations);
+            }
+
+            var evaluations = f.Evaluations;
+            var result = BuildResult(ws, root, pressurePa);
+            return result.Converged ? WithIterations(result, evaluations) : result;
+        }
+        finally
+        {
+            Workspace.Return(ws);
+        }
+    }
+
+    private static FlashResult WithIterations(FlashResult r, int iterations) => new()
+    {
+        Converged = r.Converged,
+        FailureReason = r.FailureReason,
+        State = r.State,
+        TemperatureK = r.TemperatureK,
+        PressurePa = r.PressurePa,
+        VaporFraction = r.VaporFraction,
+        LiquidComposition = r.LiquidComposition,
+        VaporComposition = r.VaporComposition,
+        EnthalpyJPerMol = r.EnthalpyJPerMol,
+        EntropyJPerMolK = r.EntropyJPerMolK,
+        Iterations = iterations,
+    };
+
+    // Pure component: if the target lies between saturated liquid and vapour at Tsat(P), the answer is two-phase at Tsat.
+    private FlashResult? TryPureTwoPhase(Workspace ws, int pure, double pressurePa, double target, bool entropy, out bool done)
+    {
+        done = false;
+        if (!TrySaturationTemperaturePure(ws, pure, pressurePa, out var tsat, out _))
+        {
+            return null; // above Pc or no saturation by this model: a single phase, solved by the bracketed search
+        }
+
+        Prepare(ws, tsat);
+        var l = entropy ? PhaseEntropy(ws, Phase.Liquid, tsat, pressurePa, ws.Z) : PhaseEnthalpy(ws, Phase.Liquid, tsat, pressurePa, ws.Z);
+        var v = entropy ? PhaseEntropy(ws, Phase.Vapor, tsat, pressurePa, ws.Z) : PhaseEnthalpy(ws, Phase.Vapor, tsat, pressurePa, ws.Z);
+        if (!(target >= l && target <= v && v > l))
+        {
+            return null;
+        }
+
+        done = true;
+        var beta = (target - l) / (v - l);
+        Array.Copy(ws.Z, ws.X, n);
+        Array.Copy(ws.Z, ws.Y, n);
+        ws.Beta = beta;
+        ws.State = PhaseState.TwoPhase;
+        return BuildResult(ws, tsat, pressurePa);
+    }
+
+    // ---- saturation of a pure component ----
+
+    private struct PureSaturationResidual : IScalarFunction
+    {
+        public PropertyPackageBase Package;
+        public Workspace Ws;
+        public int Component;
+        public double LnPressure;
+        public string? Failure;
+
+        public bool TryEvaluate(double x, out double value)
+        {
+            if (!Package.TrySaturationPressure(Ws, Component, x, out var p, out var reason))
+            {
+                Failure = reason;
+                value = double.NaN;
+                return false;
+            }
+
+            value = Math.Log(p) - LnPressure;
+            return true;
+        }
+    }
+
+    /// <summary>Tsat(P) of one component by the package's saturation route (PR) or the generic bubble-point route (Raoult).</summary>
+    protected bool TrySaturationTemperaturePure(Workspace ws, int pure, double pressurePa, out double temperatureK, out string? reason)
+    {
+        temperatureK = double.NaN;
+        if (!UsesPureSaturationRoute)
+        {
+            // Raoult: K = Psat/P regardless of β, so the bubble-point route gives Tsat directly.
+            var r = SolveVaporFraction(ws, 0, solveForTemperature: true, fixedValue: pressurePa, out temperatureK, buildResult: false);
+            reason = r?.FailureReason;
+            return r is null && double.IsFinite(temperatureK);
+        }
+
+        if (pressurePa >= pc[pure])
+        {
+            reason = $"{components[pure].Name} has no saturation temperature at or above its critical pressure ({pc[pure]} Pa).";
+            return false;
+        }
+
+        var f = new PureSaturationResidual { Package = this, Ws = ws, Component = pure, LnPressure = Math.Log(pressurePa) };
+        var hi = tc[pure] * (1 - 1e-7);
+        var lo = Math.Max(FlashSettings.MinSearchTemperatureK, 0.2 * tc[pure]);
+        if (!f.TryEvaluate(hi, out var fhi) || !f.TryEvaluate(lo, out var flo))
+        {
+            reason = $"Saturation pressure of {components[pure].Name} could not be evaluated: {f.Failure}";
+            return false;
+        }
+
+        if (flo > 0)
+        {
+            reason = $"{pressurePa} Pa is below the saturation pressure of {components[pure].Name} at {lo:G6} K.";
+            return false;
+        }
+
+        var status = RootFinding.Brent(ref f, lo, hi, flo, fhi, FlashSettings.TemperatureTolerance, 1e-14, FlashSettings.MaxOuterIterations, out temperatureK, out _);
+        reason = status == RootStatus.Converged ? null : $"Saturation temperature solve ended with {status}: {f.Failure}";
+        return status == RootStatus.Converged;
+    }
+
+    // ---- PVF / TVF ----
+
+    private struct VaporFractionResidual : IScalarFunction
+    {
+        public PropertyPackageBase Package;
+        public Workspace Ws;
+        public double Beta;
+        public bool SolveForTemperature;
+        public double Fixed;
+        public int Iterations;
+        public string? Failure;
+
+        // x is T (K) when solving for temperature, else ln P.
+        public bool TryEvaluate(double x, out double value)
+        {
+            var t = SolveForTemperature ? x : Fixed;
+            var p = SolveForTemperature ? Fixed : Math.Exp(x);
+            if (!Package.FixedBetaResidual(Ws, t, p, Beta, ref Iterations, out value, out Failure))
+            {
+                return false;
+            }
+
+            // g rises with T and falls with P; flip for P so both searches see an increasing function.
+            if (!SolveForTemperature)
+            {
+                value = -value;
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// For fixed T, P and β, converges the phase compositions by successive substitution on K and returns the
+    /// Rachford–Rice residual g = Σ zᵢ(Kᵢ − 1)/(1 + β(Kᵢ − 1)) (zero at the requested vapour fraction).
+    /// </summary>
+    private bool FixedBetaResidual(Workspace ws, double temperatureK, double pressurePa, double beta, ref int iterations, out double g, out string? failure)
+    {
+        g = double.NaN;
+        failure = null;
+        Prepare(ws, temperatureK);
+        var z = ws.Z;
+        var converged = false;
+        for (var it = 0; it < FlashSettings.MaxSuccessiveSubstitutions; it++)
+        {
+            iterations++;
+            double sx = 0, sy = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var k = Math.Exp(ws.LnK[i]);
+                ws.K[i] = k;
+                var xi = z[i] / (1 + (beta * (k - 1)));
+                ws.X[i] = xi;
+                ws.Y[i] = k * xi;
+                sx += xi;
+                sy += k * xi;
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                ws.X[i] /= sx;
+                ws.Y[i] /= sy;
+            }
+
+            LnPhi(ws, Phase.Liquid, temperatureK, pressurePa, ws.X, ws.LnPhiL);
+            LnPhi(ws, Phase.Vapor, temperatureK, pressurePa, ws.Y, ws.LnPhiV);
+            double maxChange = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var lnK = ws.LnPhiL[i] - ws.LnPhiV[i];
+                if (!double.IsFinite(lnK))
+                {
+                    failure = $"Fugacity coefficients are not finite at T = {temperatureK:G9} K, P = {pressurePa:G9} Pa.";
+                    return false;
+                }
+
+                if (z[i] > 0)
+                {
+                    maxChange = Math.Max(maxChange, Math.Abs(lnK - ws.LnK[i]));
+                }
+
+                ws.LnK[i] = lnK;
+            }
+
+            if (!CompositionDependentK || maxChange < FlashSettings.FugacityTolerance)
+            {
+                converged = true;
+                break;
+            }
+        }
+
+        if (!converged)
+        {
+            failure = $"Phase compositions did not converge in {FlashSettings.MaxSuccessiveSubstitutions} substitutions at T = {temperatureK:G9} K, P = {pressurePa:G9} Pa.";
+            return false;
+        }
+
+        double maxLnK = 0;
+        for (var i = 0; i < n; i++)
+        {
+            ws.K[i] = Math.Exp(ws.LnK[i]);
+            if (z[i] > 0)
+            {
+                maxLnK = Math.Max(maxLnK, Math.Abs(ws.LnK[i]));
+            }
+        }
+
+        if (CompositionDependentK && maxLnK < 1e-5)
+        {
+            failure = $"Trivial solution (both phases identical) at T = {temperatureK:G9} K, P = {pressurePa:G9} Pa: the mixture is at or beyond its critical region.";
+            return false;
+        }
+
+        g = RachfordRice.Evaluate(z, ws.K, beta, out _);
+        return double.IsFinite(g);
+    }
+
+    // Returns a failure, or (buildResult) the result; with buildResult false a success returns null and the solved T or ln P.
+    private FlashResult? SolveVaporFraction(Workspace ws, double beta, bool solveForTemperature, double fixedValue, out double solved, bool buildResult = true)
+    {
+        solved = double.NaN;
+        var pure = PureIndex(ws.Z);
+        if (pure >= 0 && UsesPureSaturationRoute)
+        {
+            return PureVaporFraction(ws, pure, beta, solveForTemperature, fixedValue);
+        }
+
+        var f = new VaporFractionResidual { Package = this, Ws = ws, Beta = beta, SolveForTemperature = solveForTemperature, Fixed = fixedValue };
+
+        // Start from the Wilson estimate of the unknown, solved by bisection (monotone in T and in ln P).
+        var x0 = solveForTemperature ? WilsonTemperature(ws, fixedValue, beta) : Math.Log(WilsonPressure(ws, fixedValue, beta));
+        for (var i = 0; i < n; i++)
+        {
+            ws.LnK[i] = solveForTemperature ? EstimateLnK(ws, i, x0, fixedValue) : EstimateLnK(ws, i, fixedValue, Math.Exp(x0));
+        }
+
+        var what = beta == 0 ? "bubble point" : beta == 1 ? "dew point" : $"vapour fraction {beta}";
+        if (!f.TryEvaluate(x0, out var g0))
+        {
+            return Failed($"The {what} could not be computed: {f.Failure}", solveForTemperature ? x0 : fixedValue, solveForTemperature ? fixedValue : Math.Exp(x0), f.Iterations);
+        }
+
+        // Bracket: step away from x0 against the sign of g (increasing function), doubling the step each time.
+        var step = solveForTemperature ? 0.02 * x0 : 0.1;
+        double xa = x0, ga = g0, xb = x0, gb = g0;
+        var bracketed = g0 == 0;
+        double xMin = solveForTemperature ? FlashSettings.MinSearchTemperatureK : Math.Log(FlashSettings.MinSearchPressurePa);
+        double xMax = solveForTemperature ? FlashSettings.MaxSearchTemperatureK : Math.Log(FlashSettings.MaxSearchPressurePa);
+        for (var k = 0; k < FlashSettings.MaxBracketSteps && !bracketed; k++)
+        {
+            var x1 = Math.Clamp(xa + (ga > 0 ? -step : step), xMin, xMax);
+            if (!f.TryEvaluate(x1, out var g1))
+            {
+                return Failed($"The {what} could not be bracketed: {f.Failure}", solveForTemperature ? x1 : fixedValue, solveForTemperature ? fixedValue : Math.Exp(x1), f.Iterations);
+            }
+
+            if (g1 * ga <= 0)
+            {
+                xb = x1;
+                gb = g1;
+                bracketed = true;
+                break;
+            }
+
+            if (x1 == xMin || x1 == xMax)
+            {
+                break;
+            }
+
+            xa = x1;
+            ga = g1;
+            step *= 2;
+        }
+
+        if (!bracketed)
+        {
+            return Failed($"No {what} found in the search range.", double.NaN, double.NaN, f.Iterations);
+        }
+
+        double root = xa;
+        if (ga != 0)
+        {
+            var lo = Math.Min(xa, xb);
+            var hi = Math.Max(xa, xb);
+            var glo = lo == xa ? ga : gb;
+            var ghi = lo == xa ? gb : ga;
+            var xTol = solveForTemperature ? FlashSettings.TemperatureTolerance : 1e-13;
+            var status = RootFinding.Brent(ref f, lo, hi, glo, ghi, xTol, 1e-14, FlashSettings.MaxOuterIterations, out root, out _);
+            if (status != RootStatus.Converged)
+            {
+                return Failed($"The {what} solve ended with {status}: {f.Failure}", double.NaN, double.NaN, f.Iterations);
+            }
+        }
+
+        // Re-evaluate at the root so the workspace holds its compositions.
+        if (!f.TryEvaluate(root, out _))
+        {
+            return Failed($"The {what} failed at the solution: {f.Failure}", double.NaN, double.NaN, f.Iterations);
+        }
+
+        var t = solveForTemperature ? root : fixedValue;
+        var p = solveForTemperature ? fixedValue : Math.Exp(root);
+        solved = solveForTemperature ? t : p;
+        if (!buildResult)
+        {
+            return null;
+        }
+
+        return VaporFractionResult(ws, t, p, beta, f.Iterations);
+    }
+
+    private FlashResult VaporFractionResult(Workspace ws, double t, double p, double beta, int iterations)
+    {
+        // Bubble (β = 0) and dew (β = 1) points are saturated single phases reported with their incipient phase.
+        ws.Beta = beta;
+        ws.State = PhaseState.TwoPhase;
+        ws.Iterations = iterations;
+        var r = BuildResult(ws, t, p);
+        if (!r.Converged || beta is > 0 and < 1)
+        {
+            return r;
+        }
+
+        return new FlashResult
+        {
+            Converged = true,
+            State = beta == 0 ? PhaseState.Liquid : PhaseState.Vapor,
+            TemperatureK = r.TemperatureK,
+            PressurePa = r.PressurePa,
+            VaporFraction = beta,
+            LiquidComposition = r.LiquidComposition,
+            VaporComposition = r.VaporComposition,
+            EnthalpyJPerMol = r.EnthalpyJPerMol,
+            EntropyJPerMolK = r.EntropyJPerMolK,
+            Iterations = iterations,
+        };
+    }
+
+    private FlashResult PureVaporFraction(Workspace ws, int pure, double beta, bool solveForTemperature, double fixedValue)
+    {
+        double t, p;
+        string? reason;
+        if (solveForTemperature)
+        {
+            p = fixedValue;
+            if (!TrySaturationTemperaturePure(ws, pure, p, out t, out reason))
+            {
+                return Failed(reason ?? "No saturation temperature.", double.NaN, p);
+            }
+        }
+        else
+        {
+            t = fixedValue;
+            if (!TrySaturationPressure(ws, pure, t, out p, out reason))
+            {
+                return Failed(reason ?? "No saturation pressure.", t, double.NaN);
+            }
+        }
+
+        Array.Copy(ws.Z, ws.X, n);
+        Array.Copy(ws.Z, ws.Y, n);
+        Prepare(ws, t);
+        return VaporFractionResult(ws, t, p, beta, 0);
+    }
+
+    private double WilsonTemperature(Workspace ws, double pressurePa, double beta)
+    {
+        double lo = FlashSettings.MinSearchTemperatureK, hi = FlashSettings.MaxSearchTemperatureK;
+        for (var it = 0; it < 100; it++)
+        {
+            var mid = Math.Sqrt(lo * hi);
+            for (var i = 0; i < n; i++)
+            {
+                ws.K[i] = Math.Exp(EstimateLnK(ws, i, mid, pressurePa));
+            }
+
+            if (RachfordRice.Evaluate(ws.Z, ws.K, beta, out _) > 0)
+            {
+                hi = mid;
+            }
+            else
+            {
+                lo = mid;
+            }
+
+            if (hi / lo < 1 + 1e-6)
+            {
+                break;
+            }
+        }
+
+        return Math.Sqrt(lo * hi);
+    }
+
+    private double WilsonPressure(Workspace ws, double temperatureK, double beta)
+    {
+        double lo = FlashSettings.MinSearchPressurePa, hi = FlashSettings.MaxSearchPressurePa;
+        for (var it = 0; it < 100; it++)
+        {
+            var mid = Math.Sqrt(lo * hi);
+            for (var i = 0; i < n; i++)
+            {
+                ws.K[i] = Math.Exp(EstimateLnK(ws, i, temperatureK, mid));
+            }
+
+            if (RachfordRice.Evaluate(ws.Z, ws.K, beta, out _) > 0)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid;
+            }
+
+            if (hi / lo < 1 + 1e-6)
+            {
+                break;
+            }
+        }
+
+        return Math.Sqrt(lo * hi);
+    }
+
+    // ---- validation ----
+
+    protected static string? ValidateTemperature(double t)
+        => double.IsFinite(t) && t > 0 ? null : $"Temperature must be a positive finite number of kelvin, got {t}.";
+
+    protected static string? ValidatePressure(double p)
+        => double.IsFinite(p) && p > 0 ? null : $"Pressure must be a positive finite number of pascal, got {p}.";
+
+    private static string? ValidateVaporFraction(double beta)
+        => double.IsFinite(beta) && beta >= 0 && beta <= 1 ? null : $"Vapour fraction must be between 0 and 1, got {beta}.";
+
+    protected string? ValidateComposition(ReadOnlySpan<double> z)
+    {
+        if (z.Length != n)
+        {
+            return $"Composition has {z.Length} mole fractions but the package has {n} components.";
+        }
+
+        double sum = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (!double.IsFinite(z[i]) || z[i] < 0)
+            {
+                return $"Mole fraction {i} ({components[i].Name}) must be a finite non-negative number, got {z[i]}.";
+            }
+
+            sum += z[i];
+        }
+
+        return Math.Abs(sum - 1) <= FlashSettings.CompositionSumTolerance
+            ? null
+            : $"Mole fractions must sum to 1 (within {FlashSettings.CompositionSumTolerance}), got {sum}.";
+    }
+
+    private void ThrowIfInvalidState(double t, double p, ReadOnlySpan<double> x)
+    {
+        var invalid = ValidateTemperature(t) ?? ValidatePressure(p) ?? ValidateComposition(x);
+        if (invalid is not null)
+        {
+            throw new ArgumentException(invalid);
+        }
+    }
+
+    private static void Normalize(ReadOnlySpan<double> z, Span<double> target)
+    {
+        double sum = 0;
+        for (var i = 0; i < z.Length; i++)
+        {
+            sum += z[i];
+        }
+
+        for (var i = 0; i < z.Length; i++)
+        {
+            target[i] = z[i] / sum;
+        }
+    }
+}

@@ -1,0 +1,64 @@
+namespace DeepSim.Engine.Thermo;
+
+/// <summary>Scratch arrays for one flash on one thread; rented per public call so packages stay thread-safe.</summary>
+internal sealed class Workspace
+{
+    [ThreadStatic]
+    private static Workspace? cached;
+
+    public Workspace(int n)
+    {
+        Capacity = n;
+        Z = new double[n];
+        X = new double[n];
+        Y = new double[n];
+        K = new double[n];
+        LnK = new double[n];
+        LnKPrev = new double[n];
+        Delta = new double[n];
+        DeltaPrev = new double[n];
+        LnPhiL = new double[n];
+        LnPhiV = new double[n];
+        LnPhiZ = new double[n];
+        W = new double[n];
+        D = new double[n];
+        U = new double[n];
+        Q = new double[n];
+        DQ = new double[n];
+        HIg = new double[n];
+        SIg = new double[n];
+        LnPsat = new double[n];
+        HVap = new double[n];
+        Tmp = new double[n];
+    }
+
+    public int Capacity { get; }
+
+    public double[] Z, X, Y, K, LnK, LnKPrev, Delta, DeltaPrev, LnPhiL, LnPhiV, LnPhiZ, W, D, U, Q, DQ, HIg, SIg, LnPsat, HVap, Tmp;
+
+    // Flash outcome written by the core PT flash and the saturation solvers.
+    public double Beta;
+    public PhaseState State;
+    public Phase SinglePhase;
+    public int Iterations;
+
+    // Temperature-dependent parameters are cached for (package, T); a different package or T recomputes them.
+    public object? PreparedFor;
+    public double PreparedTemperatureK = double.NaN;
+    public object? IdealGasFor;
+    public double IdealGasTemperatureK = double.NaN;
+
+    public static Workspace Rent(int n)
+    {
+        var ws = cached;
+        if (ws is null || ws.Capacity != n)
+        {
+            return new Workspace(n);
+        }
+
+        cached = null; // a nested call on this thread gets its own workspace instead of sharing this one
+        return ws;
+    }
+
+    public static void Return(Workspace ws) => cached = ws;
+}
