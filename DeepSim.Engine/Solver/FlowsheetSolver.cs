@@ -1,0 +1,450 @@
+using System.Diagnostics;
+using System.Globalization;
+using DeepSim.Engine.Flowsheets;
+using DeepSim.Engine.Streams;
+using DeepSim.Engine.UnitOperations;
+
+namespace DeepSim.Engine.Solver;
+
+/// <summary>
+/// Sequential-modular solver: units in the order of <see cref="FlowsheetGraph"/>, each recycle block converged on
+/// its tear streams by bounded Wegstein with a direct-substitution fallback, design specifications by Brent's
+/// method around the whole solve. Deterministic; bounded in iterations and wall time; never throws for a
+/// flowsheet that read without errors.
+/// </summary>
+public static class FlowsheetSolver
+{
+    /// <summary>Pressure of an empty default tear guess, Pa (nominal: an empty stream's state carries no material).</summary>
+    private const double DefaultGuessPressurePa = 101325;
+
+    private const double DefaultGuessTemperatureK = 298.15;
+
+    /// <summary>Accelerated iterations whose residual grows this many times in a row switch the block to direct substitution.</summary>
+    private const int DivergingIterationsBeforeFallback = 3;
+
+    /// <summary>Below this change in a variable its Wegstein slope is meaningless; q = 0 (direct substitution) is used.</summary>
+    private const double MinimumSlopeDenominator = 1e-14;
+
+    public static SolveResult Solve(Flowsheet flowsheet, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(flowsheet);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(flowsheet.Options.TimeLimitSeconds));
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation, timeout.Token);
+        var run = new Run(flowsheet, linked.Token);
+        return run.SolveAll();
+    }
+
+    private sealed class Run(Flowsheet flowsheet, CancellationToken cancellation)
+    {
+        private readonly IReadOnlyList<CalculationBlock> blocks = FlowsheetGraph.Sequence(flowsheet.Units.Count, flowsheet.Streams);
+        private readonly Dictionary<string, double>[] parameters = flowsheet.Units.Select(u => new Dictionary<string, double>(u.Parameters, StringComparer.Ordinal)).ToArray();
+        private readonly List<int>[] inletsOf = BuildInlets(flowsheet);
+        private readonly Stopwatch clock = Stopwatch.StartNew();
+
+        private static List<int>[] BuildInlets(Flowsheet f)
+        {
+            var inlets = f.Units.Select(_ => new List<int>()).ToArray();
+            for (var s = 0; s < f.Streams.Count; s++)
+            {
+                inlets[f.Streams[s].ToUnit].Add(s);
+            }
+            return inlets;
+        }
+
+        private string TimeLimitReason => string.Create(CultureInfo.InvariantCulture, $"the time limit of {flowsheet.Options.TimeLimitSeconds:G} s was reached");
+
+        public SolveResult SolveAll()
+        {
+            var reports = new List<DesignSpecReport>();
+            var result = SolveLevel(0, reports);
+            var ordered = flowsheet.DesignSpecifications.Select(d => reports.LastOrDefault(r => r.Id == d.Id)).Where(r => r is not null).Select(r => r!).ToArray();
+            return new SolveResult
+            {
+                Flowsheet = flowsheet,
+                Converged = result.Converged,
+                FailureReason = result.FailureReason,
+                Streams = result.Streams,
+                Units = result.Units,
+                Blocks = result.Blocks,
+                DesignSpecs = ordered,
+                Parameters = parameters,
+                OverallMassBalanceRelative = result.OverallMassBalanceRelative,
+            };
+        }
+
+        /// <summary>Design specification <paramref name="level"/> wraps the solve of the levels below it (nested bracketing).</summary>
+        private SolveResult SolveLevel(int level, List<DesignSpecReport> reports)
+        {
+            if (level == flowsheet.DesignSpecifications.Count)
+            {
+                return SolveOnce();
+            }
+            var spec = flowsheet.DesignSpecifications[level];
+            var unitParameters = parameters[spec.VaryUnit];
+            var original = unitParameters[spec.VaryParameter];
+            SolveResult? last = null;
+            var evaluations = 0;
+            double Evaluate(double x)
+            {
+                evaluations++;
+                unitParameters[spec.VaryParameter] = x;
+                last = SolveLevel(level + 1, reports);
+                return last.Converged ? Measure(last, spec) - spec.TargetValue : double.NaN;
+            }
+            string Fail(string reason, double varied, double achieved)
+            {
+                reports.Add(new DesignSpecReport(spec.Id, false, evaluations, varied, achieved, spec.TargetValue, reason));
+                return $"design specification '{spec.Id}': {reason}";
+            }
+            var fa = Evaluate(spec.Minimum);
+            if (double.IsNaN(fa))
+            {
+                var reason = Fail($"the flowsheet did not converge with {Describe(spec)} = {Num(spec.Minimum)} (the minimum): {last!.FailureReason}", spec.Minimum, double.NaN);
+                return NotConverged(last, reason);
+            }
+            var fb = Evaluate(spec.Maximum);
+            if (double.IsNaN(fb))
+            {
+                var reason = Fail($"the flowsheet did not converge with {Describe(spec)} = {Num(spec.Maximum)} (the maximum): {last!.FailureReason}", spec.Maximum, double.NaN);
+                return NotConverged(last, reason);
+            }
+            if (Math.Abs(fa) > spec.Tolerance && Math.Abs(fb) > spec.Tolerance && Math.Sign(fa) == Math.Sign(fb))
+            {
+                var reason = Fail(
+                    $"infeasible: {spec.TargetProperty} goes from {Num(fa + spec.TargetValue)} to {Num(fb + spec.TargetValue)} as {Describe(spec)} goes from {Num(spec.Minimum)} to {Num(spec.Maximum)}; the target {Num(spec.TargetValue)} is not bracketed",
+                    spec.Maximum, fb + spec.TargetValue);
+                unitParameters[spec.VaryParameter] = original;
+                return NotConverged(last!, reason);
+            }
+            var root = BracketedRoot.Brent(Evaluate, spec.Minimum, spec.Maximum, fa, fb, 1e-13 * (spec.Maximum - spec.Minimum), spec.Tolerance, flowsheet.Options.DesignSpecMaxIterations, cancellation);
+            if (!root.Converged)
+            {
+                var why = cancellation.IsCancellationRequested ? TimeLimitReason : root.FailureReason;
+                return NotConverged(last!, Fail($"not converged: {why}", root.X, root.Fx + spec.TargetValue));
+            }
+            var final = Evaluate(root.X);
+            if (double.IsNaN(final) || Math.Abs(final) > spec.Tolerance)
+            {
+                var reason = double.IsNaN(final)
+                    ? $"the flowsheet did not converge at the solution: {last!.FailureReason}"
+                    : $"no value in the interval meets the target within {Num(spec.Tolerance)} (closest {Num(final + spec.TargetValue)}); the response may be discontinuous";
+                return NotConverged(last!, Fail(reason, root.X, final + spec.TargetValue));
+            }
+            reports.Add(new DesignSpecReport(spec.Id, true, evaluations, root.X, final + spec.TargetValue, spec.TargetValue, null));
+            return last!;
+        }
+
+        private string Describe(DesignSpecification spec) => $"{flowsheet.Units[spec.VaryUnit].Id}.{spec.VaryParameter}";
+
+        private static SolveResult NotConverged(SolveResult inner, string reason) => new()
+        {
+            Flowsheet = inner.Flowsheet,
+            Converged = false,
+            FailureReason = reason,
+            Streams = inner.Streams,
+            Units = inner.Units,
+            Blocks = inner.Blocks,
+            Parameters = inner.Parameters,
+        };
+
+        private static double Measure(SolveResult r, DesignSpecification spec)
+        {
+            if (spec.TargetKind == TargetKind.Unit)
+            {
+                var u = r.Units[spec.TargetIndex]!;
+                return spec.TargetProperty == "duty" ? u.DutyW : u.PowerW;
+            }
+            var s = r.Streams[spec.TargetIndex]!;
+            return spec.TargetProperty switch
+            {
+                "temperature" => s.TemperatureK,
+                "pressure" => s.PressurePa,
+                "vaporFraction" => s.VaporFraction,
+                "molarFlow" => s.TotalMolarFlow,
+                "massFlow" => s.MassFlow,
+                "moleFraction" => s.MoleFractions[spec.TargetComponent],
+                "componentMolarFlow" => s.ComponentMolarFlows[spec.TargetComponent],
+                _ => double.NaN,
+            };
+        }
+
+        private static string Num(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
+
+        /// <summary>One flowsheet solve at the current parameters.</summary>
+        private SolveResult SolveOnce()
+        {
+            var streamValues = new MaterialStream?[flowsheet.Streams.Count];
+            var unitResults = new UnitResult?[flowsheet.Units.Count];
+            var reports = new List<BlockReport>();
+            string? failure = null;
+            foreach (var block in blocks)
+            {
+                if (cancellation.IsCancellationRequested)
+                {
+                    failure = TimeLimitReason;
+                    break;
+                }
+                if (!block.IsCycle)
+                {
+                    failure = Compute(block.Units[0], streamValues, unitResults, null);
+                    reports.Add(new BlockReport([flowsheet.Units[block.Units[0]].Id], [], failure is null, 1, []));
+                }
+                else
+                {
+                    var (report, reason) = Converge(block, streamValues, unitResults);
+                    reports.Add(report);
+                    failure = reason;
+                }
+                if (failure is not null)
+                {
+                    break;
+                }
+            }
+            var result = new SolveResult
+            {
+                Flowsheet = flowsheet,
+                Converged = failure is null,
+                FailureReason = failure,
+                Streams = streamValues,
+                Units = unitResults,
+                Blocks = reports,
+                Parameters = parameters,
+                OverallMassBalanceRelative = failure is null ? OverallMassBalance(unitResults, streamValues) : double.NaN,
+            };
+            return result;
+        }
+
+        private double OverallMassBalance(UnitResult?[] units, MaterialStream?[] streams)
+        {
+            double feeds = 0, products = 0;
+            for (var u = 0; u < units.Length; u++)
+            {
+                if (flowsheet.Units[u] is Feed)
+                {
+                    feeds += units[u]!.Outlets.Values.Sum(s => s.MassFlow);
+                }
+                else if (flowsheet.Units[u] is Product)
+                {
+                    products += inletsOf[u].Sum(s => streams[s]!.MassFlow);
+                }
+            }
+            return feeds > 0 ? (feeds - products) / feeds : 0;
+        }
+
+        /// <summary>Calculates one unit; writes its outlets unless they are tears (then into <paramref name="tearOutputs"/>).</summary>
+        private string? Compute(int u, MaterialStream?[] streamValues, UnitResult?[] unitResults, Dictionary<int, MaterialStream>? tearOutputs)
+        {
+            var unit = flowsheet.Units[u];
+            var inlets = new Dictionary<string, MaterialStream>(StringComparer.Ordinal);
+            foreach (var s in inletsOf[u])
+            {
+                var value = streamValues[s];
+                if (value is null)
+                {
+                    return $"unit '{unit.Id}': inlet stream '{flowsheet.Streams[s].Id}' has not been calculated";
+                }
+                inlets[flowsheet.Streams[s].ToPort] = value;
+            }
+            UnitResult result;
+            try
+            {
+                result = unit.Calculate(new UnitContext { Package = flowsheet.Package, Inlets = inlets, Parameters = parameters[u] });
+            }
+            catch (Exception ex) when (ex is ArithmeticException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or KeyNotFoundException)
+            {
+                // A unit must return failures as values; if one throws, the solve still ends with a reason.
+                return $"unit '{unit.Id}' ({unit.Type}) failed unexpectedly: {ex.Message}";
+            }
+            unitResults[u] = result;
+            if (!result.Succeeded)
+            {
+                return $"unit '{unit.Id}' ({unit.Type}): {result.FailureReason}";
+            }
+            for (var s = 0; s < flowsheet.Streams.Count; s++)
+            {
+                var c = flowsheet.Streams[s];
+                if (c.FromUnit != u)
+                {
+                    continue;
+                }
+                if (!result.Outlets.TryGetValue(c.FromPort, out var produced))
+                {
+                    return $"unit '{unit.Id}' produced no stream for port '{c.FromPort}'";
+                }
+                if (tearOutputs is not null && tearOutputs.ContainsKey(s))
+                {
+                    tearOutputs[s] = produced;
+                }
+                else
+                {
+                    streamValues[s] = produced;
+                }
+            }
+            return null;
+        }
+
+        private MaterialStream InitialGuess(int s)
+        {
+            var package = flowsheet.Package;
+            var guess = flowsheet.Streams[s].InitialGuess;
+            if (guess is not null)
+            {
+                var outcome = StreamFactory.AtTemperaturePressure(package, guess.TemperatureK, guess.PressurePa, (double[])guess.ComponentMolarFlows.Clone());
+                if (outcome.Succeeded)
+                {
+                    return outcome.Stream!;
+                }
+            }
+            // Default: an empty stream, so the first pass runs on the fresh feeds alone.
+            return StreamFactory.AtTemperaturePressure(package, DefaultGuessTemperatureK, DefaultGuessPressurePa, new double[package.Components.Count]).Stream!;
+        }
+
+        private int VariableCount => flowsheet.Package.Components.Count + 2;
+
+        private void ToVector(MaterialStream s, double[] x, int offset)
+        {
+            var n = flowsheet.Package.Components.Count;
+            Array.Copy(s.ComponentMolarFlows, 0, x, offset, n);
+            x[offset + n] = s.TemperatureK;
+            x[offset + n + 1] = s.PressurePa;
+        }
+
+        /// <summary>Largest relative change of one tear stream: flows against its total, T and P against themselves.</summary>
+        private double Residual(double[] x, double[] g, int offset)
+        {
+            var n = flowsheet.Package.Components.Count;
+            double totalX = 0, totalG = 0, worst = 0;
+            for (var i = 0; i < n; i++)
+            {
+                totalX += Math.Abs(x[offset + i]);
+                totalG += Math.Abs(g[offset + i]);
+            }
+            var flowScale = Math.Max(totalX, totalG);
+            if (flowScale <= 0)
+            {
+                return 0; // both empty: T and P are nominal
+            }
+            for (var i = 0; i < n; i++)
+            {
+                worst = Math.Max(worst, Math.Abs(g[offset + i] - x[offset + i]) / flowScale);
+            }
+            if (totalX > 0 && totalG > 0)
+            {
+                worst = Math.Max(worst, Math.Abs(g[offset + n] - x[offset + n]) / Math.Max(Math.Abs(g[offset + n]), 1));
+                worst = Math.Max(worst, Math.Abs(g[offset + n + 1] - x[offset + n + 1]) / Math.Max(Math.Abs(g[offset + n + 1]), 1));
+            }
+            return worst;
+        }
+
+        private (BlockReport Report, string? Failure) Converge(CalculationBlock block, MaterialStream?[] streamValues, UnitResult?[] unitResults)
+        {
+            var options = flowsheet.Options;
+            var tears = block.TearStreams;
+            var m = VariableCount;
+            var size = m * tears.Count;
+            var x = new double[size];
+            var g = new double[size];
+            var xPrevious = new double[size];
+            var gPrevious = new double[size];
+            var current = tears.Select(InitialGuess).ToArray();
+            var history = new List<IterationRecord>();
+            var useWegstein = options.Method == ConvergenceMethod.Wegstein;
+            var growing = 0;
+            var previousWorst = double.PositiveInfinity;
+            var unitNames = block.Units.Select(u => flowsheet.Units[u].Id).ToArray();
+            var tearNames = tears.Select(t => flowsheet.Streams[t].Id).ToArray();
+            BlockReport Report(bool converged, int iterations) => new(unitNames, tearNames, converged, iterations, history);
+
+            for (var iteration = 1; iteration <= options.MaxIterations; iteration++)
+            {
+                if (cancellation.IsCancellationRequested)
+                {
+                    return (Report(false, iteration - 1), TimeLimitReason + $" while converging the recycle torn at {string.Join(", ", tearNames)}");
+                }
+                var tearOutputs = new Dictionary<int, MaterialStream>();
+                for (var t = 0; t < tears.Count; t++)
+                {
+                    streamValues[tears[t]] = current[t];
+                    tearOutputs[tears[t]] = null!;
+                    ToVector(current[t], x, t * m);
+                }
+                foreach (var u in block.Units)
+                {
+                    var failure = Compute(u, streamValues, unitResults, tearOutputs);
+                    if (failure is not null)
+                    {
+                        return (Report(false, iteration), $"{failure} (recycle iteration {iteration})");
+                    }
+                }
+                var residuals = new double[tears.Count];
+                var worst = 0.0;
+                for (var t = 0; t < tears.Count; t++)
+                {
+                    ToVector(tearOutputs[tears[t]], g, t * m);
+                    residuals[t] = Residual(x, g, t * m);
+                    worst = Math.Max(worst, residuals[t]);
+                }
+                var method = iteration > 1 && useWegstein ? "wegstein" : "direct";
+                history.Add(new IterationRecord(iteration, method, residuals));
+                if (worst <= options.Tolerance)
+                {
+                    for (var t = 0; t < tears.Count; t++)
+                    {
+                        streamValues[tears[t]] = tearOutputs[tears[t]];
+                    }
+                    return (Report(true, iteration), null);
+                }
+                growing = worst > previousWorst ? growing + 1 : 0;
+                previousWorst = worst;
+                if (useWegstein && growing >= DivergingIterationsBeforeFallback)
+                {
+                    // Acceleration is making things worse: plain substitution is slower but contracts where the loop does.
+                    useWegstein = false;
+                }
+                var accelerate = useWegstein && iteration > 1;
+                var next = new MaterialStream[tears.Count];
+                for (var t = 0; t < tears.Count; t++)
+                {
+                    var computed = tearOutputs[tears[t]];
+                    next[t] = computed;
+                    if (!accelerate)
+                    {
+                        continue;
+                    }
+                    var offset = t * m;
+                    var accelerated = new double[m];
+                    for (var i = 0; i < m; i++)
+                    {
+                        var dx = x[offset + i] - xPrevious[offset + i];
+                        var q = 0.0;
+                        if (Math.Abs(dx) > MinimumSlopeDenominator * Math.Max(1, Math.Abs(x[offset + i])))
+                        {
+                            var slope = (g[offset + i] - gPrevious[offset + i]) / dx;
+                            q = slope == 1 ? options.WegsteinMinQ : slope / (slope - 1);
+                            q = Math.Clamp(q, options.WegsteinMinQ, options.WegsteinMaxQ);
+                        }
+                        accelerated[i] = q * x[offset + i] + (1 - q) * g[offset + i];
+                    }
+                    var n = m - 2;
+                    var flows = new double[n];
+                    for (var i = 0; i < n; i++)
+                    {
+                        flows[i] = Math.Max(0, accelerated[i]);
+                    }
+                    var temperature = accelerated[n] > 0 ? accelerated[n] : g[offset + n];
+                    var pressure = accelerated[n + 1] > 0 ? accelerated[n + 1] : g[offset + n + 1];
+                    var outcome = StreamFactory.AtTemperaturePressure(flowsheet.Package, temperature, pressure, flows);
+                    if (outcome.Succeeded)
+                    {
+                        next[t] = outcome.Stream!;
+                    }
+                }
+                Array.Copy(x, xPrevious, size);
+                Array.Copy(g, gPrevious, size);
+                current = next;
+            }
+            return (Report(false, options.MaxIterations), string.Create(CultureInfo.InvariantCulture,
+                $"the recycle torn at {string.Join(", ", tearNames)} did not converge in {options.MaxIterations} iterations (largest residual {previousWorst:G3}, tolerance {options.Tolerance:G3})"));
+        }
+    }
+}
