@@ -637,11 +637,29 @@ internal abstract class PropertyPackageBase : IPropertyPackage
         }
 
         var f = new PureSaturationResidual { Package = this, Ws = ws, Component = pure, LnPressure = Math.Log(pressurePa) };
-        var hi = tc[pure] * (1 - 1e-7);
         var lo = Math.Max(FlashSettings.MinSearchTemperatureK, 0.2 * tc[pure]);
-        if (!f.TryEvaluate(hi, out var fhi) || !f.TryEvaluate(lo, out var flo))
+        double hi = double.NaN, fhi = double.NaN;
+        var ok = false;
+        // Just below Tc the two roots merge and the saturation iteration loses precision; back off until it evaluates.
+        foreach (var margin in (ReadOnlySpan<double>)[1e-6, 1e-5, 1e-4, 1e-3])
+        {
+            hi = tc[pure] * (1 - margin);
+            if (f.TryEvaluate(hi, out fhi))
+            {
+                ok = true;
+                break;
+            }
+        }
+
+        if (!ok || !f.TryEvaluate(lo, out var flo))
         {
             reason = $"Saturation pressure of {components[pure].Name} could not be evaluated: {f.Failure}";
+            return false;
+        }
+
+        if (fhi < 0)
+        {
+            reason = $"{pressurePa} Pa is above the saturation pressure of {components[pure].Name} just below its critical temperature.";
             return false;
         }
 
@@ -793,25 +811,34 @@ internal abstract class PropertyPackageBase : IPropertyPackage
         }
 
         var what = beta == 0 ? "bubble point" : beta == 1 ? "dew point" : $"vapour fraction {beta}";
+        double xMin = solveForTemperature ? FlashSettings.MinSearchTemperatureK : Math.Log(FlashSettings.MinSearchPressurePa);
+        double xMax = solveForTemperature ? FlashSettings.MaxSearchTemperatureK : Math.Log(FlashSettings.MaxSearchPressurePa);
         if (!f.TryEvaluate(x0, out var g0))
         {
-            return Failed($"The {what} could not be computed: {f.Failure}", solveForTemperature ? x0 : fixedValue, solveForTemperature ? fixedValue : Math.Exp(x0), f.Iterations);
+            // The Wilson start fell where the phases collapse (trivial solution): walk with PT flashes to a two-phase state first.
+            if (!FindTwoPhaseStart(ws, ref x0, solveForTemperature, fixedValue, xMin, xMax) || !f.TryEvaluate(x0, out g0))
+            {
+                return Failed($"The {what} could not be computed: {f.Failure ?? "no two-phase state found near the estimate"}", solveForTemperature ? x0 : fixedValue, solveForTemperature ? fixedValue : Math.Exp(x0), f.Iterations);
+            }
         }
 
-        // Bracket: step away from x0 against the sign of g (increasing function), doubling the step each time.
+        Array.Copy(ws.LnK, ws.W, n); // last good K, restored after a failed (trivial) evaluation
+
+        // Bracket: step away from x0 against the sign of g (increasing function); double after success, halve after a collapse.
         var step = solveForTemperature ? 0.02 * x0 : 0.1;
         double xa = x0, ga = g0, xb = x0, gb = g0;
         var bracketed = g0 == 0;
-        double xMin = solveForTemperature ? FlashSettings.MinSearchTemperatureK : Math.Log(FlashSettings.MinSearchPressurePa);
-        double xMax = solveForTemperature ? FlashSettings.MaxSearchTemperatureK : Math.Log(FlashSettings.MaxSearchPressurePa);
         for (var k = 0; k < FlashSettings.MaxBracketSteps && !bracketed; k++)
         {
             var x1 = Math.Clamp(xa + (ga > 0 ? -step : step), xMin, xMax);
             if (!f.TryEvaluate(x1, out var g1))
             {
-                return Failed($"The {what} could not be bracketed: {f.Failure}", solveForTemperature ? x1 : fixedValue, solveForTemperature ? fixedValue : Math.Exp(x1), f.Iterations);
+                Array.Copy(ws.W, ws.LnK, n);
+                step *= 0.5;
+                continue;
             }
 
+            Array.Copy(ws.LnK, ws.W, n);
             if (g1 * ga <= 0)
             {
                 xb = x1;
@@ -865,6 +892,40 @@ internal abstract class PropertyPackageBase : IPropertyPackage
         }
 
         return VaporFractionResult(ws, t, p, beta, f.Iterations);
+    }
+
+    // Steps with PT flashes from x (T, or ln P) toward the two-phase region until one is found; ws.LnK then holds its K-values.
+    private bool FindTwoPhaseStart(Workspace ws, ref double x, bool solveForTemperature, double fixedValue, double xMin, double xMax)
+    {
+        var step = solveForTemperature ? 0.05 * x : 0.2;
+        var lastDirection = 0;
+        for (var k = 0; k < FlashSettings.MaxBracketSteps; k++)
+        {
+            var t = solveForTemperature ? x : fixedValue;
+            var p = solveForTemperature ? fixedValue : Math.Exp(x);
+            if (!CoreFlashPT(ws, t, p, out _))
+            {
+                return false;
+            }
+
+            if (ws.State == PhaseState.TwoPhase)
+            {
+                return true;
+            }
+
+            // A vapour needs a lower T or a higher P to condense; a liquid the opposite.
+            var vapor = ws.SinglePhase == Phase.Vapor;
+            var direction = solveForTemperature ? (vapor ? -1 : 1) : (vapor ? 1 : -1);
+            if (lastDirection != 0 && direction != lastDirection)
+            {
+                step *= 0.5; // stepped over a narrow two-phase region
+            }
+
+            lastDirection = direction;
+            x = Math.Clamp(x + (direction * step), xMin, xMax);
+        }
+
+        return false;
     }
 
     private FlashResult VaporFractionResult(Workspace ws, double t, double p, double beta, int iterations)
