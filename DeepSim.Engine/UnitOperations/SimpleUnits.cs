@@ -54,7 +54,8 @@ public sealed class Product(string id) : UnitOperation(id, new Dictionary<string
 
     public override string Type => "product";
 
-    public override UnitResult Calculate(UnitContext context) => Balanced(context, [], 0, 0);
+    // A sink: material leaves the flowsheet here, so its own balance is closed by definition.
+    public override UnitResult Calculate(UnitContext context) => new() { Succeeded = true };
 }
 
 /// <summary>Adiabatic mixing of any number of inlets; outlet at the lowest inlet pressure unless given.</summary>

@@ -1,0 +1,185 @@
+using System.Text.Json;
+using DeepSim.Engine.Streams;
+
+namespace DeepSim.Engine.Solver;
+
+/// <summary>
+/// Writes a solve result as JSON with full double precision (shortest round-trip form); non-finite numbers are
+/// written as null. Field names carry their SI unit.
+/// </summary>
+public static class SolveResultJson
+{
+    public static void Write(SolveResult result, Utf8JsonWriter w)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(w);
+        var f = result.Flowsheet;
+        var names = f.Components.Select(c => c.Name).ToArray();
+        w.WriteStartObject();
+        w.WriteString("flowsheet", f.Name);
+        w.WriteBoolean("converged", result.Converged);
+        if (result.FailureReason is null)
+        {
+            w.WriteNull("failureReason");
+        }
+        else
+        {
+            w.WriteString("failureReason", result.FailureReason);
+        }
+        w.WriteString("propertyPackage", f.Package.Name);
+        w.WriteStartArray("components");
+        foreach (var n in names)
+        {
+            w.WriteStringValue(n);
+        }
+        w.WriteEndArray();
+        Number(w, "overallMassBalanceRelative", result.OverallMassBalanceRelative);
+
+        w.WriteStartArray("streams");
+        for (var s = 0; s < f.Streams.Count; s++)
+        {
+            var c = f.Streams[s];
+            w.WriteStartObject();
+            w.WriteString("id", c.Id);
+            w.WriteString("from", $"{f.Units[c.FromUnit].Id}.{c.FromPort}");
+            w.WriteString("to", $"{f.Units[c.ToUnit].Id}.{c.ToPort}");
+            var st = result.Streams[s];
+            if (st is not null)
+            {
+                WriteStream(w, st, names);
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+
+        w.WriteStartArray("units");
+        for (var u = 0; u < f.Units.Count; u++)
+        {
+            var unit = f.Units[u];
+            var r = result.Units[u];
+            w.WriteStartObject();
+            w.WriteString("id", unit.Id);
+            w.WriteString("type", unit.Type);
+            if (r is not null)
+            {
+                w.WriteBoolean("succeeded", r.Succeeded);
+                if (r.FailureReason is not null)
+                {
+                    w.WriteString("failureReason", r.FailureReason);
+                }
+                Number(w, "dutyW", r.DutyW);
+                Number(w, "powerW", r.PowerW);
+                Number(w, "massBalanceRelative", r.MassBalanceRelative);
+                Number(w, "energyBalanceRelative", r.EnergyBalanceRelative);
+                w.WriteStartObject("details");
+                foreach (var (k, v) in r.Details.OrderBy(d => d.Key, StringComparer.Ordinal))
+                {
+                    Number(w, k, v);
+                }
+                w.WriteEndObject();
+            }
+            w.WriteStartObject("parameters");
+            foreach (var (k, v) in result.Parameters[u].OrderBy(d => d.Key, StringComparer.Ordinal))
+            {
+                Number(w, k, v);
+            }
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+
+        w.WriteStartObject("convergence");
+        w.WriteStartArray("blocks");
+        foreach (var b in result.Blocks.Where(b => b.TearStreams.Count > 0))
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("units");
+            foreach (var u in b.Units)
+            {
+                w.WriteStringValue(u);
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("tearStreams");
+            foreach (var t in b.TearStreams)
+            {
+                w.WriteStringValue(t);
+            }
+            w.WriteEndArray();
+            w.WriteBoolean("converged", b.Converged);
+            w.WriteNumber("iterations", b.Iterations);
+            w.WriteStartArray("history");
+            foreach (var h in b.History)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("iteration", h.Iteration);
+                w.WriteString("method", h.Method);
+                w.WriteStartObject("largestRelativeResidual");
+                for (var t = 0; t < b.TearStreams.Count; t++)
+                {
+                    Number(w, b.TearStreams[t], h.TearResiduals[t]);
+                }
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("designSpecs");
+        foreach (var d in result.DesignSpecs)
+        {
+            w.WriteStartObject();
+            w.WriteString("id", d.Id);
+            w.WriteBoolean("converged", d.Converged);
+            w.WriteNumber("evaluations", d.Iterations);
+            Number(w, "variedValue", d.VariedValue);
+            Number(w, "achievedValue", d.AchievedValue);
+            Number(w, "targetValue", d.TargetValue);
+            if (d.FailureReason is not null)
+            {
+                w.WriteString("failureReason", d.FailureReason);
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void WriteStream(Utf8JsonWriter w, MaterialStream st, string[] names)
+    {
+        Number(w, "temperatureK", st.TemperatureK);
+        Number(w, "pressurePa", st.PressurePa);
+        Number(w, "vaporFraction", st.VaporFraction);
+        w.WriteString("phase", st.IsEmpty ? "empty" : st.State.ToString().ToLowerInvariant());
+        Number(w, "molarFlowMolPerS", st.TotalMolarFlow);
+        Number(w, "massFlowKgPerS", st.MassFlow);
+        Number(w, "molarEnthalpyJPerMol", st.MolarEnthalpy);
+        Number(w, "molarEntropyJPerMolK", st.MolarEntropy);
+        Number(w, "molarMassKgPerMol", st.MolarMass);
+        w.WriteStartObject("moleFractions");
+        for (var i = 0; i < names.Length; i++)
+        {
+            Number(w, names[i], st.MoleFractions[i]);
+        }
+        w.WriteEndObject();
+        w.WriteStartObject("componentMolarFlowsMolPerS");
+        for (var i = 0; i < names.Length; i++)
+        {
+            Number(w, names[i], st.ComponentMolarFlows[i]);
+        }
+        w.WriteEndObject();
+    }
+
+    private static void Number(Utf8JsonWriter w, string name, double v)
+    {
+        if (double.IsFinite(v))
+        {
+            w.WriteNumber(name, v);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+}
