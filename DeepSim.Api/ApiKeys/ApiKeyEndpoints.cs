@@ -1,0 +1,104 @@
+using DeepSim.Api.Audit;
+using DeepSim.Api.Auth;
+using DeepSim.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace DeepSim.Api.ApiKeys;
+
+public sealed record CreateApiKeyRequest(string? Name, IReadOnlyList<string>? Permissions);
+public sealed record ApiKeyResponse(Guid Id, string Name, string[] Permissions, Guid CreatedBy, DateTime CreatedAt, DateTime? LastUsedAt, DateTime? RevokedAt);
+public sealed record CreatedApiKeyResponse(ApiKeyResponse Key, string Secret);
+
+/// <summary>API keys for programs: shown once, stored hashed, scoped to permissions, revocable.</summary>
+public static class ApiKeyEndpoints
+{
+    private const string Columns = """
+        id as "Id", name as "Name", permissions as "Permissions", created_by as "CreatedBy", created_at as "CreatedAt",
+        last_used_at as "LastUsedAt", revoked_at as "RevokedAt"
+        """;
+
+    public static IEndpointRouteBuilder MapApiKeyEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/api-keys").WithTags("API keys");
+        group.MapGet("/", List).WithName("apikeys.list").WithSummary("The tenant's API keys (never their secrets)").RequirePermission(Permission.ApiKeysManage);
+        group.MapPost("/", Create).WithName("apikeys.create").WithSummary("Create an API key; the secret is in this response only")
+            .RequirePermission(Permission.ApiKeysManage);
+        group.MapDelete("/{apiKeyId:guid}", Revoke).WithName("apikeys.revoke").WithSummary("Revoke an API key").RequirePermission(Permission.ApiKeysManage);
+        return routes;
+    }
+
+    public static async Task<Ok<List<ApiKeyResponse>>> List(HttpContext http, TenantDb db, CancellationToken ct) =>
+        TypedResults.Ok((await db.ForActorAsync(Actor.FromPrincipal(http.User),
+            s => s.QueryAsync<ApiKeyResponse>($"select {Columns} from api_keys order by created_at, id", null, ct), ct)).ToList());
+
+    public static async Task<Results<Created<CreatedApiKeyResponse>, ValidationProblem>> Create(
+        CreateApiKeyRequest request, HttpContext http, TenantDb db, AuditNotes audit, CancellationToken ct)
+    {
+        var actor = Actor.FromPrincipal(http.User);
+        var errors = new FieldErrors().Required("name", request.Name, 100);
+        var permissions = new List<Permission>();
+        if (request.Permissions is not { Count: > 0 })
+        {
+            errors.Add("permissions", "at least one permission is required");
+        }
+        else
+        {
+            for (var i = 0; i < request.Permissions.Count; i++)
+            {
+                var name = request.Permissions[i];
+                if (!PermissionTable.TryParse(name, out var permission) || !PermissionTable.ApiKeyGrantable.Contains(permission))
+                {
+                    errors.Add($"permissions[{i}]", $"'{name}' is not a permission an API key can hold");
+                }
+                else if (!actor.Permissions.Contains(permission))
+                {
+                    errors.Add($"permissions[{i}]", $"you cannot grant '{name}', which you do not hold");
+                }
+                else
+                {
+                    permissions.Add(permission);
+                }
+            }
+        }
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+        var id = Guid.NewGuid();
+        try
+        {
+            var created = await db.ForActorAsync(actor, async s =>
+            {
+                var tenant = s.RequireTenant();
+                var secret = TokenService.CreateOpaqueToken(DeepSimAuthenticationHandler.ApiKeyPrefix, tenant, id);
+                await s.ExecuteAsync(
+                    "insert into api_keys (id, tenant_id, name, key_hash, permissions, created_by) values (@id, @tenant, @name, @hash, @permissions, @by)",
+                    new { id, tenant, name = request.Name!.Trim(), hash = TokenService.HashOpaqueToken(secret), permissions = permissions.Distinct().Select(PermissionTable.Name).ToArray(), by = actor.Id }, ct);
+                await Outbox.AddAsync(s, "apikey.created", new { tenantId = tenant, apiKeyId = id }, ct);
+                var key = await s.QuerySingleOrDefaultAsync<ApiKeyResponse>($"select {Columns} from api_keys where id = @id", new { id }, ct);
+                return new CreatedApiKeyResponse(key!, secret);
+            }, ct);
+            audit.Target = id.ToString();
+            return TypedResults.Created($"/api/v1/api-keys/{id}", created);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            return Problems.Validation("name", "an API key with this name already exists");
+        }
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> Revoke(Guid apiKeyId, HttpContext http, TenantDb db, CancellationToken ct)
+    {
+        var revoked = await db.ForActorAsync(Actor.FromPrincipal(http.User), async s =>
+        {
+            var n = await s.ExecuteAsync("update api_keys set revoked_at = now() where id = @apiKeyId and revoked_at is null", new { apiKeyId }, ct);
+            if (n > 0)
+            {
+                await Outbox.AddAsync(s, "apikey.revoked", new { tenantId = s.TenantId, apiKeyId }, ct);
+            }
+            return n;
+        }, ct);
+        return revoked == 0 ? Problems.NotFound("No such active API key.") : TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,113 @@
+using DeepSim.Api.ApiKeys;
+using DeepSim.Api.Audit;
+using DeepSim.Api.Auth;
+using DeepSim.Api.Flowsheets;
+using DeepSim.Api.Infrastructure;
+using DeepSim.Api.Platform;
+using DeepSim.Api.Teams;
+using DeepSim.Api.Tenants;
+using DeepSim.ServiceDefaults;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace DeepSim.Api;
+
+/// <summary>Everything the Api registers and maps; Program.cs only calls these.</summary>
+public static class ApiServiceExtensions
+{
+    // Redis is probed by the health check; a short connect timeout keeps /health answering promptly.
+    private const int RedisConnectTimeoutMs = 3000;
+
+    public static WebApplicationBuilder AddApiServices(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<AuthSettings>().BindConfiguration(AuthSettings.Section);
+        services.AddSingleton(TimeProvider.System);
+        services.AddHostedService<StartupChecks>();
+        services.AddHostedService<OperatorBootstrap>();
+
+        // Read lazily so test hosts and Aspire-style variables both apply; StartupChecks fails fast when missing.
+        services.AddSingleton(sp => new NpgsqlDataSourceBuilder(
+            sp.GetRequiredService<IConfiguration>().GetRequiredConnectionString(ResourceNames.Database)).Build());
+        services.AddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            var options = ConfigurationOptions.Parse(sp.GetRequiredService<IConfiguration>().GetRequiredConnectionString(ResourceNames.Redis));
+            options.AbortOnConnectFail = false;
+            options.ConnectTimeout = RedisConnectTimeoutMs;
+            return ConnectionMultiplexer.Connect(options);
+        });
+        services.AddSingleton<TenantDb>();
+        services.AddSingleton<TokenService>();
+        services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<Sessions>();
+        services.AddSingleton<RevokedTokens>();
+        services.AddSingleton<IFlowsheetValidator, JsonFlowsheetValidator>();
+        services.AddScoped<AuditNotes>();
+
+        services.AddHealthChecks()
+            .AddCheck<PostgresHealthCheck>(ResourceNames.Postgres)
+            .AddCheck<RedisHealthCheck>(ResourceNames.Redis);
+
+        services.AddAuthentication(DeepSimAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, DeepSimAuthenticationHandler>(DeepSimAuthenticationHandler.SchemeName, null);
+        services.AddPermissionPolicies();
+
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
+            if (context.ProblemDetails.Type is null || !context.ProblemDetails.Type.StartsWith(ProblemTypes.Base, StringComparison.Ordinal))
+            {
+                context.ProblemDetails.Type = ProblemTypes.ForStatus(status);
+            }
+            context.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
+        });
+        services.AddOpenApi();
+        return builder;
+    }
+
+    /// <summary>Middleware and every endpoint group of the Api.</summary>
+    public static WebApplication MapApiEndpoints(this WebApplication app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusForException });
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi().AllowAnonymous();
+        var api = app.MapGroup("").AddEndpointFilter<AuditFilter>();
+        api.MapAuthEndpoints();
+        api.MapTenantEndpoints();
+        api.MapTeamEndpoints();
+        api.MapFlowsheetEndpoints();
+        api.MapAuditEndpoints();
+        api.MapApiKeyEndpoints();
+        api.MapPlatformEndpoints();
+        return app;
+    }
+
+    private static int StatusForException(Exception exception) => exception switch
+    {
+        BadHttpRequestException bad => bad.StatusCode,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+}
+
+/// <summary>Fails the start with the configuration path of every missing setting.</summary>
+internal sealed class StartupChecks(IConfiguration configuration) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        configuration.GetRequiredConnectionString(ResourceNames.Database);
+        configuration.GetRequiredConnectionString(ResourceNames.Redis);
+        configuration.GetSection(AuthSettings.Section).Get<AuthSettings>()?.SigningKeyBytes();
+        if (string.IsNullOrWhiteSpace(configuration[$"{AuthSettings.Section}:SigningKey"]))
+        {
+            throw new InvalidOperationException("Missing configuration 'Auth:SigningKey' (environment variable Auth__SigningKey).");
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,316 @@
+using System.Text.RegularExpressions;
+using DeepSim.Api.Audit;
+using DeepSim.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace DeepSim.Api.Auth;
+
+public sealed record SignUpRequest(string? TenantName, string? Slug, string? Email, string? Password, string? DisplayName);
+public sealed record SignInRequest(string? Email, string? Password, Guid? TenantId, bool? AsOperator);
+public sealed record RefreshRequest(string? RefreshToken);
+public sealed record TokenResponse(string AccessToken, string TokenType, DateTime ExpiresAt, string? RefreshToken, Guid? TenantId, string Role);
+public sealed record TenantChoice(Guid TenantId, string Name, string Slug, string Role);
+public sealed record MeResponse(string Kind, Guid? UserId, Guid? ApiKeyId, Guid? TenantId, string? Role, string? Plan, IReadOnlyList<string> Permissions, string? Email, string? DisplayName);
+
+/// <summary>Sign-up, sign-in, refresh, sign-out and the caller's own identity.</summary>
+public static partial class AuthEndpoints
+{
+    internal const string InvalidCredentialsDetail = "The email or password is incorrect, or the account is temporarily locked.";
+
+    private sealed record UserRow(Guid Id, string Email, string DisplayName, string PasswordHash, bool IsPlatformOperator, int FailedSignIns, DateTime? LockedUntil);
+    private sealed record MembershipRow(Guid TenantId, string TenantName, string TenantSlug, string TenantStatus, string Plan, string Role);
+    private sealed record RefreshRow(Guid Id, Guid UserId, Guid FamilyId, byte[] TokenHash, DateTime ExpiresAt, bool Spent);
+    private sealed record MemberState(string Status, string Plan, string? Role);
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")]
+    internal static partial Regex SlugPattern();
+
+    public static RouteGroupBuilder MapAuthEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/auth").WithTags("Auth");
+        group.MapPost("/signup", SignUp).WithName("auth.signup").WithSummary("Create a tenant and its owner, and sign the owner in")
+            .RequirePermission(Permission.Anonymous);
+        group.MapPost("/signin", SignIn).WithName("auth.signin").WithSummary("Sign in by email and password to one tenant (or as a platform operator)")
+            .RequirePermission(Permission.Anonymous);
+        group.MapPost("/refresh", Refresh).WithName("auth.refresh").WithSummary("Exchange a refresh token for new tokens (the old one is spent)")
+            .RequirePermission(Permission.Anonymous);
+        group.MapPost("/signout", SignOut).WithName("auth.signout").WithSummary("Revoke the current session and access token")
+            .RequirePermission(Permission.Authenticated);
+        group.MapGet("/me", Me).WithName("auth.me").WithSummary("Who the caller is: user or API key, tenant, role, permissions")
+            .RequirePermission(Permission.Authenticated);
+        return group;
+    }
+
+    internal static void ValidateEmail(FieldErrors errors, string field, string? email)
+    {
+        errors.Required(field, email, 254);
+        if (!string.IsNullOrWhiteSpace(email) && (email.IndexOf('@', StringComparison.Ordinal) is < 1 || email.Trim().Contains(' ', StringComparison.Ordinal)))
+        {
+            errors.Add(field, "is not an email address");
+        }
+    }
+
+    internal static void ValidatePassword(FieldErrors errors, string field, string? password)
+    {
+        if (string.IsNullOrEmpty(password))
+        {
+            errors.Add(field, "is required");
+        }
+        else if (password.Length is < PasswordHasher.MinimumPasswordLength or > PasswordHasher.MaximumPasswordLength)
+        {
+            errors.Add(field, $"must be {PasswordHasher.MinimumPasswordLength} to {PasswordHasher.MaximumPasswordLength} characters");
+        }
+    }
+
+    public static async Task<Results<Created<TokenResponse>, ValidationProblem, ProblemHttpResult>> SignUp(
+        SignUpRequest request, TenantDb db, PasswordHasher hasher, Sessions sessions, AuditNotes audit, CancellationToken ct)
+    {
+        var errors = new FieldErrors()
+            .Required("tenantName", request.TenantName, 200)
+            .Required("slug", request.Slug, 63)
+            .Required("displayName", request.DisplayName, 200);
+        if (!string.IsNullOrWhiteSpace(request.Slug) && !SlugPattern().IsMatch(request.Slug))
+        {
+            errors.Add("slug", "must be 3-63 lowercase letters, digits or hyphens, not starting or ending with a hyphen");
+        }
+        ValidateEmail(errors, "email", request.Email);
+        ValidatePassword(errors, "password", request.Password);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+        var email = TokenService.NormalizeEmail(request.Email!);
+        var existing = await db.WithoutTenantAsync(s => s.QuerySingleOrDefaultAsync<UserRow>(UserByEmailSql, new { email }, ct), ct);
+        // An existing user may found another tenant, but only with their own password.
+        if (existing is not null && !PasswordHasher.Verify(request.Password!, existing.PasswordHash))
+        {
+            return Problems.Unauthorized(InvalidCredentialsDetail, ProblemTypes.InvalidCredentials);
+        }
+        var tenantId = Guid.NewGuid();
+        var userId = existing?.Id ?? Guid.NewGuid();
+        try
+        {
+            var tokens = await db.InTenantAsync(tenantId, async s =>
+            {
+                await s.ExecuteAsync("insert into tenants (id, name, slug) values (@tenantId, @name, @slug)",
+                    new { tenantId, name = request.TenantName!.Trim(), slug = request.Slug }, ct);
+                if (existing is null)
+                {
+                    await s.ExecuteAsync(
+                        "insert into users (id, email, email_normalized, display_name, password_hash) values (@userId, @raw, @email, @displayName, @hash)",
+                        new { userId, raw = request.Email!.Trim(), email, displayName = request.DisplayName!.Trim(), hash = hasher.Hash(request.Password!) }, ct);
+                }
+                await s.ExecuteAsync("insert into memberships (tenant_id, user_id, role) values (@tenantId, @userId, 'owner')",
+                    new { tenantId, userId }, ct);
+                await Outbox.AddAsync(s, "tenant.created", new { tenantId, plan = "free", ownerUserId = userId }, ct);
+                return await sessions.StartAsync(s, userId, Roles.Owner, "free", ct);
+            }, ct);
+            audit.TenantId = tenantId;
+            audit.UserId = userId;
+            audit.Target = tenantId.ToString();
+            return TypedResults.Created("/api/v1/tenant", ToResponse(tokens));
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            return ex.ConstraintName == "tenants_slug_key"
+                ? Problems.Validation("slug", "is already taken")
+                : Problems.Conflict("The account could not be created; try signing in.");
+        }
+    }
+
+    private const string UserByEmailSql = """
+        select id as "Id", email as "Email", display_name as "DisplayName", password_hash as "PasswordHash",
+               is_platform_operator as "IsPlatformOperator", failed_sign_ins as "FailedSignIns", locked_until as "LockedUntil"
+        from users where email_normalized = @email
+        """;
+
+    public static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> SignIn(
+        SignInRequest request, TenantDb db, PasswordHasher hasher, Sessions sessions, IOptions<AuthSettings> options,
+        TimeProvider time, AuditNotes audit, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        errors.Required("email", request.Email, 254);
+        if (string.IsNullOrEmpty(request.Password))
+        {
+            errors.Add("password", "is required");
+        }
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+        var email = TokenService.NormalizeEmail(request.Email!);
+        var user = await db.WithoutTenantAsync(s => s.QuerySingleOrDefaultAsync<UserRow>(UserByEmailSql, new { email }, ct), ct);
+        var invalid = Problems.Unauthorized(InvalidCredentialsDetail, ProblemTypes.InvalidCredentials);
+        audit.Target = email;
+        if (user is null)
+        {
+            hasher.VerifyAgainstDummy(request.Password!); // same work as a real check: no timing difference to probe
+            return invalid;
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        var passwordOk = PasswordHasher.Verify(request.Password!, user.PasswordHash);
+        if (user.LockedUntil is { } until && until > now)
+        {
+            return invalid;
+        }
+        if (!passwordOk)
+        {
+            var settings = options.Value;
+            var failures = user.FailedSignIns + 1;
+            DateTime? lockedUntil = null;
+            if (failures >= settings.LockoutThreshold)
+            {
+                var doublings = Math.Min(failures - settings.LockoutThreshold, 20);
+                var seconds = Math.Min((double)settings.LockoutBaseSeconds * Math.Pow(2, doublings), settings.LockoutMaxSeconds);
+                lockedUntil = now.AddSeconds(seconds);
+            }
+            await db.WithoutTenantAsync(s => s.ExecuteAsync(
+                "update users set failed_sign_ins = @failures, locked_until = @lockedUntil where id = @id",
+                new { failures, lockedUntil, id = user.Id }, ct), ct);
+            return invalid;
+        }
+        var memberships = await db.WithoutTenantAsync(async s =>
+        {
+            await s.ExecuteAsync("update users set failed_sign_ins = 0, locked_until = null where id = @id", new { id = user.Id }, ct);
+            return (await s.QueryAsync<MembershipRow>(
+                """
+                select tenant_id as "TenantId", tenant_name as "TenantName", tenant_slug as "TenantSlug",
+                       tenant_status as "TenantStatus", plan as "Plan", role as "Role"
+                from auth_user_memberships(@id)
+                """, new { id = user.Id }, ct)).ToList();
+        }, ct);
+        audit.UserId = user.Id;
+
+        if (user.IsPlatformOperator && request.TenantId is null && (request.AsOperator == true || memberships.Count == 0))
+        {
+            return TypedResults.Ok(ToResponse(sessions.IssueOperator(user.Id)));
+        }
+        MembershipRow? chosen;
+        if (request.TenantId is { } wanted)
+        {
+            chosen = memberships.FirstOrDefault(m => m.TenantId == wanted);
+        }
+        else if (memberships.Count == 1)
+        {
+            chosen = memberships[0];
+        }
+        else if (memberships.Count > 1)
+        {
+            var selection = TypedResults.Problem(
+                "You belong to several tenants: sign in again with one tenantId.", statusCode: StatusCodes.Status409Conflict,
+                title: "Choose a tenant", type: ProblemTypes.TenantSelectionRequired,
+                extensions: new Dictionary<string, object?>
+                {
+                    ["tenants"] = memberships.Select(m => new TenantChoice(m.TenantId, m.TenantName, m.TenantSlug, m.Role)).ToList(),
+                });
+            return selection;
+        }
+        else
+        {
+            chosen = null;
+        }
+        if (chosen is null || chosen.TenantStatus != "active")
+        {
+            return Problems.Forbidden("That tenant is not available to you.", ProblemTypes.TenantUnavailable);
+        }
+        audit.TenantId = chosen.TenantId;
+        var tokens = await db.InTenantAsync(chosen.TenantId, s => sessions.StartAsync(s, user.Id, chosen.Role, chosen.Plan, ct), ct);
+        return TypedResults.Ok(ToResponse(tokens));
+    }
+
+    public static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> Refresh(
+        RefreshRequest request, TenantDb db, Sessions sessions, TimeProvider time, AuditNotes audit, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.RefreshToken))
+        {
+            return Problems.Validation("refreshToken", "is required");
+        }
+        var token = request.RefreshToken.Trim();
+        var invalid = Problems.Unauthorized("The refresh token is not valid.", ProblemTypes.InvalidToken);
+        if (!TokenService.TryParseOpaqueToken(token, Sessions.RefreshPrefix, out var tenantId, out var tokenId))
+        {
+            return invalid;
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        var outcome = await db.InTenantAsync<object>(tenantId, async s =>
+        {
+            var row = await s.QuerySingleOrDefaultAsync<RefreshRow>(
+                """
+                select id as "Id", user_id as "UserId", family_id as "FamilyId", token_hash as "TokenHash", expires_at as "ExpiresAt",
+                       (used_at is not null or revoked_at is not null) as "Spent"
+                from refresh_tokens where id = @tokenId for update
+                """, new { tokenId }, ct);
+            if (row is null || !TokenService.OpaqueTokenMatches(token, row.TokenHash))
+            {
+                return invalid;
+            }
+            audit.TenantId = tenantId;
+            audit.UserId = row.UserId;
+            if (row.Spent)
+            {
+                // A spent token came back: someone holds a copy. End the whole session family (committed).
+                await s.ExecuteAsync("update refresh_tokens set revoked_at = now() where family_id = @family and revoked_at is null",
+                    new { family = row.FamilyId }, ct);
+                audit.Details = new { reuseDetected = true, family = row.FamilyId };
+                return Problems.Unauthorized("The refresh token was already used; the session has been revoked.", ProblemTypes.RefreshTokenReused);
+            }
+            if (row.ExpiresAt <= now)
+            {
+                return invalid;
+            }
+            var state = await s.QuerySingleOrDefaultAsync<MemberState>(
+                """
+                select t.status as "Status", t.plan as "Plan", m.role as "Role"
+                from tenants t left join memberships m on m.tenant_id = t.id and m.user_id = @user where t.id = @tenantId
+                """, new { user = row.UserId, tenantId }, ct);
+            if (state is not { Status: "active", Role: not null })
+            {
+                return invalid;
+            }
+            await s.ExecuteAsync("update refresh_tokens set used_at = now() where id = @id", new { id = row.Id }, ct);
+            var next = await sessions.AddRefreshTokenAsync(s, row.UserId, row.FamilyId, ct);
+            return sessions.Issue(tenantId, row.UserId, state.Role!, state.Plan, row.FamilyId, next);
+        }, ct);
+        return outcome switch
+        {
+            IssuedTokens tokens => TypedResults.Ok(ToResponse(tokens)),
+            ProblemHttpResult problem => problem,
+            _ => throw new InvalidOperationException("unexpected refresh outcome"),
+        };
+    }
+
+    public static async Task<NoContent> SignOut(HttpContext http, TenantDb db, RevokedTokens revoked, TokenService tokens, CancellationToken ct)
+    {
+        var actor = Actor.FromPrincipal(http.User);
+        if (http.User.FindFirst(ClaimNames.TokenId)?.Value is { } jti)
+        {
+            await revoked.RevokeAsync(jti, tokens.AccessTokenLifetime);
+        }
+        if (actor.TenantId is { } tenant && Guid.TryParse(http.User.FindFirst(ClaimNames.Session)?.Value, out var family))
+        {
+            await db.InTenantAsync(tenant, s => s.ExecuteAsync(
+                "update refresh_tokens set revoked_at = now() where family_id = @family and revoked_at is null", new { family }, ct), ct);
+        }
+        return TypedResults.NoContent();
+    }
+
+    private sealed record UserInfo(string Email, string DisplayName);
+
+    public static async Task<Ok<MeResponse>> Me(HttpContext http, TenantDb db, CancellationToken ct)
+    {
+        var actor = Actor.FromPrincipal(http.User);
+        UserInfo? user = null;
+        if (actor.UserId is { } id)
+        {
+            user = await db.WithoutTenantAsync(s => s.QuerySingleOrDefaultAsync<UserInfo>(
+                "select email as \"Email\", display_name as \"DisplayName\" from users where id = @id", new { id }, ct), ct);
+        }
+        return TypedResults.Ok(new MeResponse(actor.Kind, actor.UserId, actor.ApiKeyId, actor.TenantId, actor.Role, actor.Plan,
+            actor.Permissions.Select(PermissionTable.Name).Order(StringComparer.Ordinal).ToList(), user?.Email, user?.DisplayName));
+    }
+
+    internal static TokenResponse ToResponse(IssuedTokens tokens) =>
+        new(tokens.AccessToken, "Bearer", tokens.AccessTokenExpiresAt, tokens.RefreshToken, tokens.TenantId, tokens.Role);
+}

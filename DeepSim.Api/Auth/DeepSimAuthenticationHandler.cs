@@ -1,0 +1,164 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using DeepSim.Api.Infrastructure;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace DeepSim.Api.Auth;
+
+/// <summary>
+/// Bearer authentication for JWT access tokens and API keys. Beyond the signature it checks, on every request,
+/// that the token was not signed out (Redis), that its session family is not revoked, that the tenant is active
+/// and that the user is still a member, taking the role from the database: suspension, removal, demotion and
+/// revocation apply at once, not when the token expires.
+/// </summary>
+public sealed class DeepSimAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    TokenService tokens,
+    TenantDb db,
+    RevokedTokens revoked,
+    IProblemDetailsService problems)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "DeepSim";
+    public const string ApiKeyPrefix = "dsk";
+    private const string BearerPrefix = "Bearer ";
+
+    private sealed record TenantState(string Status, string Plan, string? Role, bool SessionRevoked);
+    private sealed record ApiKeyRow(byte[] KeyHash, string[] Permissions, bool Revoked, string Status, string Plan);
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? header = Request.Headers.Authorization;
+        if (header is null || !header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.NoResult();
+        }
+        var token = header[BearerPrefix.Length..].Trim();
+        return token.StartsWith(ApiKeyPrefix + "_", StringComparison.Ordinal)
+            ? await AuthenticateApiKeyAsync(token)
+            : await AuthenticateJwtAsync(token);
+    }
+
+    private async Task<AuthenticateResult> AuthenticateJwtAsync(string token)
+    {
+        var identity = await tokens.ValidateAccessTokenAsync(token);
+        if (identity is null
+            || !Guid.TryParse(identity.FindFirst(ClaimNames.Subject)?.Value, out var userId)
+            || identity.FindFirst(ClaimNames.TokenId)?.Value is not { } tokenId)
+        {
+            return AuthenticateResult.Fail("invalid token");
+        }
+        if (await revoked.IsRevokedAsync(tokenId))
+        {
+            return AuthenticateResult.Fail("token revoked");
+        }
+        var kind = identity.FindFirst(ClaimNames.Kind)?.Value;
+        var ct = Context.RequestAborted;
+        if (kind == Actor.KindOperator)
+        {
+            var stillOperator = await db.WithoutTenantAsync(
+                s => s.ExecuteScalarAsync<bool>("select platform_is_operator(@u)", new { u = userId }, ct), ct);
+            return stillOperator
+                ? Success(userId, null, null, Roles.PlatformOperator, null, PermissionTable.For(Roles.PlatformOperator).Select(PermissionTable.Name), Actor.KindOperator, null, tokenId)
+                : AuthenticateResult.Fail("not a platform operator");
+        }
+        if (kind != Actor.KindUser || !Guid.TryParse(identity.FindFirst(ClaimNames.Tenant)?.Value, out var tenantId))
+        {
+            return AuthenticateResult.Fail("invalid token");
+        }
+        var sessionId = Guid.TryParse(identity.FindFirst(ClaimNames.Session)?.Value, out var sid) ? sid : Guid.Empty;
+        var state = await db.InTenantAsync(tenantId, s => s.QuerySingleOrDefaultAsync<TenantState>(
+            """
+            select t.status as "Status", t.plan as "Plan", m.role as "Role",
+                   exists (select 1 from refresh_tokens r where r.family_id = @session and r.revoked_at is not null) as "SessionRevoked"
+            from tenants t left join memberships m on m.tenant_id = t.id and m.user_id = @user
+            where t.id = @tenant
+            """, new { tenant = tenantId, user = userId, session = sessionId }, ct), ct);
+        if (state is null || state.Status != "active" || state.Role is null || state.SessionRevoked)
+        {
+            return AuthenticateResult.Fail("tenant, membership or session no longer valid");
+        }
+        return Success(userId, null, tenantId, state.Role, state.Plan, PermissionTable.For(state.Role).Select(PermissionTable.Name),
+            Actor.KindUser, sessionId == Guid.Empty ? null : sessionId, tokenId);
+    }
+
+    private async Task<AuthenticateResult> AuthenticateApiKeyAsync(string token)
+    {
+        if (!TokenService.TryParseOpaqueToken(token, ApiKeyPrefix, out var tenantId, out var keyId))
+        {
+            return AuthenticateResult.Fail("invalid API key");
+        }
+        var ct = Context.RequestAborted;
+        var row = await db.InTenantAsync(tenantId, async s =>
+        {
+            var key = await s.QuerySingleOrDefaultAsync<ApiKeyRow>(
+                """
+                select k.key_hash as "KeyHash", k.permissions as "Permissions", k.revoked_at is not null as "Revoked",
+                       t.status as "Status", t.plan as "Plan"
+                from api_keys k join tenants t on t.id = k.tenant_id
+                where k.id = @id
+                """, new { id = keyId }, ct);
+            if (key is { Revoked: false, Status: "active" } && TokenService.OpaqueTokenMatches(token, key.KeyHash))
+            {
+                await s.ExecuteAsync("update api_keys set last_used_at = now() where id = @id", new { id = keyId }, ct);
+                return key;
+            }
+            return null;
+        }, ct);
+        return row is null
+            ? AuthenticateResult.Fail("invalid API key")
+            : Success(null, keyId, tenantId, null, row.Plan, row.Permissions, Actor.KindApiKey, null, null);
+    }
+
+    private static AuthenticateResult Success(Guid? userId, Guid? apiKeyId, Guid? tenantId, string? role, string? plan,
+        IEnumerable<string> permissions, string kind, Guid? sessionId, string? tokenId)
+    {
+        var claims = new List<Claim> { new(ClaimNames.Kind, kind) };
+        if (userId is { } u) claims.Add(new Claim(ClaimNames.Subject, u.ToString()));
+        if (apiKeyId is { } k) claims.Add(new Claim(ClaimNames.ApiKey, k.ToString()));
+        if (tenantId is { } t) claims.Add(new Claim(ClaimNames.Tenant, t.ToString()));
+        if (role is not null) claims.Add(new Claim(ClaimNames.Role, role));
+        if (plan is not null) claims.Add(new Claim(ClaimNames.Plan, plan));
+        if (sessionId is { } sid) claims.Add(new Claim(ClaimNames.Session, sid.ToString()));
+        if (tokenId is not null) claims.Add(new Claim(ClaimNames.TokenId, tokenId));
+        claims.AddRange(permissions.Select(p => new Claim(ClaimNames.Permission, p)));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, ClaimNames.Subject, ClaimNames.Role));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = { Status = 401, Title = "Unauthorized", Type = ProblemTypes.Unauthorized, Detail = "Valid credentials are required." },
+        });
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = { Status = 403, Title = "Forbidden", Type = ProblemTypes.Forbidden, Detail = "Your role does not allow this." },
+        });
+    }
+}
+
+/// <summary>Signed-out access tokens, kept in Redis until they would have expired anyway.</summary>
+public sealed class RevokedTokens(IConnectionMultiplexer redis)
+{
+    private static string Key(string tokenId) => "deepsim:revoked-token:" + tokenId;
+
+    public Task<bool> IsRevokedAsync(string tokenId) => redis.GetDatabase().KeyExistsAsync(Key(tokenId));
+
+    public Task RevokeAsync(string tokenId, TimeSpan remaining) =>
+        redis.GetDatabase().StringSetAsync(Key(tokenId), "1", remaining > TimeSpan.Zero ? remaining : TimeSpan.FromSeconds(1));
+}

@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace DeepSim.Api.Auth;
+
+/// <summary>What an access token says: the caller, its one tenant (none for an operator), role and permissions.</summary>
+public sealed record AccessTokenSubject(Guid UserId, Guid? TenantId, string Role, string? Plan, Guid? SessionId, string Kind);
+
+public sealed record IssuedTokens(string AccessToken, DateTime AccessTokenExpiresAt, string? RefreshToken, Guid? TenantId, string Role);
+
+/// <summary>Issues and validates JWT access tokens and the opaque tokens (refresh, invitation, API key).</summary>
+public sealed class TokenService
+{
+    // Clocks of the machines involved may differ a little; tokens are short-lived anyway.
+    private static readonly TimeSpan AllowedClockSkew = TimeSpan.FromSeconds(30);
+    private const int OpaqueSecretBytes = 32;
+
+    private readonly AuthSettings settings;
+    private readonly SymmetricSecurityKey key;
+    private readonly JsonWebTokenHandler handler = new() { MapInboundClaims = false };
+    private readonly TimeProvider time;
+
+    public TokenService(IOptions<AuthSettings> options, TimeProvider time)
+    {
+        settings = options.Value;
+        key = new SymmetricSecurityKey(settings.SigningKeyBytes());
+        this.time = time;
+    }
+
+    public TimeSpan AccessTokenLifetime => TimeSpan.FromMinutes(settings.AccessTokenMinutes);
+    public TimeSpan RefreshTokenLifetime => TimeSpan.FromDays(settings.RefreshTokenDays);
+
+    public (string Token, DateTime ExpiresAt) CreateAccessToken(AccessTokenSubject subject)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var expires = now + AccessTokenLifetime;
+        var claims = new Dictionary<string, object>
+        {
+            [ClaimNames.Subject] = subject.UserId.ToString(),
+            [ClaimNames.Kind] = subject.Kind,
+            [ClaimNames.Role] = subject.Role,
+            [ClaimNames.TokenId] = Guid.NewGuid().ToString("N"),
+            [ClaimNames.Permission] = PermissionTable.For(subject.Role).Select(PermissionTable.Name).Order(StringComparer.Ordinal).ToArray(),
+        };
+        if (subject.TenantId is { } tenant)
+        {
+            claims[ClaimNames.Tenant] = tenant.ToString();
+        }
+        if (subject.Plan is { } plan)
+        {
+            claims[ClaimNames.Plan] = plan;
+        }
+        if (subject.SessionId is { } session)
+        {
+            claims[ClaimNames.Session] = session.ToString();
+        }
+        var token = handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = AuthSettings.Issuer,
+            Audience = AuthSettings.Audience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = expires,
+            Claims = claims,
+            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
+        });
+        return (token, expires);
+    }
+
+    /// <summary>Signature, issuer, audience and lifetime; returns the token's claims or null.</summary>
+    public async Task<ClaimsIdentity?> ValidateAccessTokenAsync(string token)
+    {
+        var result = await handler.ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            ValidIssuer = AuthSettings.Issuer,
+            ValidAudience = AuthSettings.Audience,
+            IssuerSigningKey = key,
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            ClockSkew = AllowedClockSkew,
+            RequireExpirationTime = true,
+            LifetimeValidator = (notBefore, expires, _, _) =>
+            {
+                var now = time.GetUtcNow().UtcDateTime;
+                return expires is { } e && e.ToUniversalTime() + AllowedClockSkew > now
+                    && (notBefore is not { } nb || nb.ToUniversalTime() - AllowedClockSkew <= now);
+            },
+        });
+        return result.IsValid ? result.ClaimsIdentity : null;
+    }
+
+    /// <summary>
+    /// An opaque token that names its tenant in clear (so it can be looked up under that tenant's row-level security)
+    /// followed by a random secret: <c>{prefix}_{tenant}_{id}_{secret}</c>. Only its SHA-256 is stored.
+    /// </summary>
+    public static string CreateOpaqueToken(string prefix, Guid tenantId, Guid id) =>
+        string.Join('_', prefix, tenantId.ToString("N"), id.ToString("N"), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(OpaqueSecretBytes)));
+
+    public static bool TryParseOpaqueToken(string? token, string prefix, out Guid tenantId, out Guid id)
+    {
+        tenantId = id = Guid.Empty;
+        if (string.IsNullOrEmpty(token))
+        {
+            return false;
+        }
+        var parts = token.Split('_');
+        return parts.Length == 4 && parts[0] == prefix && parts[3].Length > 0
+            && Guid.TryParseExact(parts[1], "N", out tenantId)
+            && Guid.TryParseExact(parts[2], "N", out id);
+    }
+
+    public static byte[] HashOpaqueToken(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+
+    public static bool OpaqueTokenMatches(string token, byte[] storedHash) =>
+        CryptographicOperations.FixedTimeEquals(HashOpaqueToken(token), storedHash);
+
+    public static string NormalizeEmail(string email) => email.Trim().ToLower(CultureInfo.InvariantCulture);
+}

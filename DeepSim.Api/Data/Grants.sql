@@ -1,0 +1,24 @@
+-- Re-applied on every migrate run: what the application role may do. {app_role} is the quoted role name.
+-- Nothing here lets it own, alter or bypass anything.
+-- Start from nothing: default privileges set up by whoever created the database may have granted more.
+revoke all on all tables in schema public from {app_role};
+revoke all on all sequences in schema public from {app_role};
+grant usage on schema public to {app_role};
+grant select, insert, update, delete on memberships, invitations, refresh_tokens, api_keys, flowsheets,
+    flowsheet_versions, mail_outbox to {app_role};
+-- Audit and events are append-only for the application.
+grant select, insert on audit_log, event_outbox to {app_role};
+-- Tenants: a tenant may create itself (sign-up) and rename itself; plan and status change on the platform path only.
+grant select on tenants to {app_role};
+grant insert (id, name, slug) on tenants to {app_role};
+grant update (name, updated_at) on tenants to {app_role};
+-- Users: the operator flag is never writable by the application.
+grant select on users to {app_role};
+grant insert (id, email, email_normalized, display_name, password_hash, created_at) on users to {app_role};
+grant update (display_name, password_hash, failed_sign_ins, locked_until) on users to {app_role};
+grant usage, select on all sequences in schema public to {app_role};
+revoke all on schema_migrations from {app_role};
+revoke execute on all functions in schema public from public;
+grant execute on all functions in schema public to {app_role};
+-- The purge itself takes any tenant: only the checked wrappers (operator, or the tenant's own owner) may call it.
+revoke execute on function tenant_purge(uuid, text, uuid, text) from {app_role};
