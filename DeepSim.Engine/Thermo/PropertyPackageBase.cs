@@ -7,7 +7,7 @@ namespace DeepSim.Engine.Thermo;
 /// What every package shares: input validation, ideal-gas properties on the formation reference state, and the
 /// PH / PS / PVF / TVF flashes built on a package's own PT flash and fugacity model.
 /// </summary>
-internal abstract class PropertyPackageBase : IPropertyPackage
+internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel
 {
     protected const double R = FlashSettings.GasConstant;
     protected const double TRef = FlashSettings.ReferenceTemperatureK;
@@ -117,6 +117,27 @@ internal abstract class PropertyPackageBase : IPropertyPackage
             Normalize(moleFractions, ws.Tmp);
             Prepare(ws, temperatureK);
             return PhaseEntropy(ws, phase, temperatureK, pressurePa, ws.Tmp);
+        }
+        finally
+        {
+            Workspace.Return(ws);
+        }
+    }
+
+    public void LnFugacityCoefficients(Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> moleFractions, Span<double> lnPhi)
+    {
+        ThrowIfInvalidState(temperatureK, pressurePa, moleFractions);
+        if (lnPhi.Length != n)
+        {
+            throw new ArgumentException($"Expected room for {n} coefficients, got {lnPhi.Length}.", nameof(lnPhi));
+        }
+
+        var ws = Workspace.Rent(n);
+        try
+        {
+            Normalize(moleFractions, ws.Tmp);
+            Prepare(ws, temperatureK);
+            LnPhi(ws, phase, temperatureK, pressurePa, ws.Tmp, lnPhi);
         }
         finally
         {
