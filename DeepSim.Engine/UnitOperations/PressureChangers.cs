@@ -50,6 +50,11 @@ public sealed class Pump(string id, IReadOnlyDictionary<string, double> paramete
                 return UnitResult.Fail(s.Failure!);
             }
             idealWorkPerMol = s.Stream!.MolarEnthalpy - inlet.MolarEnthalpy;
+            if (pOut > inlet.PressurePa && !(idealWorkPerMol > 0))
+            {
+                // Ideal liquids have no pressure dependence, so an isentropic path would report free pumping.
+                return UnitResult.Fail($"the {context.Package.Name} package gives no isentropic work for this pressure rise (its liquid is pressure-independent); use method incompressible");
+            }
         }
         else
         {
