@@ -7,23 +7,28 @@ namespace DeepSim.Engine.Thermo;
 /// Ideal solution + ideal gas: Raoult's law with each component's vapour-pressure correlation (Kᵢ = Psatᵢ(T)/P).
 /// Liquid enthalpy = ideal-gas enthalpy − ΔHvap(T) (the component's heat-of-vaporization correlation, or
 /// Clausius–Clapeyron from the vapour-pressure correlation when none is given); liquid entropy is the matching
-/// S_ig(T, Psat) − ΔHvap/T so that the latent heat and entropy of vaporization agree. Liquid properties ignore pressure.
+/// S_ig(T, Psat) − ΔHvap/T so that the latent heat and entropy of vaporization agree. The liquid is incompressible:
+/// H_L also carries V_L(T)·(P − Psat) with V_L from the liquid-density correlation (so a pump needs V·ΔP), while
+/// S_L and the K-values do not depend on pressure (plain Raoult, no Poynting factor).
 /// </summary>
 internal sealed class IdealPackage : PropertyPackageBase
 {
     private readonly Correlation[] psat;
     private readonly Correlation?[] hvap;
+    private readonly Correlation?[] liquidDensity;
 
     public IdealPackage(IReadOnlyList<Component> components)
         : base(components)
     {
         psat = new Correlation[n];
         hvap = new Correlation?[n];
+        liquidDensity = new Correlation?[n];
         for (var i = 0; i < n; i++)
         {
             psat[i] = this.components[i].VaporPressure
                 ?? throw new ArgumentException($"Component '{this.components[i].Name}' has no vapour-pressure correlation, which the ideal package needs.", nameof(components));
             hvap[i] = this.components[i].HeatOfVaporization;
+            liquidDensity[i] = this.components[i].LiquidDensity;
         }
     }
 
@@ -37,9 +42,23 @@ internal sealed class IdealPackage : PropertyPackageBase
         for (var i = 0; i < n; i++)
         {
             var p = psat[i].Evaluate(temperatureK);
-            ws.LnPsat[i] = p > 0 ? Math.Log(p) : double.NegativeInfinity;
+            ws.LnPsat[i] = p > 0 ? Math.Max(Math.Log(p), -700) : -700; // bounded so a vanishing Psat keeps H and S finite
             ws.HVap[i] = hvap[i] is { } h ? Math.Max(0, h.Evaluate(temperatureK)) : ClausiusClapeyron(i, temperatureK);
+            ws.VL[i] = LiquidVolume(i, temperatureK);
         }
+    }
+
+    // Molar liquid volume, m³/mol, from the density correlation held at its range ends (eq. 105 is undefined above its Tc);
+    // 0 when the component has no density data, which drops the pressure term rather than inventing a volume.
+    private double LiquidVolume(int i, double temperatureK)
+    {
+        if (liquidDensity[i] is not { } rho)
+        {
+            return 0;
+        }
+
+        var density = rho.Evaluate(Math.Clamp(temperatureK, rho.MinTemperatureK, rho.MaxTemperatureK));
+        return density > 0 && double.IsFinite(density) ? 1 / density : 0;
     }
 
     // ΔHvap ≈ R T² d ln Psat/dT (ideal vapour, negligible liquid volume); central difference with a relative step of 1e-5.
@@ -153,7 +172,9 @@ internal sealed class IdealPackage : PropertyPackageBase
         {
             if (x[i] != 0)
             {
-                h += x[i] * (phase == Phase.Vapor ? ws.HIg[i] : ws.HIg[i] - ws.HVap[i]);
+                h += x[i] * (phase == Phase.Vapor
+                    ? ws.HIg[i]
+                    : ws.HIg[i] - ws.HVap[i] + (ws.VL[i] * (pressurePa - Math.Exp(ws.LnPsat[i]))));
             }
         }
 

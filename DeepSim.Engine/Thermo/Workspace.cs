@@ -30,11 +30,12 @@ internal sealed class Workspace
         LnPsat = new double[n];
         HVap = new double[n];
         Tmp = new double[n];
+        VL = new double[n];
     }
 
     public int Capacity { get; }
 
-    public double[] Z, X, Y, K, LnK, LnKPrev, Delta, DeltaPrev, LnPhiL, LnPhiV, LnPhiZ, W, D, U, Q, DQ, HIg, SIg, LnPsat, HVap, Tmp;
+    public double[] Z, X, Y, K, LnK, LnKPrev, Delta, DeltaPrev, LnPhiL, LnPhiV, LnPhiZ, W, D, U, Q, DQ, HIg, SIg, LnPsat, HVap, Tmp, VL;
 
     // Flash outcome written by the core PT flash and the saturation solvers.
     public double Beta;
