@@ -4,6 +4,9 @@ namespace DeepSim.Engine.Flowsheets;
 
 public static partial class FlowsheetReader
 {
+    /// <summary>Marks a unit whose type was not recognised (already reported).</summary>
+    private const string UnknownType = "";
+
     private sealed partial class ReadState
     {
         private static bool ValidId(string id) => id.Length > 0 && !id.Contains('.', StringComparison.Ordinal);
@@ -43,7 +46,7 @@ public static partial class FlowsheetReader
                     Cursor.Error(JsonCursor.Child(itemPath, "type"), close.Length > 0
                         ? $"unknown unit type '{type}'; did you mean '{close[0]}'?"
                         : $"unknown unit type '{type}'; accepted: {string.Join(", ", UnitTypes.Keys)}");
-                    type = null;
+                    type = UnknownType; // kept, so streams naming it do not cascade into more errors
                 }
                 if (id is not null && unitIndex.ContainsKey(id))
                 {
@@ -82,6 +85,11 @@ public static partial class FlowsheetReader
                 return null;
             }
             var unit = units[u];
+            var map = outlet ? unit.OutletStreams : unit.InletStreams;
+            if (unit.Type == UnknownType)
+            {
+                return map.ContainsKey(port) ? null : (u, port);
+            }
             var (inlets, outlets) = UnitTypes[unit.Type];
             var allowed = outlet ? outlets : inlets;
             var other = outlet ? inlets : outlets;
@@ -100,7 +108,6 @@ public static partial class FlowsheetReader
                     : $"{unit.Type} '{unitId}' has no {(outlet ? "outlet" : "inlet")} port '{port}'; its {(outlet ? "outlets" : "inlets")}: {string.Join(", ", allowed)}");
                 return null;
             }
-            var map = outlet ? unit.OutletStreams : unit.InletStreams;
             if (map.TryGetValue(port, out var existing))
             {
                 Cursor.Error(at, $"port '{unitId}.{port}' is connected twice (already by stream '{existing}')");
@@ -155,7 +162,7 @@ public static partial class FlowsheetReader
 
         private void CheckPorts()
         {
-            foreach (var unit in units)
+            foreach (var unit in units.Where(u => u.Type != UnknownType))
             {
                 var (inlets, outlets) = UnitTypes[unit.Type];
                 Check(inlets, unit.InletStreams, "inlet");

@@ -105,6 +105,10 @@ public static partial class FlowsheetReader
             for (var u = 0; u < units.Count; u++)
             {
                 var unit = units[u];
+                if (unit.Type == UnknownType)
+                {
+                    continue;
+                }
                 var path = JsonCursor.Child(unit.Path, "spec");
                 var spec = JsonCursor.TryGet(unit.Element, "spec", out var s) ? s : default;
                 if (spec.ValueKind != JsonValueKind.Undefined && !Cursor.IsObject(spec, path))

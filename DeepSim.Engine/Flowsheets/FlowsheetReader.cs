@@ -125,6 +125,10 @@ public static partial class FlowsheetReader
             var specs = ReadDesignSpecs(root, operations);
             var options = ReadSolverOptions(root);
 
+            if (Cursor.Errors.Count == 0 && operations.Any(o => o is null))
+            {
+                Cursor.Error("$.units", "a unit could not be built from its specification");
+            }
             IPropertyPackage? package = null;
             if (Cursor.Errors.Count == 0 && componentsComplete && packageName is not null)
             {
