@@ -45,8 +45,18 @@ public sealed partial class AuditFilter(TenantDb db, AuditNotes notes, ILogger<A
             await RecordAsync(http, StatusCodes.Status500InternalServerError);
             throw;
         }
-        await RecordAsync(http, result is IStatusCodeHttpResult { StatusCode: { } code } ? code : StatusCodes.Status200OK);
+        await RecordAsync(http, StatusOf(result));
         return result;
+    }
+
+    /// <summary>The status a handler's result will send; Results&lt;...&gt; unions wrap the real result.</summary>
+    internal static int StatusOf(object? result)
+    {
+        for (var depth = 0; depth < 4 && result is INestedHttpResult nested; depth++)
+        {
+            result = nested.Result;
+        }
+        return result is IStatusCodeHttpResult { StatusCode: { } code } ? code : StatusCodes.Status200OK;
     }
 
     private async Task RecordAsync(HttpContext http, int status)

@@ -1,0 +1,152 @@
+// WebApplicationFactory needs any public, non-static type of the Api assembly to find its entry point.
+global using ApiEntry = DeepSim.Api.Infrastructure.TenantDb;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using DeepSim.Api;
+using DeepSim.Api.Data;
+using DeepSim.AppHost.Servers;
+using DeepSim.ServiceDefaults;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
+
+namespace DeepSim.Api.Tests;
+
+/// <summary>
+/// One real PostgreSQL cluster and one real Redis for the whole run (launcher's server classes), migrated once,
+/// and the Api hosted in-process on them, connecting as the application role. Tests make their own tenants.
+/// </summary>
+public sealed class ApiFixture : IAsyncLifetime
+{
+    private static readonly TimeSpan StartBudget = TimeSpan.FromSeconds(120);
+
+    // Fast hashing in tests only; production keeps the OWASP work factor (AuthSettings default).
+    public const int TestPbkdf2Iterations = 1_000;
+    public const int LockoutThreshold = 3;
+    public const string OperatorEmail = "operator@deepsim.test";
+    public const string OperatorPassword = "operator-password-123";
+
+    private string? folder;
+    private PostgresServer? postgres;
+    private RedisServer? redis;
+
+    public WebApplicationFactory<ApiEntry> Factory { get; private set; } = null!;
+    public string OwnerConnectionString => postgres!.OwnerConnectionString;
+    public string AppConnectionString => postgres!.AppConnectionString;
+    public string AppRole => postgres!.AppRole;
+    public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    public async Task InitializeAsync()
+    {
+        using var timeout = new CancellationTokenSource(StartBudget);
+        folder = Directory.CreateTempSubdirectory("deepsim-api-test-").FullName;
+        // PostgreSQL runs as its own OS user when tests run as root and must traverse into the folder.
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
+        postgres = await PostgresServer.StartAsync(Path.Combine(folder, "postgres"), timeout.Token);
+        redis = await RedisServer.StartAsync(Path.Combine(folder, "redis"), timeout.Token);
+        await DatabaseMigrator.MigrateAsync(postgres.OwnerConnectionString, postgres.AppRole, timeout.Token);
+        Factory = CreateFactory(new Dictionary<string, string?>());
+        // Start the host now so the one-time operator setup has run before any test.
+        using var client = Factory.CreateClient();
+        using var health = await client.GetAsync(new Uri("/health", UriKind.Relative), timeout.Token);
+    }
+
+    /// <summary>An Api host on the shared servers with extra settings (each call is a separate host).</summary>
+    public WebApplicationFactory<ApiEntry> CreateFactory(IDictionary<string, string?> overrides) =>
+        new WebApplicationFactory<ApiEntry>().WithWebHostBuilder(builder =>
+        {
+            var settings = new Dictionary<string, string?>
+            {
+                [$"ConnectionStrings:{ResourceNames.Database}"] = postgres!.AppConnectionString,
+                [$"ConnectionStrings:{ResourceNames.Redis}"] = redis!.ConnectionString,
+                ["Auth:SigningKey"] = SigningKey,
+                ["Auth:ServiceToken"] = "test-service-token-0123456789abcdef",
+                ["Auth:Pbkdf2Iterations"] = TestPbkdf2Iterations.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Auth:LockoutThreshold"] = LockoutThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Setup:OperatorEmail"] = OperatorEmail,
+                ["Setup:OperatorPassword"] = OperatorPassword,
+            };
+            foreach (var (key, value) in overrides)
+            {
+                settings[key] = value;
+            }
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+        });
+
+    public HttpClient CreateClient(string? bearer = null)
+    {
+        var client = Factory.CreateClient();
+        if (bearer is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+        return client;
+    }
+
+    public async Task<NpgsqlConnection> OpenOwnerAsync()
+    {
+        var connection = new NpgsqlConnection(OwnerConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    public async Task<NpgsqlConnection> OpenAppAsync(int? maxPoolSize = null)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(AppConnectionString);
+        if (maxPoolSize is { } size)
+        {
+            builder.MaxPoolSize = size;
+            builder.ApplicationName = "pool-test-" + Guid.NewGuid().ToString("N");
+        }
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Factory is not null)
+        {
+            await Factory.DisposeAsync();
+        }
+        if (redis is not null)
+        {
+            await redis.DisposeAsync();
+        }
+        if (postgres is not null)
+        {
+            await postgres.DisposeAsync();
+        }
+        if (folder is not null)
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // a server still closing a file; /tmp is cleaned eventually
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // files owned by the postgres user may not be removable here
+            }
+        }
+    }
+
+    public RedisServer Redis => redis!;
+}
+
+[CollectionDefinition(Name)]
+public sealed class ApiTests : ICollectionFixture<ApiFixture>
+{
+    public const string Name = "api";
+}

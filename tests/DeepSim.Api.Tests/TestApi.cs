@@ -1,0 +1,164 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Npgsql;
+
+namespace DeepSim.Api.Tests;
+
+public sealed record Tokens(string AccessToken, string? RefreshToken, Guid? TenantId, string Role);
+
+/// <summary>A tenant made for one test: its id, its owner's credentials and tokens.</summary>
+public sealed record TestTenant(Guid Id, string Slug, string OwnerEmail, string OwnerPassword, Guid OwnerId, Tokens Owner);
+
+/// <summary>A member of a test tenant with a given role.</summary>
+public sealed record TestMember(Guid UserId, string Email, string Password, string Role, Tokens Tokens);
+
+/// <summary>Drives the Api the way a client does, to set up each test's own tenants and users.</summary>
+public static class TestApi
+{
+    public const string Password = "correct-horse-battery";
+    private static readonly TimeSpan CallBudget = TimeSpan.FromSeconds(30);
+
+    public static string UniqueSlug(string prefix = "t") => $"{prefix}-{Guid.NewGuid():N}"[..30];
+
+    public static string UniqueEmail(string prefix = "user") => $"{prefix}-{Guid.NewGuid():N}@example.test";
+
+    public static async Task<JsonElement> ReadJsonAsync(this HttpResponseMessage response)
+    {
+        using var timeout = new CancellationTokenSource(CallBudget);
+        var text = await response.Content.ReadAsStringAsync(timeout.Token);
+        return string.IsNullOrEmpty(text) ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public static async Task<HttpResponseMessage> Send(HttpClient client, HttpMethod method, string url, object? body = null, IDictionary<string, string>? headers = null)
+    {
+        using var timeout = new CancellationTokenSource(CallBudget);
+        using var request = new HttpRequestMessage(method, url);
+        if (body is not null)
+        {
+            request.Content = body is string raw
+                ? new StringContent(raw, System.Text.Encoding.UTF8, "application/json")
+                : JsonContent.Create(body);
+        }
+        foreach (var (key, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.TryAddWithoutValidation(key, value);
+        }
+        return await client.SendAsync(request, timeout.Token);
+    }
+
+    public static Tokens ToTokens(JsonElement json) => new(
+        json.GetProperty("accessToken").GetString()!,
+        json.TryGetProperty("refreshToken", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null,
+        json.TryGetProperty("tenantId", out var t) && t.ValueKind == JsonValueKind.String ? t.GetGuid() : null,
+        json.GetProperty("role").GetString()!);
+
+    public static async Task<TestTenant> SignUpAsync(ApiFixture api, string? name = null)
+    {
+        using var client = api.CreateClient();
+        var slug = UniqueSlug();
+        var email = UniqueEmail("owner");
+        using var response = await Send(client, HttpMethod.Post, "/api/v1/auth/signup",
+            new { tenantName = name ?? "Tenant " + slug, slug, email, password = Password, displayName = "Owner" });
+        var json = await response.ReadJsonAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"sign-up failed: {response.StatusCode} {json}");
+        var tokens = ToTokens(json);
+        var ownerId = await ScalarAsync<Guid>(api, "select id from users where email_normalized = @e", ("e", email));
+        return new TestTenant(tokens.TenantId!.Value, slug, email, Password, ownerId, tokens);
+    }
+
+    public static async Task<Tokens> SignInAsync(ApiFixture api, string email, string password, Guid? tenantId = null, bool? asOperator = null)
+    {
+        using var client = api.CreateClient();
+        using var response = await Send(client, HttpMethod.Post, "/api/v1/auth/signin", new { email, password, tenantId, asOperator });
+        var json = await response.ReadJsonAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"sign-in failed: {response.StatusCode} {json}");
+        return ToTokens(json);
+    }
+
+    public static Task<Tokens> OperatorAsync(ApiFixture api) =>
+        SignInAsync(api, ApiFixture.OperatorEmail, ApiFixture.OperatorPassword, asOperator: true);
+
+    /// <summary>Invites a new user with <paramref name="role"/> (as the owner), accepts with the mailed token, signs in.</summary>
+    public static async Task<TestMember> AddMemberAsync(ApiFixture api, TestTenant tenant, string role)
+    {
+        var email = UniqueEmail(role);
+        var token = await InviteAsync(api, tenant.Owner.AccessToken, email, role);
+        using var client = api.CreateClient();
+        using var accepted = await Send(client, HttpMethod.Post, "/api/v1/invitations/accept",
+            new { token, password = Password, displayName = role + " user" });
+        var json = await accepted.ReadJsonAsync();
+        Assert.True(accepted.StatusCode == HttpStatusCode.OK, $"accept failed: {accepted.StatusCode} {json}");
+        var userId = await ScalarAsync<Guid>(api, "select id from users where email_normalized = @e", ("e", email));
+        return new TestMember(userId, email, Password, role, ToTokens(json));
+    }
+
+    /// <summary>Creates an invitation and returns its token, read from the mail outbox as a mail sender would.</summary>
+    public static async Task<string> InviteAsync(ApiFixture api, string bearer, string email, string role)
+    {
+        using var client = api.CreateClient(bearer);
+        using var response = await Send(client, HttpMethod.Post, "/api/v1/team/invitations", new { email, role });
+        var json = await response.ReadJsonAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"invite failed: {response.StatusCode} {json}");
+        var body = await ScalarAsync<string>(api, "select body from mail_outbox where to_address = @e order by created_at desc limit 1", ("e", email));
+        var start = body.IndexOf("inv_", StringComparison.Ordinal);
+        Assert.True(start >= 0, "the invitation mail carries no token");
+        return new string(body[start..].TakeWhile(c => char.IsLetterOrDigit(c) || c == '_').ToArray());
+    }
+
+    public static async Task<HttpResponseMessage> CreateFlowsheetAsync(ApiFixture api, string bearer, string name)
+    {
+        using var client = api.CreateClient(bearer);
+        return await Send(client, HttpMethod.Post, "/api/v1/flowsheets", new { name, description = "test", content = SampleFlowsheet() });
+    }
+
+    public static object SampleFlowsheet() => new
+    {
+        name = "sample",
+        components = new[] { "water" },
+        streams = new[] { new { id = "S1" } },
+        units = Array.Empty<object>(),
+    };
+
+    /// <summary>Owner-role query (sees every tenant): for checking what the database holds, never for the Api's own work.</summary>
+    public static async Task<T> ScalarAsync<T>(ApiFixture api, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await api.OpenOwnerAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        var result = await command.ExecuteScalarAsync();
+        return result is T t ? t : throw new InvalidOperationException($"query returned {result ?? "null"} for: {sql}");
+    }
+
+    /// <summary>Every row of every tenant-owned table for one tenant, as text: a fingerprint to compare before and after.</summary>
+    public static async Task<string> TenantSnapshotAsync(ApiFixture api, Guid tenantId)
+    {
+        await using var connection = await api.OpenOwnerAsync();
+        var tables = new List<string>();
+        await using (var list = new NpgsqlCommand(
+            "select table_name from information_schema.columns where table_schema = 'public' and column_name = 'tenant_id' order by 1", connection))
+        await using (var reader = await list.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+        var parts = new List<string>();
+        foreach (var table in tables)
+        {
+            await using var command = new NpgsqlCommand($"select coalesce(string_agg(t::text, '|' order by t::text), '') from {table} t where tenant_id = @t", connection);
+            command.Parameters.AddWithValue("t", tenantId);
+            parts.Add(table + ":" + await command.ExecuteScalarAsync());
+        }
+        await using (var tenant = new NpgsqlCommand("select t::text from tenants t where id = @t", connection))
+        {
+            tenant.Parameters.AddWithValue("t", tenantId);
+            parts.Add("tenant:" + await tenant.ExecuteScalarAsync());
+        }
+        return string.Join('\n', parts);
+    }
+}
