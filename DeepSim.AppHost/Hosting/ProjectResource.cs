@@ -54,10 +54,7 @@ public sealed class ProjectResource : Resource, IResourceWithServiceEndpoint
             throw new FileNotFoundException(
                 $"{ProjectName} is not built: {assembly} not found. Build the solution first (./deepsim up builds it).", assembly);
         }
-        if (!RunsToCompletion && HttpPort is null)
-        {
-            HttpPort = context.AssignPort(context.Options.PreferredServicePort(Name));
-        }
+        AssignEndpoint(context);
         var environment = EnvironmentBuilder.Build(this, context);
         _stopping = false;
         ExitCode = null;
@@ -82,6 +79,15 @@ public sealed class ProjectResource : Resource, IResourceWithServiceEndpoint
             TaskContinuationOptions.OnlyOnRanToCompletion,
             TaskScheduler.Default);
         await Task.CompletedTask;
+    }
+
+    /// <summary>Chooses the HTTP port once (a restart keeps it, so references stay valid).</summary>
+    internal void AssignEndpoint(LaunchContext context)
+    {
+        if (!RunsToCompletion && HttpPort is null)
+        {
+            HttpPort = context.AssignPort(context.Options.PreferredServicePort(Name));
+        }
     }
 
     /// <summary>GET /health must answer 200; a run-to-completion resource has no probe.</summary>

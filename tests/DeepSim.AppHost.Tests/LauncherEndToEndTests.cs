@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using DeepSim.AppHost.Hosting;
+using DeepSim.ServiceDefaults;
+using Npgsql;
+
+namespace DeepSim.AppHost.Tests;
+
+/// <summary>The whole graph, as ./deepsim up starts it, with a temporary state folder.</summary>
+public class LauncherEndToEndTests
+{
+    private static readonly TimeSpan HealthyBudget = TimeSpan.FromSeconds(180);
+    private static readonly TimeSpan StopBudget = TimeSpan.FromSeconds(30);
+    private static readonly string[] Services = [ResourceNames.Api, ResourceNames.Simulation, ResourceNames.Analytics, ResourceNames.Web];
+
+    [Fact]
+    public async Task Every_resource_becomes_healthy_services_answer_health_and_stop_leaves_no_process()
+    {
+        using var folder = new TempDirectory();
+        // Busy ports for PostgreSQL and the dashboard: the launcher must pick others. Everything else takes any free port.
+        using var busyPostgres = Squat();
+        using var busyDashboard = Squat();
+        await using var launcher = LauncherProcess.Start(
+            folder.Path,
+            "--dashboard-port", PortOf(busyDashboard).ToString(CultureInfo.InvariantCulture),
+            $"--DeepSim:Ports:postgres={PortOf(busyPostgres)}",
+            "--DeepSim:Ports:redis=0", "--DeepSim:Ports:clickhouse=0", "--DeepSim:Ports:clickhouse-tcp=0",
+            "--DeepSim:Ports:api=0", "--DeepSim:Ports:simulation=0", "--DeepSim:Ports:analytics=0", "--DeepSim:Ports:web=0");
+
+        var state = await launcher.WaitUntilAllHealthyAsync(HealthyBudget);
+
+        Assert.Contains("All resources healthy in", launcher.Output, StringComparison.Ordinal);
+        Assert.Equal(ResourceState.NotConfigured, Row(state, ResourceNames.Kafka).State);
+        Assert.Equal(0, Row(state, AppHostResourceNames.ApiMigrations).ExitCode);
+        foreach (var row in state.Resources.Where(r => r.Name is not ResourceNames.Kafka and not AppHostResourceNames.ApiMigrations))
+        {
+            Assert.Equal(ResourceState.Healthy, row.State);
+        }
+
+        // A busy port is replaced, and the launcher says which one it took.
+        Assert.DoesNotContain($":{PortOf(busyPostgres)}", Row(state, ResourceNames.Postgres).Endpoints[0], StringComparison.Ordinal);
+        Assert.NotEqual($"http://127.0.0.1:{PortOf(busyDashboard)}", state.DashboardUrl);
+        Assert.Contains($"dashboard port {PortOf(busyDashboard)} is busy", launcher.Output, StringComparison.Ordinal);
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        foreach (var service in Services)
+        {
+            using var health = await http.GetAsync(new Uri(state.ServiceUrls[service] + "/health"));
+            Assert.True(health.StatusCode == HttpStatusCode.OK, $"{service} /health answered {(int)health.StatusCode}");
+        }
+
+        // The dashboard lists the same resources as JSON, and shows each one's log lines.
+        var rows = JsonSerializer.Deserialize<List<ResourceSnapshot>>(await http.GetStringAsync(new Uri(state.DashboardUrl + "/api/resources")), StateDocument.JsonOptions)!;
+        Assert.Equal(state.Resources.Select(r => r.Name).Order(), rows.Select(r => r.Name).Order());
+        Assert.Contains(rows, r => r.Name == ResourceNames.Api && r.Pid is not null && r.Endpoints.SequenceEqual([state.ServiceUrls[ResourceNames.Api]]));
+        Assert.Contains("http-equiv=\"refresh\"", await http.GetStringAsync(new Uri(state.DashboardUrl!)), StringComparison.Ordinal);
+        var apiLogs = await http.GetStringAsync(new Uri(state.DashboardUrl + "/api/resources/api/logs"));
+        Assert.False(string.IsNullOrWhiteSpace(apiLogs));
+        Assert.DoesNotContain(new NpgsqlConnectionStringBuilder(state.ConnectionStrings[ResourceNames.Database]).Password!, apiLogs, StringComparison.Ordinal);
+
+        AssertServicesGotAspireSettings(state);
+
+        var pids = launcher.SeenPids.ToList();
+        Assert.Equal(0, await launcher.TerminateAsync(StopBudget));
+        Assert.Contains("deepsim: stopped in", launcher.Output, StringComparison.Ordinal);
+        Assert.Empty(TestProcesses.LivingIn(pids));
+    }
+
+    private static void AssertServicesGotAspireSettings(StateDocument state)
+    {
+        var api = TestProcesses.EnvironmentOf(Row(state, ResourceNames.Api).Pid!.Value);
+        var apiDatabase = new NpgsqlConnectionStringBuilder(api[$"ConnectionStrings__{ResourceNames.Database}"]);
+        Assert.Equal("deepsim_app", apiDatabase.Username);
+        Assert.Equal(state.ConnectionStrings[ResourceNames.Database], api[$"ConnectionStrings__{ResourceNames.Database}"]);
+        Assert.Equal(state.ConnectionStrings[ResourceNames.Redis], api[$"ConnectionStrings__{ResourceNames.Redis}"]);
+        Assert.StartsWith("127.0.0.1:", api[$"ConnectionStrings__{ResourceNames.Redis}"], StringComparison.Ordinal);
+        Assert.False(api.ContainsKey($"ConnectionStrings__{ResourceNames.Kafka}"), "Kafka is not configured, so nothing may be injected");
+        Assert.Equal(state.ServiceUrls[ResourceNames.Api], api["ASPNETCORE_URLS"]);
+        Assert.Equal(ResourceNames.Api, api["OTEL_SERVICE_NAME"]);
+        Assert.False(api.ContainsKey("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        Assert.True(api["Auth__SigningKey"].Length >= 32);
+
+        foreach (var service in new[] { ResourceNames.Simulation, ResourceNames.Analytics, ResourceNames.Web })
+        {
+            var environment = TestProcesses.EnvironmentOf(Row(state, service).Pid!.Value);
+            Assert.Equal(state.ServiceUrls[ResourceNames.Api], environment[$"services__{ResourceNames.Api}__http__0"]);
+            Assert.Equal(service, environment["OTEL_SERVICE_NAME"]);
+            // No service but the Api may hold database credentials.
+            Assert.DoesNotContain(environment.Keys, k => k.StartsWith($"ConnectionStrings__{ResourceNames.Database}", StringComparison.Ordinal));
+        }
+        var analytics = TestProcesses.EnvironmentOf(Row(state, ResourceNames.Analytics).Pid!.Value);
+        Assert.Equal(state.ConnectionStrings[ResourceNames.ClickHouse], analytics[$"ConnectionStrings__{ResourceNames.ClickHouse}"]);
+        var simulation = TestProcesses.EnvironmentOf(Row(state, ResourceNames.Simulation).Pid!.Value);
+        Assert.Equal(api["Auth__ServiceToken"], simulation["Auth__ServiceToken"]);
+        Assert.False(simulation.ContainsKey("Auth__SigningKey"), "workers never get the token signing key");
+    }
+
+    [Fact]
+    public async Task A_missing_server_binary_stops_the_launcher_with_the_package_to_install()
+    {
+        using var folder = new TempDirectory();
+        await using var launcher = LauncherProcess.Start(folder.Path, "--dashboard-port", "0", "--DeepSim:Binaries:RedisServer=/nonexistent/bin/redis-server");
+
+        var exitCode = await launcher.Process.Exited.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Redis server binary /nonexistent/bin/redis-server not found: install the Debian package 'redis-server'", launcher.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(folder.Path, "postgres", "data", "PG_VERSION")), "nothing should start when a binary is missing");
+    }
+
+    private static ResourceSnapshot Row(StateDocument state, string name) => state.Resources.Single(r => r.Name == name);
+
+    private static TcpListener Squat()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return listener;
+    }
+
+    private static int PortOf(TcpListener listener) => ((IPEndPoint)listener.LocalEndpoint).Port;
+}
