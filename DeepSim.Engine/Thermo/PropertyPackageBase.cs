@@ -564,30 +564,14 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel
                 return Failed($"The specified {what} falls in a discontinuity of the model at T ≈ {root:G9} K (residual {residual:G3}).", root, pressurePa, f.Evaluations);
             }
 
-            var evaluations = f.Evaluations;
-            var result = BuildResult(ws, root, pressurePa);
-            return result.Converged ? WithIterations(result, evaluations) : result;
+            ws.Iterations = f.Evaluations; // PH/PS report the number of PT flashes they needed
+            return BuildResult(ws, root, pressurePa);
         }
         finally
         {
             Workspace.Return(ws);
         }
     }
-
-    private static FlashResult WithIterations(FlashResult r, int iterations) => new()
-    {
-        Converged = r.Converged,
-        FailureReason = r.FailureReason,
-        State = r.State,
-        TemperatureK = r.TemperatureK,
-        PressurePa = r.PressurePa,
-        VaporFraction = r.VaporFraction,
-        LiquidComposition = r.LiquidComposition,
-        VaporComposition = r.VaporComposition,
-        EnthalpyJPerMol = r.EnthalpyJPerMol,
-        EntropyJPerMolK = r.EntropyJPerMolK,
-        Iterations = iterations,
-    };
 
     // Pure component: if the target lies between saturated liquid and vapour at Tsat(P), the answer is two-phase at Tsat.
     private FlashResult? TryPureTwoPhase(Workspace ws, int pure, double pressurePa, double target, bool entropy, out bool done)

@@ -1,0 +1,70 @@
+using BenchmarkDotNet.Attributes;
+using DeepSim.Engine.Components;
+using DeepSim.Engine.Thermo;
+
+namespace DeepSim.Engine.Benchmarks;
+
+/// <summary>
+/// Flash timings against the 5-component two-phase PR PT flash (the baseline). Each flash includes the Michelsen
+/// stability test and the enthalpy and entropy of the result. "Varying T" alternates the temperature so the
+/// per-temperature parameter cache cannot help, which is the situation inside PH flashes and column sweeps.
+/// </summary>
+[MemoryDiagnoser]
+public class FlashBenchmarks
+{
+    private static readonly string[] Gas5 = ["methane", "ethane", "propane", "n-butane", "n-pentane"];
+    private static readonly string[] Alkanes10 = ["methane", "ethane", "propane", "n-butane", "n-pentane", "n-hexane", "n-heptane", "n-octane", "n-nonane", "n-decane"];
+
+    private readonly double[] z5 = [0.5, 0.2, 0.15, 0.1, 0.05];
+    private readonly double[] zBtx = [0.5, 0.5];
+    private readonly double[] z10 = [0.35, 0.1, 0.08, 0.07, 0.07, 0.07, 0.07, 0.07, 0.06, 0.06];
+    private IPropertyPackage pr5 = null!;
+    private IPropertyPackage pr10 = null!;
+    private IPropertyPackage idealBtx = null!;
+    private double enthalpy5;
+    private int counter;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        pr5 = Create("peng-robinson", Gas5);
+        pr10 = Create("peng-robinson", Alkanes10);
+        idealBtx = Create("ideal", ["benzene", "toluene"]);
+        enthalpy5 = pr5.FlashPT(260, 4e6, z5).EnthalpyJPerMol;
+
+        // Fail fast if a benchmarked state is not what its name says.
+        Require(pr5.FlashPT(250, 4e6, z5), PhaseState.TwoPhase);
+        Require(pr10.FlashPT(350, 2e6, z10), PhaseState.TwoPhase);
+        Require(pr5.FlashPT(400, 1e5, z5), PhaseState.Vapor);
+        Require(pr5.FlashPH(4e6, enthalpy5, z5), PhaseState.TwoPhase);
+    }
+
+    private static IPropertyPackage Create(string package, string[] names)
+        => PropertyPackages.Create(package, [.. names.Select(n => ComponentDatabase.Default.Find(n)!)]);
+
+    private static void Require(FlashResult r, PhaseState state)
+    {
+        if (!r.Converged || r.State != state)
+        {
+            throw new InvalidOperationException($"Benchmark state is {r.State} ({r.FailureReason}), expected {state}.");
+        }
+    }
+
+    [Benchmark(Baseline = true, Description = "PR PT 5 comp, two-phase")]
+    public FlashResult PrPt5TwoPhase() => pr5.FlashPT(250, 4e6, z5);
+
+    [Benchmark(Description = "PR PT 5 comp, two-phase, varying T")]
+    public FlashResult PrPt5TwoPhaseVaryingT() => pr5.FlashPT(250 + ((++counter & 1) * 0.5), 4e6, z5);
+
+    [Benchmark(Description = "PR PT 10 comp, two-phase")]
+    public FlashResult PrPt10TwoPhase() => pr10.FlashPT(350, 2e6, z10);
+
+    [Benchmark(Description = "PR PT 5 comp, stable vapour")]
+    public FlashResult PrPt5SinglePhase() => pr5.FlashPT(400, 1e5, z5);
+
+    [Benchmark(Description = "PR PH 5 comp, two-phase")]
+    public FlashResult PrPh5() => pr5.FlashPH(4e6, enthalpy5, z5);
+
+    [Benchmark(Description = "Ideal PT benzene-toluene, two-phase")]
+    public FlashResult IdealPtBtx() => idealBtx.FlashPT(368, 101325, zBtx);
+}
