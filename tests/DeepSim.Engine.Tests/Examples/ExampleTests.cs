@@ -1,0 +1,144 @@
+using DeepSim.Engine.Solver;
+using DeepSim.Engine.Tests.UnitOperations;
+using DeepSim.Engine.UnitOperations;
+
+namespace DeepSim.Engine.Tests.Examples;
+
+public class ExampleTests
+{
+    private static readonly string[] ExampleNames =
+    [
+        "natural-gas-flash",
+        "benzene-toluene-flash",
+        "two-stage-compression",
+        "feed-effluent-exchanger",
+        "ammonia-synthesis-loop",
+        "design-spec-heater-duty",
+    ];
+
+    public static TheoryData<string> Names => new(ExampleNames);
+
+    [Fact]
+    public void Every_example_file_is_covered_by_these_tests()
+    {
+        var files = Directory.GetFiles(ExampleFiles.Directory, "*.json").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal);
+        Assert.Equal(ExampleNames.Order(StringComparer.Ordinal), files);
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Example_converges_with_every_unit_and_the_whole_flowsheet_balanced(string name)
+    {
+        var r = ExampleFiles.Solve(ExampleFiles.Text(name));
+        Assert.True(r.Converged, r.FailureReason);
+        // Flowsheet-wide, a recycle closes only to its tear tolerance, scaled by how much it carries relative to the feeds.
+        var feedMass = r.Flowsheet.Units.Select((unit, i) => unit is Feed ? r.Units[i]!.Outlets.Values.Sum(s => s.MassFlow) : 0).Sum();
+        var tearMass = r.Blocks.SelectMany(b => b.TearStreams).Sum(id => r.Streams[ExampleFiles.StreamIndex(r, id)]!.MassFlow);
+        var bound = UnitTestKit.MassTolerance + 2 * r.Flowsheet.Options.Tolerance * tearMass / feedMass;
+        Assert.InRange(Math.Abs(r.OverallMassBalanceRelative), 0, bound);
+        for (var u = 0; u < r.Units.Count; u++)
+        {
+            var unit = r.Units[u]!;
+            Assert.True(unit.Succeeded, unit.FailureReason);
+            Assert.InRange(Math.Abs(unit.MassBalanceRelative), 0, UnitTestKit.MassTolerance);
+            Assert.InRange(Math.Abs(unit.EnergyBalanceRelative), 0, UnitTestKit.EnergyTolerance);
+        }
+        Assert.All(r.Streams, s => Assert.NotNull(s));
+    }
+
+    [Fact]
+    public void Benzene_toluene_flash_obeys_Raoults_law_with_the_component_vapour_pressures()
+    {
+        var r = ExampleFiles.Solve(ExampleFiles.Text("benzene-toluene-flash"));
+        var v = r.Streams[ExampleFiles.StreamIndex(r, "V")]!;
+        var l = r.Streams[ExampleFiles.StreamIndex(r, "L")]!;
+        for (var i = 0; i < 2; i++)
+        {
+            var psat = r.Flowsheet.Components[i].VaporPressure!.Evaluate(368.15);
+            Assert.Equal(l.MoleFractions[i] * psat, v.MoleFractions[i] * 101325, 1e-6 * 101325);
+        }
+        // Independent check against the textbook lever rule: x_B = (P − P_T)/(P_B − P_T).
+        var pb = r.Flowsheet.Components[0].VaporPressure!.Evaluate(368.15);
+        var pt = r.Flowsheet.Components[1].VaporPressure!.Evaluate(368.15);
+        Assert.Equal((101325 - pt) / (pb - pt), l.MoleFractions[0], 1e-6);
+    }
+
+    [Fact]
+    public void Ammonia_loop_conserves_nitrogen_and_hydrogen_atoms()
+    {
+        var r = ExampleFiles.Solve(ExampleFiles.Text("ammonia-synthesis-loop"));
+        Assert.True(r.Converged, r.FailureReason);
+        var fresh = r.Streams[ExampleFiles.StreamIndex(r, "FRESH")]!;
+        var nh3 = r.Streams[ExampleFiles.StreamIndex(r, "NH3")]!;
+        var purge = r.Streams[ExampleFiles.StreamIndex(r, "PURGEGAS")]!;
+        double N(Engine.Streams.MaterialStream s) => 2 * s.ComponentMolarFlows[0] + s.ComponentMolarFlows[2];
+        double H(Engine.Streams.MaterialStream s) => 2 * s.ComponentMolarFlows[1] + 3 * s.ComponentMolarFlows[2];
+        Assert.Equal(N(fresh), N(nh3) + N(purge), N(fresh) * 1e-7);
+        Assert.Equal(H(fresh), H(nh3) + H(purge), H(fresh) * 1e-7);
+        Assert.Equal(fresh.ComponentMolarFlows[3], nh3.ComponentMolarFlows[3] + purge.ComponentMolarFlows[3], fresh.ComponentMolarFlows[3] * 1e-6);
+        Assert.True(nh3.MoleFractions[2] > 0.95, "the liquid product is nearly pure ammonia");
+        var block = Assert.Single(r.Blocks, b => b.TearStreams.Count > 0);
+        Assert.Equal(["RECYCLE2"], block.TearStreams);
+        Assert.True(block.Converged);
+    }
+
+    [Fact]
+    public void Design_spec_example_reaches_its_vapour_fraction_by_adjusting_the_duty()
+    {
+        var r = ExampleFiles.Solve(ExampleFiles.Text("design-spec-heater-duty"));
+        Assert.True(r.Converged, r.FailureReason);
+        var spec = Assert.Single(r.DesignSpecs);
+        Assert.True(spec.Converged);
+        Assert.Equal(0.5, r.Streams[ExampleFiles.StreamIndex(r, "S2")]!.VaporFraction, 1e-7);
+        var heater = ExampleFiles.UnitIndex(r, "HEATER");
+        Assert.Equal(spec.VariedValue, r.Parameters[heater]["duty"]);
+        Assert.Equal(spec.VariedValue, r.Units[heater]!.DutyW, 1e-6 * spec.VariedValue);
+    }
+
+    [Fact]
+    public void Feed_effluent_exchanger_moves_heat_without_a_cross()
+    {
+        var r = ExampleFiles.Solve(ExampleFiles.Text("feed-effluent-exchanger"));
+        var fehe = r.Units[ExampleFiles.UnitIndex(r, "FEHE")]!;
+        Assert.True(fehe.Details["minimumApproachK"] > 0);
+        Assert.Equal(30_000 * fehe.Details["lmtdK"], fehe.Details["exchangedDutyW"], 1e-6 * fehe.Details["exchangedDutyW"]);
+        var cold = r.Streams[ExampleFiles.StreamIndex(r, "S2")]!;
+        var coldOut = r.Streams[ExampleFiles.StreamIndex(r, "S3")]!;
+        Assert.Equal(fehe.Details["exchangedDutyW"], coldOut.EnthalpyFlow - cold.EnthalpyFlow, 1e-6 * fehe.Details["exchangedDutyW"]);
+    }
+
+    [Fact]
+    public void Two_stage_compression_knocks_out_liquid_before_the_second_stage()
+    {
+        var r = ExampleFiles.Solve(ExampleFiles.Text("two-stage-compression"));
+        Assert.True(r.Streams[ExampleFiles.StreamIndex(r, "D2")]!.TotalMolarFlow > 0);
+        Assert.Equal(1.0, r.Streams[ExampleFiles.StreamIndex(r, "S5")]!.VaporFraction);
+        Assert.True(r.Units[ExampleFiles.UnitIndex(r, "K1")]!.PowerW > 0 && r.Units[ExampleFiles.UnitIndex(r, "K2")]!.PowerW > 0);
+    }
+
+    [Fact]
+    public void Natural_gas_condensate_is_richer_in_heavy_ends_than_the_gas()
+    {
+        var r = ExampleFiles.Solve(ExampleFiles.Text("natural-gas-flash"));
+        var gas = r.Streams[ExampleFiles.StreamIndex(r, "GAS")]!;
+        var liq = r.Streams[ExampleFiles.StreamIndex(r, "LIQ")]!;
+        Assert.True(liq.MoleFractions[4] > gas.MoleFractions[4]);
+        Assert.True(gas.MoleFractions[0] > liq.MoleFractions[0]);
+        var valve = r.Streams[ExampleFiles.StreamIndex(r, "GAS40")]!;
+        Assert.Equal(gas.MolarEnthalpy, valve.MolarEnthalpy, Math.Abs(gas.MolarEnthalpy) * 1e-6);
+    }
+
+    [Fact]
+    public void Solving_twice_gives_bitwise_identical_results()
+    {
+        var text = ExampleFiles.Text("ammonia-synthesis-loop");
+        var a = ExampleFiles.Solve(text);
+        var b = ExampleFiles.Solve(text);
+        for (var s = 0; s < a.Streams.Count; s++)
+        {
+            Assert.Equal(a.Streams[s]!.ComponentMolarFlows, b.Streams[s]!.ComponentMolarFlows);
+            Assert.Equal(a.Streams[s]!.TemperatureK, b.Streams[s]!.TemperatureK);
+        }
+        Assert.Equal(a.Blocks.Sum(x => x.Iterations), b.Blocks.Sum(x => x.Iterations));
+    }
+}
