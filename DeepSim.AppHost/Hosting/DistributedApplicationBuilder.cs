@@ -32,4 +32,7 @@ public sealed class DistributedApplicationBuilder
     }
 
     public DistributedApplication Build() => new(Context, [.. _resources]);
+
+    /// <summary>For running a graph inside another process (tests): console output goes to the given writers.</summary>
+    internal DistributedApplication Build(TextWriter output, TextWriter error) => new(Context, [.. _resources], output, error);
 }
