@@ -13,8 +13,14 @@ public sealed record CreatedApiKeyResponse(ApiKeyResponse Key, string Secret);
 /// <summary>API keys for programs: shown once, stored hashed, scoped to permissions, revocable.</summary>
 public static class ApiKeyEndpoints
 {
+    // Dapper cannot bind text[] to a constructor parameter, so permissions are read as one comma-separated string.
+    private sealed record Row(Guid Id, string Name, string Permissions, Guid CreatedBy, DateTime CreatedAt, DateTime? LastUsedAt, DateTime? RevokedAt)
+    {
+        public ApiKeyResponse ToResponse() => new(Id, Name, Permissions.Split(',', StringSplitOptions.RemoveEmptyEntries), CreatedBy, CreatedAt, LastUsedAt, RevokedAt);
+    }
+
     private const string Columns = """
-        id as "Id", name as "Name", permissions as "Permissions", created_by as "CreatedBy", created_at as "CreatedAt",
+        id as "Id", name as "Name", array_to_string(permissions, ',') as "Permissions", created_by as "CreatedBy", created_at as "CreatedAt",
         last_used_at as "LastUsedAt", revoked_at as "RevokedAt"
         """;
 
@@ -30,7 +36,7 @@ public static class ApiKeyEndpoints
 
     public static async Task<Ok<List<ApiKeyResponse>>> List(HttpContext http, TenantDb db, CancellationToken ct) =>
         TypedResults.Ok((await db.ForActorAsync(Actor.FromPrincipal(http.User),
-            s => s.QueryAsync<ApiKeyResponse>($"select {Columns} from api_keys order by created_at, id", null, ct), ct)).ToList());
+            s => s.QueryAsync<Row>($"select {Columns} from api_keys order by created_at, id", null, ct), ct)).Select(r => r.ToResponse()).ToList());
 
     public static async Task<Results<Created<CreatedApiKeyResponse>, ValidationProblem>> Create(
         CreateApiKeyRequest request, HttpContext http, TenantDb db, AuditNotes audit, CancellationToken ct)
@@ -68,16 +74,17 @@ public static class ApiKeyEndpoints
         var id = Guid.NewGuid();
         try
         {
+            // Dapper would expand an array parameter into a list, so the names travel as one comma-separated string.
             var created = await db.ForActorAsync(actor, async s =>
             {
                 var tenant = s.RequireTenant();
                 var secret = TokenService.CreateOpaqueToken(DeepSimAuthenticationHandler.ApiKeyPrefix, tenant, id);
                 await s.ExecuteAsync(
-                    "insert into api_keys (id, tenant_id, name, key_hash, permissions, created_by) values (@id, @tenant, @name, @hash, @permissions, @by)",
-                    new { id, tenant, name = request.Name!.Trim(), hash = TokenService.HashOpaqueToken(secret), permissions = permissions.Distinct().Select(PermissionTable.Name).ToArray(), by = actor.Id }, ct);
+                    "insert into api_keys (id, tenant_id, name, key_hash, permissions, created_by) values (@id, @tenant, @name, @hash, string_to_array(@permissions, ','), @by)",
+                    new { id, tenant, name = request.Name!.Trim(), hash = TokenService.HashOpaqueToken(secret), permissions = string.Join(',', permissions.Distinct().Select(PermissionTable.Name)), by = actor.Id }, ct);
                 await Outbox.AddAsync(s, "apikey.created", new { tenantId = tenant, apiKeyId = id }, ct);
-                var key = await s.QuerySingleOrDefaultAsync<ApiKeyResponse>($"select {Columns} from api_keys where id = @id", new { id }, ct);
-                return new CreatedApiKeyResponse(key!, secret);
+                var key = await s.QuerySingleOrDefaultAsync<Row>($"select {Columns} from api_keys where id = @id", new { id }, ct);
+                return new CreatedApiKeyResponse(key!.ToResponse(), secret);
             }, ct);
             audit.Target = id.ToString();
             return TypedResults.Created($"/api/v1/api-keys/{id}", created);

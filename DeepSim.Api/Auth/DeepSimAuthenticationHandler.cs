@@ -28,7 +28,7 @@ public sealed class DeepSimAuthenticationHandler(
     private const string BearerPrefix = "Bearer ";
 
     private sealed record TenantState(string Status, string Plan, string? Role, bool SessionRevoked);
-    private sealed record ApiKeyRow(byte[] KeyHash, string[] Permissions, bool Revoked, string Status, string Plan);
+    private sealed record ApiKeyRow(byte[] KeyHash, string Permissions, bool Revoked, string Status, string Plan);
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -97,7 +97,7 @@ public sealed class DeepSimAuthenticationHandler(
         {
             var key = await s.QuerySingleOrDefaultAsync<ApiKeyRow>(
                 """
-                select k.key_hash as "KeyHash", k.permissions as "Permissions", k.revoked_at is not null as "Revoked",
+                select k.key_hash as "KeyHash", array_to_string(k.permissions, ',') as "Permissions", k.revoked_at is not null as "Revoked",
                        t.status as "Status", t.plan as "Plan"
                 from api_keys k join tenants t on t.id = k.tenant_id
                 where k.id = @id
@@ -111,7 +111,7 @@ public sealed class DeepSimAuthenticationHandler(
         }, ct);
         return row is null
             ? AuthenticateResult.Fail("invalid API key")
-            : Success(null, keyId, tenantId, null, row.Plan, row.Permissions, Actor.KindApiKey, null, null);
+            : Success(null, keyId, tenantId, null, row.Plan, row.Permissions.Split(',', StringSplitOptions.RemoveEmptyEntries), Actor.KindApiKey, null, null);
     }
 
     private static AuthenticateResult Success(Guid? userId, Guid? apiKeyId, Guid? tenantId, string? role, string? plan,
