@@ -1,0 +1,135 @@
+using System.Text.Json;
+using DeepSim.Engine.Flowsheets;
+using DeepSim.Engine.Solver;
+using DeepSim.Simulation.Cli;
+
+namespace DeepSim.Simulation.Tests;
+
+public sealed class SimulateCommandTests : IDisposable
+{
+    private static readonly string Examples = FindExamples();
+    private readonly string scratch = Directory.CreateTempSubdirectory("deepsim-cli-").FullName;
+
+    private static string FindExamples()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DeepSim.sln")))
+        {
+            dir = dir.Parent;
+        }
+        return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("DeepSim.sln not found"), "examples");
+    }
+
+    public void Dispose() => Directory.Delete(scratch, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = SimulateCommand.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static string Example(string name) => Path.Combine(Examples, name + ".json");
+
+    public static TheoryData<string> AllExamples => new(Directory.GetFiles(FindExamples(), "*.json").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal)!);
+
+    [Theory]
+    [MemberData(nameof(AllExamples))]
+    public void Every_example_converges_through_the_command_line(string name)
+    {
+        var (code, output, error) = Run(Example(name));
+        Assert.True(code == SimulateCommand.ExitConverged, error);
+        Assert.Contains("CONVERGED", output, StringComparison.Ordinal);
+        Assert.Contains("Temperature [K]", output, StringComparison.Ordinal);
+        Assert.Contains("Energy bal.", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Json_output_carries_full_double_precision()
+    {
+        var (code, output, error) = Run(Example("ammonia-synthesis-loop"), "--format", "json");
+        Assert.True(code == 0, error);
+        using var doc = JsonDocument.Parse(output);
+        var root = doc.RootElement;
+        Assert.True(root.GetProperty("converged").GetBoolean());
+        // The same solve in-process: every printed double must parse back to the identical value.
+        var read = FlowsheetReader.Read(File.ReadAllText(Example("ammonia-synthesis-loop")), DefaultThermoCatalog.Instance);
+        var result = FlowsheetSolver.Solve(read.Flowsheet!);
+        var streams = root.GetProperty("streams");
+        for (var s = 0; s < result.Streams.Count; s++)
+        {
+            var json = streams[s];
+            Assert.Equal(result.Flowsheet.Streams[s].Id, json.GetProperty("id").GetString());
+            Assert.Equal(result.Streams[s]!.TemperatureK, json.GetProperty("temperatureK").GetDouble());
+            Assert.Equal(result.Streams[s]!.MolarEnthalpy, json.GetProperty("molarEnthalpyJPerMol").GetDouble());
+            Assert.Equal(result.Streams[s]!.TotalMolarFlow, json.GetProperty("molarFlowMolPerS").GetDouble());
+        }
+        var block = root.GetProperty("convergence").GetProperty("blocks")[0];
+        Assert.Equal("RECYCLE2", block.GetProperty("tearStreams")[0].GetString());
+        Assert.Equal(block.GetProperty("iterations").GetInt32(), block.GetProperty("history").GetArrayLength());
+    }
+
+    [Fact]
+    public void Csv_output_has_a_row_per_stream_and_per_unit()
+    {
+        var (code, output, error) = Run(Example("benzene-toluene-flash"), "--format=csv");
+        Assert.True(code == 0, error);
+        var lines = output.Split('\n', StringSplitOptions.TrimEntries);
+        Assert.StartsWith("stream,from,to,phase,temperature_K", lines[0], StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.StartsWith("V,DRUM.vapor,VAPOR.in,vapor,368.15,", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("DRUM,flash,ok,", StringComparison.Ordinal));
+        Assert.Equal(3, lines.TakeWhile(l => l.Length > 0).Count() - 1);
+    }
+
+    [Fact]
+    public void Invalid_input_exits_2_with_every_error_and_its_path()
+    {
+        var text = File.ReadAllText(Example("benzene-toluene-flash"))
+            .Replace("\"toluene\"]", "\"tolune\"]", StringComparison.Ordinal)
+            .Replace("\"value\": 95, \"unit\": \"C\"", "\"value\": 95, \"unit\": \"Celsius\"", StringComparison.Ordinal);
+        var file = Path.Combine(scratch, "bad.json");
+        File.WriteAllText(file, text);
+        var (code, output, error) = Run(file);
+        Assert.Equal(SimulateCommand.ExitInvalidInput, code);
+        Assert.Equal("", output);
+        Assert.Contains("$.components[1]: unknown component 'tolune'", error, StringComparison.Ordinal);
+        Assert.Contains("$.units[1].spec.temperature.unit: unknown temperature unit 'Celsius'", error, StringComparison.Ordinal);
+        Assert.Contains("nothing was solved", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_file_and_bad_arguments_exit_2()
+    {
+        Assert.Equal(2, Run(Path.Combine(scratch, "none.json")).Code);
+        Assert.Equal(2, Run().Code);
+        Assert.Equal(2, Run(Example("benzene-toluene-flash"), "--format", "xml").Code);
+        Assert.Equal(2, Run(Example("benzene-toluene-flash"), "--verbose").Code);
+        Assert.Equal(2, Run(Example("benzene-toluene-flash"), "--format").Code);
+    }
+
+    [Fact]
+    public void Not_converged_exits_3_with_the_reason_and_report()
+    {
+        var text = File.ReadAllText(Example("ammonia-synthesis-loop")).Replace("\"maxIterations\": 200", "\"maxIterations\": 4", StringComparison.Ordinal);
+        var file = Path.Combine(scratch, "short.json");
+        File.WriteAllText(file, text);
+        var (code, output, error) = Run(file, "--format", "json");
+        Assert.Equal(SimulateCommand.ExitNotConverged, code);
+        Assert.Contains("did not converge in 4 iterations", error, StringComparison.Ordinal);
+        Assert.Contains("iteration   4", error, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(output);
+        Assert.False(doc.RootElement.GetProperty("converged").GetBoolean());
+    }
+
+    [Fact]
+    public void An_infeasible_design_spec_exits_3()
+    {
+        var text = File.ReadAllText(Example("design-spec-heater-duty")).Replace("\"maximum\": { \"value\": 3, \"unit\": \"MW\" }", "\"maximum\": { \"value\": 50, \"unit\": \"kW\" }", StringComparison.Ordinal);
+        var file = Path.Combine(scratch, "infeasible.json");
+        File.WriteAllText(file, text);
+        var (code, _, error) = Run(file);
+        Assert.Equal(3, code);
+        Assert.Contains("not bracketed", error, StringComparison.Ordinal);
+    }
+}
