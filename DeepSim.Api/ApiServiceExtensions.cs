@@ -4,6 +4,7 @@ using DeepSim.Api.Auth;
 using DeepSim.Api.Flowsheets;
 using DeepSim.Api.Infrastructure;
 using DeepSim.Api.Platform;
+using DeepSim.Api.Runs;
 using DeepSim.Api.Teams;
 using DeepSim.Api.Tenants;
 using DeepSim.ServiceDefaults;
@@ -45,6 +46,7 @@ public static class ApiServiceExtensions
         services.AddSingleton<RevokedTokens>();
         services.AddSingleton<IFlowsheetValidator, JsonFlowsheetValidator>();
         services.AddScoped<AuditNotes>();
+        services.AddRunServices();
 
         services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>(ResourceNames.Postgres)
@@ -84,6 +86,8 @@ public static class ApiServiceExtensions
         api.MapAuditEndpoints();
         api.MapApiKeyEndpoints();
         api.MapPlatformEndpoints();
+        api.MapRunGroups();
+        app.MapInternalGroups();
         return app;
     }
 

@@ -22,3 +22,7 @@ revoke execute on all functions in schema public from public;
 grant execute on all functions in schema public to {app_role};
 -- The purge itself takes any tenant: only the checked wrappers (operator, or the tenant's own owner) may call it.
 revoke execute on function tenant_purge(uuid, text, uuid, text) from {app_role};
+-- Runs (migration 0100): plans are read-only; the queue's cross-tenant moves go through its SECURITY DEFINER functions.
+grant select on plans to {app_role};
+grant select, insert on run_events to {app_role};
+grant select, insert, update on runs, studies, run_tenant_state, usage_monthly to {app_role};

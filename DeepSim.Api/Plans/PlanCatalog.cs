@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using DeepSim.Api.Infrastructure;
 
 namespace DeepSim.Api.Plans;
@@ -25,37 +24,28 @@ public sealed class PlanCatalog(TenantDb db, TimeProvider clock)
     /// <summary>The plan a tenant whose plan name is unknown is held to: the smallest.</summary>
     public const string FallbackPlan = "free";
 
-    private readonly SemaphoreSlim refresh = new(1, 1);
-    private volatile IReadOnlyDictionary<string, Plan> plans = new Dictionary<string, Plan>(StringComparer.Ordinal);
-    private DateTimeOffset loadedAt = DateTimeOffset.MinValue;
+    private sealed record Snapshot(Dictionary<string, Plan> Plans, DateTimeOffset LoadedAt);
+
+    // Replaced whole; two requests refreshing at once both read the table, which is harmless.
+    private volatile Snapshot? current;
 
     public async Task<IReadOnlyDictionary<string, Plan>> AllAsync(CancellationToken ct)
     {
-        if (clock.GetUtcNow() - loadedAt < CacheLifetime && plans.Count > 0)
+        var snapshot = current;
+        if (snapshot is not null && clock.GetUtcNow() - snapshot.LoadedAt < CacheLifetime)
         {
-            return plans;
+            return snapshot.Plans;
         }
-        await refresh.WaitAsync(ct);
-        try
-        {
-            if (clock.GetUtcNow() - loadedAt >= CacheLifetime || plans.Count == 0)
-            {
-                var rows = await db.WithoutTenantAsync(s => s.QueryAsync<Plan>(
-                    """
-                    select name as "Name", display_name as "DisplayName", priority as "Priority", runs_per_month as "RunsPerMonth",
-                           api_calls_per_hour as "ApiCallsPerHour", max_flowsheets as "MaxFlowsheets", max_members as "MaxMembers",
-                           max_concurrent_runs as "MaxConcurrentRuns"
-                    from plans order by priority, name
-                    """, null, ct), ct);
-                plans = rows.ToDictionary(p => p.Name, StringComparer.Ordinal);
-                loadedAt = clock.GetUtcNow();
-            }
-            return plans;
-        }
-        finally
-        {
-            refresh.Release();
-        }
+        var rows = await db.WithoutTenantAsync(s => s.QueryAsync<Plan>(
+            """
+            select name as "Name", display_name as "DisplayName", priority as "Priority", runs_per_month as "RunsPerMonth",
+                   api_calls_per_hour as "ApiCallsPerHour", max_flowsheets as "MaxFlowsheets", max_members as "MaxMembers",
+                   max_concurrent_runs as "MaxConcurrentRuns"
+            from plans order by priority, name
+            """, null, ct), ct);
+        var plans = rows.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        current = new Snapshot(plans, clock.GetUtcNow());
+        return plans;
     }
 
     public async Task<Plan> GetAsync(string? name, CancellationToken ct)
@@ -67,5 +57,5 @@ public sealed class PlanCatalog(TenantDb db, TimeProvider clock)
     }
 
     /// <summary>Drops the cache (tests that change the table).</summary>
-    public void Invalidate() => loadedAt = DateTimeOffset.MinValue;
+    public void Invalidate() => current = null;
 }

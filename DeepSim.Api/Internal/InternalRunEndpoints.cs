@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Text.Json;
+using DeepSim.Api.Infrastructure;
+using DeepSim.Api.Runs;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace DeepSim.Api.Internal;
+
+public sealed record ClaimRequest(string? WorkerId, int? WaitSeconds);
+public sealed record ClaimedRun(Guid RunId, int Attempt, DateTime LeaseExpiresAt, int LeaseSeconds, JsonElement Flowsheet);
+public sealed record HeartbeatRequest(string? WorkerId, int Attempt);
+public sealed record HeartbeatResponse(DateTime LeaseExpiresAt, bool CancelRequested);
+public sealed record CompleteRequest(string? WorkerId, int Attempt, bool Converged, string? FailureReason, double SolverSeconds, JsonElement Result);
+public sealed record ReportRequest(string? WorkerId, int Attempt, string? Outcome, string? Reason, bool Retryable);
+public sealed record ReportResponse(string Status);
+
+/// <summary>
+/// The worker side of the run queue (<c>/internal/v1</c>), for the service token only. Every call goes through the
+/// audited SECURITY DEFINER functions of migration 0100; a call carrying an attempt that is no longer current gets
+/// 409 and changes nothing (fencing).
+/// </summary>
+public static class InternalRunEndpoints
+{
+    public const int MaxWorkerIdLength = 200;
+
+    // The first re-poll is quick (another claimer may just have released a tenant lock); idle polls back off.
+    private static readonly TimeSpan FirstPollDelay = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan MaxPollDelay = TimeSpan.FromMilliseconds(250);
+
+    private sealed record ClaimRow(Guid RunId, Guid TenantId, int Attempt, DateTime LeaseExpiresAt, string Content);
+    private sealed record CompleteRow(bool Ok, Guid? TenantId, string? ContentHash, string? Status);
+
+    public static IEndpointRouteBuilder MapInternalRunEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/internal/v1/runs").WithTags("Internal")
+            .AllowAnonymous() // not a tenant endpoint: the service-token filter is the gate
+            .AddEndpointFilter<ServiceTokenFilter>()
+            .ExcludeFromDescription();
+        group.MapPost("/claim", Claim).WithName("internal.runs.claim").WithSummary("Claim the next run (long poll; 204 when none)");
+        group.MapPost("/{runId:guid}/heartbeat", Heartbeat).WithName("internal.runs.heartbeat").WithSummary("Renew the lease of the current attempt");
+        group.MapPost("/{runId:guid}/complete", Complete).WithName("internal.runs.complete").WithSummary("Report the result of the current attempt");
+        group.MapPost("/{runId:guid}/report", Report).WithName("internal.runs.report")
+            .WithSummary("End the current attempt without a result: failed, cancelled or released");
+        return routes;
+    }
+
+    private static bool ValidWorker(string? workerId) => !string.IsNullOrWhiteSpace(workerId) && workerId.Length <= MaxWorkerIdLength;
+
+    public static async Task<Results<Ok<ClaimedRun>, NoContent, ValidationProblem>> Claim(
+        ClaimRequest request, TenantDb db, RunSignals signals, IOptions<RunsSettings> settings, HttpContext http)
+    {
+        if (!ValidWorker(request.WorkerId))
+        {
+            return Problems.Validation("workerId", $"is required (at most {MaxWorkerIdLength} characters)");
+        }
+        var config = settings.Value;
+        var wait = TimeSpan.FromSeconds(Math.Clamp(request.WaitSeconds ?? 0, 0, config.MaxClaimWaitSeconds));
+        var ct = http.RequestAborted;
+        var clock = Stopwatch.StartNew();
+        var delay = FirstPollDelay;
+        // Bounded: the loop ends at the wait deadline (or when the worker hangs up).
+        while (true)
+        {
+            var row = await db.WithoutTenantAsync(s => s.QuerySingleOrDefaultAsync<ClaimRow>(
+                """
+                select o_run_id as "RunId", o_tenant_id as "TenantId", o_attempt as "Attempt", o_lease_expires_at as "LeaseExpiresAt",
+                       o_content::text as "Content"
+                from runs_claim(@worker, @lease)
+                """, new { worker = request.WorkerId, lease = config.LeaseSeconds }, ct), ct);
+            if (row is not null)
+            {
+                return TypedResults.Ok(new ClaimedRun(row.RunId, row.Attempt, row.LeaseExpiresAt, config.LeaseSeconds, RunService.ParseJson(row.Content)));
+            }
+            if (clock.Elapsed >= wait || ct.IsCancellationRequested)
+            {
+                return TypedResults.NoContent();
+            }
+            var remaining = wait - clock.Elapsed;
+            await signals.WaitAsync(delay < remaining ? delay : remaining, ct);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxPollDelay.Ticks));
+        }
+    }
+
+    public static async Task<Results<Ok<HeartbeatResponse>, ProblemHttpResult, ValidationProblem>> Heartbeat(
+        Guid runId, HeartbeatRequest request, TenantDb db, IOptions<RunsSettings> settings, CancellationToken ct)
+    {
+        if (!ValidWorker(request.WorkerId))
+        {
+            return Problems.Validation("workerId", $"is required (at most {MaxWorkerIdLength} characters)");
+        }
+        var row = await db.WithoutTenantAsync(s => s.QuerySingleOrDefaultAsync<(bool Ok, DateTime? Lease, bool Cancel)>(
+            "select o_ok, o_lease_expires_at, o_cancel_requested from runs_heartbeat(@runId, @attempt, @worker, @lease)",
+            new { runId, attempt = request.Attempt, worker = request.WorkerId, lease = settings.Value.LeaseSeconds }, ct), ct);
+        return row.Ok
+            ? TypedResults.Ok(new HeartbeatResponse(row.Lease!.Value, row.Cancel))
+            : Problems.Conflict("This attempt is no longer current; stop working on the run.", RunProblems.StaleAttempt);
+    }
+
+    public static async Task<Results<Ok<ReportResponse>, ProblemHttpResult, ValidationProblem>> Complete(
+        Guid runId, CompleteRequest request, TenantDb db, ResultCache cache, RunSignals signals, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        if (!ValidWorker(request.WorkerId))
+        {
+            errors.Add("workerId", $"is required (at most {MaxWorkerIdLength} characters)");
+        }
+        if (request.Result.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("result", "must be the engine's result object");
+        }
+        if (!double.IsFinite(request.SolverSeconds) || request.SolverSeconds < 0)
+        {
+            errors.Add("solverSeconds", "must be a finite, non-negative number");
+        }
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+        var resultJson = request.Result.GetRawText();
+        var row = await db.WithoutTenantAsync(s => s.QuerySingleOrDefaultAsync<CompleteRow>(
+            """
+            select o_ok as "Ok", o_tenant_id as "TenantId", o_content_hash as "ContentHash", o_status as "Status"
+            from runs_complete(@runId, @attempt, @worker, @result::jsonb, @converged, @reason, @seconds)
+            """,
+            new { runId, attempt = request.Attempt, worker = request.WorkerId, result = resultJson, converged = request.Converged, reason = request.FailureReason, seconds = request.SolverSeconds }, ct), ct);
+        if (row is not { Ok: true })
+        {
+            return Problems.Conflict(row?.Status is null ? "The run does not exist." : $"This attempt is no longer current (the run is {row.Status}); the report changed nothing.",
+                RunProblems.StaleAttempt);
+        }
+        signals.Pulse();
+        if (request.Converged && row.TenantId is { } tenant && row.ContentHash is { } hash)
+        {
+            await cache.SetAsync(tenant, hash, resultJson);
+        }
+        return TypedResults.Ok(new ReportResponse("completed"));
+    }
+
+    public static async Task<Results<Ok<ReportResponse>, ProblemHttpResult, ValidationProblem>> Report(
+        Guid runId, ReportRequest request, TenantDb db, RunSignals signals, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        if (!ValidWorker(request.WorkerId))
+        {
+            errors.Add("workerId", $"is required (at most {MaxWorkerIdLength} characters)");
+        }
+        if (request.Outcome is not ("failed" or "cancelled" or "released"))
+        {
+            errors.Add("outcome", "must be failed, cancelled or released");
+        }
+        if (request.Reason is { Length: > 4000 })
+        {
+            errors.Add("reason", "must be at most 4000 characters");
+        }
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+        var row = await db.WithoutTenantAsync(s => s.QuerySingleOrDefaultAsync<(bool Ok, string? Status)>(
+            "select o_ok, o_status from runs_report(@runId, @attempt, @worker, @outcome, @reason, @retryable)",
+            new { runId, attempt = request.Attempt, worker = request.WorkerId, outcome = request.Outcome, reason = request.Reason, retryable = request.Retryable }, ct), ct);
+        if (!row.Ok)
+        {
+            return Problems.Conflict(row.Status is null ? "The run does not exist." : $"This attempt is no longer current (the run is {row.Status}); the report changed nothing.",
+                RunProblems.StaleAttempt);
+        }
+        signals.Pulse();
+        return TypedResults.Ok(new ReportResponse(row.Status!));
+    }
+}
