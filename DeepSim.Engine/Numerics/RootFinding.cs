@@ -146,7 +146,7 @@ public static class RachfordRice
     /// Solves for β within the feasible interval intersected with [lower, upper]. Returns false when there is no
     /// sign change (all K on one side of 1, or no root in the window) — then <paramref name="beta"/> is undefined.
     /// </summary>
-    public static bool Solve(ReadOnlySpan<double> z, ReadOnlySpan<double> k, double lower, double upper, out double beta)
+    public static bool Solve(ReadOnlySpan<double> z, ReadOnlySpan<double> k, double lower, double upper, out double beta, double initialGuess = double.NaN)
     {
         beta = double.NaN;
         double kMin = double.PositiveInfinity, kMax = double.NegativeInfinity;
@@ -184,7 +184,8 @@ public static class RachfordRice
             return false;
         }
 
-        var b = 0.5 * (lo + hi);
+        // A previous iterate (successive substitution) is usually within a few Newton steps of the new root.
+        var b = initialGuess > lo && initialGuess < hi ? initialGuess : 0.5 * (lo + hi);
         for (var it = 0; it < MaxIterations; it++)
         {
             var f = Evaluate(z, k, b, out var df);

@@ -1,6 +1,6 @@
 namespace DeepSim.Engine.Thermo;
 
-/// <summary>Tolerances and iteration limits of every flash loop (documented in docs/thermodynamics.md).</summary>
+/// <summary>Tolerances and iteration limits of every flash loop (documented in DeepSim.Engine/Thermo/README.md).</summary>
 public static class FlashSettings
 {
     /// <summary>Gas constant, J/(mol K) (CODATA 2018, exact).</summary>

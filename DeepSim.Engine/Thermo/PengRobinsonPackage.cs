@@ -57,7 +57,6 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
 
     protected override void PrepareTemperature(Workspace ws, double temperatureK)
     {
-        IdealGas(ws, temperatureK);
         for (var i = 0; i < n; i++)
         {
             var sqrtTr = Math.Sqrt(temperatureK / tc[i]);
@@ -265,6 +264,7 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
     protected override double PhaseEnthalpy(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x)
     {
         Departures(ws, phase, temperatureK, pressurePa, x, out var hRes, out _);
+        IdealGas(ws, temperatureK);
         double h = 0;
         for (var i = 0; i < n; i++)
         {
@@ -277,6 +277,7 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
     protected override double PhaseEntropy(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x)
     {
         Departures(ws, phase, temperatureK, pressurePa, x, out _, out var sRes);
+        IdealGas(ws, temperatureK);
         double s = 0;
         for (var i = 0; i < n; i++)
         {
@@ -475,6 +476,7 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
         }
 
         var accelerated = false;
+        var previousBeta = double.NaN;
         for (var it = 1; it <= FlashSettings.MaxSuccessiveSubstitutions; it++)
         {
             ws.Iterations++;
@@ -483,7 +485,7 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
                 ws.K[i] = Math.Exp(ws.LnK[i]);
             }
 
-            if (!RachfordRice.Solve(z, ws.K, double.NegativeInfinity, double.PositiveInfinity, out var beta))
+            if (!RachfordRice.Solve(z, ws.K, double.NegativeInfinity, double.PositiveInfinity, out var beta, previousBeta))
             {
                 if (accelerated)
                 {
@@ -498,6 +500,7 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
             }
 
             accelerated = false;
+            previousBeta = beta;
             for (var i = 0; i < n; i++)
             {
                 var xi = z[i] / (1 + (beta * (ws.K[i] - 1)));
