@@ -59,6 +59,10 @@ public sealed class PostgresServer : IAsyncDisposable
     }
 
     public string DataDirectory { get; }
+
+    /// <summary>The initdb cluster: under the data directory, unless the postgres user cannot reach it (see below).</summary>
+    public string ClusterDirectory => _clusterDirectory;
+
     public int Port { get; private set; }
     public string DatabaseName => _options.DatabaseName;
     public string OwnerRole => _options.OwnerRole;
@@ -88,7 +92,8 @@ public sealed class PostgresServer : IAsyncDisposable
         dataDirectory = Path.GetFullPath(dataDirectory);
         Directory.CreateDirectory(dataDirectory);
         var secrets = new SecretStore(Path.Combine(dataDirectory, "credentials.json"));
-        var server = new PostgresServer(dataDirectory, Path.Combine(dataDirectory, "data"), options, secrets);
+        var clusterDirectory = await ChooseClusterDirectoryAsync(dataDirectory, cancellationToken);
+        var server = new PostgresServer(dataDirectory, clusterDirectory, options, secrets);
         try
         {
             await server.InitializeClusterAsync(cancellationToken);
@@ -188,6 +193,29 @@ public sealed class PostgresServer : IAsyncDisposable
         Pooling = false,
         Timeout = 5,
     }.ConnectionString;
+
+    /// <summary>
+    /// As root, PostgreSQL runs as 'postgres', which must traverse every folder above its data. A state folder under
+    /// a private home (/root is 0700) is out of its reach: then the cluster lives under /var/tmp, named after the state
+    /// folder so every start finds the same one, and cluster-location.txt says where.
+    /// </summary>
+    private static async Task<string> ChooseClusterDirectoryAsync(string dataDirectory, CancellationToken cancellationToken)
+    {
+        var inside = Path.Combine(dataDirectory, "data");
+        if (!Posix.IsRoot
+            || await ChildProcess.RunAsync("/usr/bin/test", ["-x", dataDirectory], new LogBuffer(), TimeSpan.FromSeconds(10), cancellationToken, OsUser) == 0)
+        {
+            return inside;
+        }
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(dataDirectory)))[..16];
+        var outside = Path.Combine("/var/tmp", $"deepsim-postgres-{hash}");
+        Directory.CreateDirectory(outside);
+        await File.WriteAllTextAsync(
+            Path.Combine(dataDirectory, "cluster-location.txt"),
+            $"The '{OsUser}' user cannot reach {dataDirectory}, so this cluster lives in {outside}/data.\n",
+            cancellationToken);
+        return Path.Combine(outside, "data");
+    }
 
     private async Task InitializeClusterAsync(CancellationToken cancellationToken)
     {

@@ -104,6 +104,41 @@ public class PostgresServerTests
     }
 
     [Fact]
+    public async Task A_data_folder_the_postgres_user_cannot_reach_still_gets_a_cluster()
+    {
+        using var folder = new TempDirectory();
+        using var timeout = new CancellationTokenSource(StartBudget);
+        // Like a clone under /root (0700): as root, PostgreSQL runs as 'postgres', which cannot enter it.
+        var privateFolder = Path.Combine(folder.Path, "private");
+        Directory.CreateDirectory(privateFolder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var dataDirectory = Path.Combine(privateFolder, "postgres");
+        string? cluster = null;
+        try
+        {
+            await using var server = await PostgresServer.StartAsync(dataDirectory, timeout.Token);
+            cluster = server.ClusterDirectory;
+
+            Assert.True(await server.IsHealthyAsync(timeout.Token));
+            if (Posix.IsRoot)
+            {
+                Assert.StartsWith("/var/tmp/deepsim-postgres-", cluster, StringComparison.Ordinal);
+                Assert.Contains(cluster, await File.ReadAllTextAsync(Path.Combine(dataDirectory, "cluster-location.txt")), StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Equal(Path.Combine(dataDirectory, "data"), cluster);
+            }
+        }
+        finally
+        {
+            if (cluster is not null && cluster.StartsWith("/var/tmp/deepsim-postgres-", StringComparison.Ordinal))
+            {
+                Directory.Delete(Path.GetDirectoryName(cluster)!, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_missing_binary_names_the_debian_package()
     {
         using var folder = new TempDirectory();
