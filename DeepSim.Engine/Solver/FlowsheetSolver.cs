@@ -28,9 +28,7 @@ public static class FlowsheetSolver
     public static SolveResult Solve(Flowsheet flowsheet, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(flowsheet);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(flowsheet.Options.TimeLimitSeconds));
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation, timeout.Token);
-        var run = new Run(flowsheet, linked.Token);
+        var run = new Run(flowsheet, cancellation);
         return run.SolveAll();
     }
 
@@ -39,7 +37,10 @@ public static class FlowsheetSolver
         private readonly IReadOnlyList<CalculationBlock> blocks = FlowsheetGraph.Sequence(flowsheet.Units.Count, flowsheet.Streams);
         private readonly Dictionary<string, double>[] parameters = flowsheet.Units.Select(u => new Dictionary<string, double>(u.Parameters, StringComparer.Ordinal)).ToArray();
         private readonly List<int>[] inletsOf = BuildInlets(flowsheet);
-        private readonly Stopwatch clock = Stopwatch.StartNew();
+        // A monotonic deadline checked directly: timer-based cancellation has millisecond granularity.
+        private readonly long deadline = Stopwatch.GetTimestamp() + (long)Math.Min(flowsheet.Options.TimeLimitSeconds * Stopwatch.Frequency, long.MaxValue / 2);
+
+        private bool Expired => cancellation.IsCancellationRequested || Stopwatch.GetTimestamp() > deadline;
 
         private static List<int>[] BuildInlets(Flowsheet f)
         {
@@ -119,7 +120,7 @@ public static class FlowsheetSolver
             var root = BracketedRoot.Brent(Evaluate, spec.Minimum, spec.Maximum, fa, fb, 1e-13 * (spec.Maximum - spec.Minimum), spec.Tolerance, flowsheet.Options.DesignSpecMaxIterations, cancellation);
             if (!root.Converged)
             {
-                var why = cancellation.IsCancellationRequested ? TimeLimitReason : root.FailureReason;
+                var why = Expired ? TimeLimitReason : root.FailureReason;
                 return NotConverged(last!, Fail($"not converged: {why}", root.X, root.Fx + spec.TargetValue));
             }
             var final = Evaluate(root.X);
@@ -179,7 +180,7 @@ public static class FlowsheetSolver
             string? failure = null;
             foreach (var block in blocks)
             {
-                if (cancellation.IsCancellationRequested)
+                if (Expired)
                 {
                     failure = TimeLimitReason;
                     break;
@@ -357,7 +358,7 @@ public static class FlowsheetSolver
 
             for (var iteration = 1; iteration <= options.MaxIterations; iteration++)
             {
-                if (cancellation.IsCancellationRequested)
+                if (Expired)
                 {
                     return (Report(false, iteration - 1), TimeLimitReason + $" while converging the recycle torn at {string.Join(", ", tearNames)}");
                 }
