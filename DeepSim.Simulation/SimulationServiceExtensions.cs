@@ -1,4 +1,5 @@
 using DeepSim.ServiceDefaults;
+using DeepSim.Simulation.Workers;
 
 namespace DeepSim.Simulation;
 
@@ -8,6 +9,7 @@ public static class SimulationServiceExtensions
     {
         builder.Configuration.GetRequiredServiceUri(ResourceNames.Api);
         builder.Services.AddHealthChecks().AddServiceCheck(ResourceNames.Api);
+        builder.AddRunWorkers();
         return builder;
     }
 }

@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using System.Globalization;
+using DeepSim.Simulation.Execution;
+using Microsoft.Extensions.Options;
+
+namespace DeepSim.Simulation.Workers;
+
+/// <summary>
+/// <see cref="WorkerOptions.Concurrency"/> claim loops, each long-polling the Api for a run, solving it while a
+/// heartbeat renews the lease, and reporting the outcome. A heartbeat answered 409 (fenced) or with a cancel request
+/// stops the solve. On shutdown no new run is claimed; solves in progress get a grace period, then are released.
+/// </summary>
+public sealed partial class RunWorkerPool(ApiRunClient api, IOptions<WorkerOptions> options, ILogger<RunWorkerPool> logger) : BackgroundService
+{
+    // After an Api error the loop waits before claiming again, so a down Api is not hammered.
+    private static readonly TimeSpan ErrorBackoff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MinimumHeartbeatInterval = TimeSpan.FromMilliseconds(200);
+    // Reports after shutdown began still get this long to reach the Api.
+    private static readonly TimeSpan ReportTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly string workerId = options.Value.WorkerId is { Length: > 0 } id
+        ? id
+        : string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}-{Environment.ProcessId}");
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var concurrency = Math.Max(1, options.Value.Concurrency);
+        Log.Started(logger, workerId, concurrency);
+        return Task.WhenAll(Enumerable.Range(0, concurrency).Select(slot => Task.Run(() => LoopAsync(slot, stoppingToken), CancellationToken.None)));
+    }
+
+    private async Task LoopAsync(int slot, CancellationToken stopping)
+    {
+        var name = string.Create(CultureInfo.InvariantCulture, $"{workerId}/{slot}");
+        while (!stopping.IsCancellationRequested)
+        {
+            ClaimedRun? run;
+            try
+            {
+                run = await api.ClaimAsync(name, options.Value.ClaimWaitSeconds, stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException)
+            {
+                Log.ClaimFailed(logger, ex, name);
+                await DelayQuietly(ErrorBackoff, stopping);
+                continue;
+            }
+            if (run is not null)
+            {
+                await ProcessAsync(name, run, stopping);
+            }
+        }
+    }
+
+    private async Task ProcessAsync(string name, ClaimedRun run, CancellationToken stopping)
+    {
+        using var solve = new CancellationTokenSource();
+        var grace = TimeSpan.FromSeconds(Math.Max(0, options.Value.ShutdownGraceSeconds));
+        await using var onStop = stopping.Register(() => solve.CancelAfter(grace));
+        var state = new AttemptState();
+        using var heartbeatStop = new CancellationTokenSource();
+        var heartbeat = HeartbeatAsync(name, run, state, solve, heartbeatStop.Token);
+        ExecutionOutcome outcome;
+        try
+        {
+            outcome = await ExecuteAsync(run, solve.Token);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            outcome = new ExecutionOutcome(ExecutionStatus.Invalid, false, "the worker failed: " + ex.Message, null, 0);
+            state.Crashed = true;
+        }
+        await heartbeatStop.CancelAsync();
+        await heartbeat;
+        if (state.Fenced)
+        {
+            Log.Fenced(logger, run.RunId, run.Attempt, name);
+            return;
+        }
+        using var reportTimeout = new CancellationTokenSource(ReportTimeout);
+        try
+        {
+            var accepted = outcome.Status switch
+            {
+                ExecutionStatus.Solved => await api.CompleteAsync(run.RunId, run.Attempt, name, outcome.Converged, outcome.FailureReason,
+                    outcome.SolverSeconds, outcome.ResultJson!, reportTimeout.Token),
+                ExecutionStatus.Cancelled when state.CancelRequested => await api.ReportAsync(run.RunId, run.Attempt, name, "cancelled",
+                    "stopped on request", false, reportTimeout.Token),
+                ExecutionStatus.Cancelled => await api.ReportAsync(run.RunId, run.Attempt, name, "released",
+                    "the worker is shutting down", true, reportTimeout.Token),
+                _ => await api.ReportAsync(run.RunId, run.Attempt, name, "failed", outcome.FailureReason, state.Crashed, reportTimeout.Token),
+            };
+            if (accepted)
+            {
+                Log.Reported(logger, run.RunId, run.Attempt, outcome.Status, outcome.Converged, outcome.SolverSeconds);
+            }
+            else
+            {
+                Log.Fenced(logger, run.RunId, run.Attempt, name);
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException)
+        {
+            // The lease will expire and the run be claimed again; nothing is lost.
+            Log.ReportFailed(logger, ex, run.RunId, run.Attempt);
+        }
+    }
+
+    private async Task<ExecutionOutcome> ExecuteAsync(ClaimedRun run, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var json = run.Flowsheet.GetRawText();
+        var outcome = await Task.Run(() => FlowsheetExecution.Execute(json, ct), CancellationToken.None);
+        var pad = TimeSpan.FromMilliseconds(options.Value.MinimumRunMilliseconds) - clock.Elapsed;
+        if (pad > TimeSpan.Zero && outcome.Status != ExecutionStatus.Cancelled)
+        {
+            try
+            {
+                await Task.Delay(pad, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return outcome with { Status = ExecutionStatus.Cancelled, ResultJson = null };
+            }
+        }
+        return outcome;
+    }
+
+    private async Task HeartbeatAsync(string name, ClaimedRun run, AttemptState state, CancellationTokenSource solve, CancellationToken stop)
+    {
+        var interval = TimeSpan.FromSeconds(Math.Max(1, run.LeaseSeconds) / 3.0);
+        if (interval < MinimumHeartbeatInterval)
+        {
+            interval = MinimumHeartbeatInterval;
+        }
+        while (!stop.IsCancellationRequested)
+        {
+            if (!await DelayQuietly(interval, stop))
+            {
+                return;
+            }
+            try
+            {
+                var answer = await api.HeartbeatAsync(run.RunId, run.Attempt, name, stop);
+                if (answer is null)
+                {
+                    state.Fenced = true;
+                    await solve.CancelAsync();
+                    return;
+                }
+                if (answer.CancelRequested)
+                {
+                    state.CancelRequested = true;
+                    await solve.CancelAsync();
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException)
+            {
+                Log.HeartbeatFailed(logger, ex, run.RunId, run.Attempt);
+            }
+        }
+    }
+
+    private static async Task<bool> DelayQuietly(TimeSpan delay, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(delay, ct);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private sealed class AttemptState
+    {
+        public volatile bool Fenced;
+        public volatile bool CancelRequested;
+        public volatile bool Crashed;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} started with {Concurrency} concurrent solves")]
+        public static partial void Started(ILogger logger, string workerId, int concurrency);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Claim by {Worker} failed; retrying")]
+        public static partial void ClaimFailed(ILogger logger, Exception exception, string worker);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} attempt {Attempt} is no longer held by {Worker}; its work is dropped")]
+        public static partial void Fenced(ILogger logger, Guid runId, int attempt, string worker);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} attempt {Attempt}: {Status} (converged {Converged}) in {Seconds:F4} s")]
+        public static partial void Reported(ILogger logger, Guid runId, int attempt, ExecutionStatus status, bool converged, double seconds);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Report of run {RunId} attempt {Attempt} failed; the lease will expire and the run be retried")]
+        public static partial void ReportFailed(ILogger logger, Exception exception, Guid runId, int attempt);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat of run {RunId} attempt {Attempt} failed")]
+        public static partial void HeartbeatFailed(ILogger logger, Exception exception, Guid runId, int attempt);
+    }
+}
