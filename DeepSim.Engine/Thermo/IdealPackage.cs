@@ -141,6 +141,8 @@ internal sealed class IdealPackage : PropertyPackageBase
         NormalizeInPlace(ws.Y, n);
         ws.Beta = beta;
         ws.State = PhaseState.TwoPhase;
+        ws.XSmallest = true;
+        ws.YSmallest = false;
         return true;
     }
 

@@ -313,37 +313,52 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
             ws.LnKPrev[i] = EstimateLnK(ws, i, temperatureK, pressurePa); // Wilson, kept for the second trial
         }
 
-        var unstable = false;
-        for (var trial = 0; trial < 2 && !unstable; trial++)
+        // Each trial that proves the feed unstable seeds a phase split; if substitution from one seed collapses,
+        // the other trial's seed is tried before reporting failure.
+        string? splitFailure = null;
+        for (var trial = 0; trial < 2; trial++)
         {
             var vaporLike = trial == 0;
             var tm = StabilityTrial(ws, temperatureK, pressurePa, vaporLike, out var trivial, out var converged);
             if (!converged)
             {
-                failureReason = $"Stability analysis did not converge in {FlashSettings.MaxStabilityIterations} iterations.";
-                return false;
+                splitFailure ??= $"Stability analysis did not converge in {FlashSettings.MaxStabilityIterations} iterations.";
+                continue;
             }
 
-            if (!trivial && tm < -FlashSettings.StabilityThreshold)
+            if (trivial || !(tm < -FlashSettings.StabilityThreshold))
             {
-                unstable = true;
-                for (var i = 0; i < n; i++)
-                {
-                    // ws.Tmp holds the normalised trial composition: K = y/z for a vapour-like trial, z/x for a liquid-like one.
-                    ws.LnK[i] = z[i] > 0 && ws.Tmp[i] > 0
-                        ? (vaporLike ? Math.Log(ws.Tmp[i] / z[i]) : Math.Log(z[i] / ws.Tmp[i]))
-                        : ws.LnKPrev[i];
-                }
+                continue;
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                // ws.Tmp holds the normalised trial composition: K = y/z for a vapour-like trial, z/x for a liquid-like one.
+                ws.LnK[i] = z[i] > 0 && ws.Tmp[i] > 0
+                    ? (vaporLike ? Math.Log(ws.Tmp[i] / z[i]) : Math.Log(z[i] / ws.Tmp[i]))
+                    : ws.LnKPrev[i];
+            }
+
+            if (SuccessiveSubstitution(ws, temperatureK, pressurePa, out failureReason))
+            {
+                return true;
+            }
+
+            splitFailure = failureReason;
+            for (var i = 0; i < n; i++)
+            {
+                ws.LnKPrev[i] = EstimateLnK(ws, i, temperatureK, pressurePa); // SS used LnKPrev as scratch; restore Wilson
             }
         }
 
-        if (!unstable)
+        if (splitFailure is not null)
         {
-            SetSingle(ws, temperatureK, pressurePa, feedPhase);
-            return true;
+            failureReason = splitFailure;
+            return false;
         }
 
-        return SuccessiveSubstitution(ws, temperatureK, pressurePa, out failureReason);
+        SetSingle(ws, temperatureK, pressurePa, feedPhase);
+        return true;
     }
 
     private void SetSingle(Workspace ws, double temperatureK, double pressurePa, Phase phase)
@@ -510,8 +525,9 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
 
             IdealPackage.NormalizeInPlace(ws.X, n);
             IdealPackage.NormalizeInPlace(ws.Y, n);
-            LnPhiCore(ws, RootKind.Liquid, temperatureK, pressurePa, ws.X, ws.LnPhiL, out _);
-            LnPhiCore(ws, RootKind.Vapor, temperatureK, pressurePa, ws.Y, ws.LnPhiV, out _);
+            // Each phase takes its lower-Gibbs root, so a liquid–liquid split is found as readily as a vapour–liquid one.
+            var zx = LnPhiCore(ws, RootKind.Stable, temperatureK, pressurePa, ws.X, ws.LnPhiL, out ws.XSmallest);
+            var zy = LnPhiCore(ws, RootKind.Stable, temperatureK, pressurePa, ws.Y, ws.LnPhiV, out ws.YSmallest);
             double maxChange = 0, dd = 0, dp = 0;
             for (var i = 0; i < n; i++)
             {
@@ -536,7 +552,7 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
 
             if (maxChange < FlashSettings.FugacityTolerance)
             {
-                return Finish(ws, beta, out failureReason);
+                return Finish(ws, beta, zx > zy, out failureReason);
             }
 
             Array.Copy(ws.LnK, ws.LnKPrev, n);
@@ -553,7 +569,7 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
         return false;
     }
 
-    private bool Finish(Workspace ws, double beta, out string? failureReason)
+    private bool Finish(Workspace ws, double beta, bool xIsLighter, out string? failureReason)
     {
         failureReason = null;
         double maxLnK = 0;
@@ -575,6 +591,18 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
         {
             failureReason = $"The phase split converged to a vapour fraction {beta:G6} outside (0, 1) although the feed is unstable.";
             return false;
+        }
+
+        if (xIsLighter)
+        {
+            // Report the less dense phase as the "vapour" side (for a liquid–liquid split, the lighter liquid).
+            for (var i = 0; i < n; i++)
+            {
+                (ws.X[i], ws.Y[i]) = (ws.Y[i], ws.X[i]);
+            }
+
+            (ws.XSmallest, ws.YSmallest) = (ws.YSmallest, ws.XSmallest);
+            beta = 1 - beta;
         }
 
         ws.Beta = beta;

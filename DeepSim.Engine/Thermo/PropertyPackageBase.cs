@@ -359,8 +359,10 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel
         Prepare(ws, temperatureK);
         if (ws.State == PhaseState.TwoPhase)
         {
-            var v = entropy ? PhaseEntropy(ws, Phase.Vapor, temperatureK, pressurePa, ws.Y) : PhaseEnthalpy(ws, Phase.Vapor, temperatureK, pressurePa, ws.Y);
-            var l = entropy ? PhaseEntropy(ws, Phase.Liquid, temperatureK, pressurePa, ws.X) : PhaseEnthalpy(ws, Phase.Liquid, temperatureK, pressurePa, ws.X);
+            var yPhase = ws.YSmallest ? Phase.Liquid : Phase.Vapor;
+            var xPhase = ws.XSmallest ? Phase.Liquid : Phase.Vapor;
+            var v = entropy ? PhaseEntropy(ws, yPhase, temperatureK, pressurePa, ws.Y) : PhaseEnthalpy(ws, yPhase, temperatureK, pressurePa, ws.Y);
+            var l = entropy ? PhaseEntropy(ws, xPhase, temperatureK, pressurePa, ws.X) : PhaseEnthalpy(ws, xPhase, temperatureK, pressurePa, ws.X);
             return (ws.Beta * v) + ((1 - ws.Beta) * l);
         }
 
@@ -509,7 +511,14 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel
                 var t1 = Math.Clamp(ta + (step * 1.05), FlashSettings.MinSearchTemperatureK, FlashSettings.MaxSearchTemperatureK);
                 if (!f.TryEvaluate(t1, out var f1))
                 {
-                    return Failed($"PH/PS flash failed while bracketing: {f.Failure ?? "property not finite"}.", t1, pressurePa, f.Evaluations);
+                    // The model failed out there (often at extreme T); approach more cautiously from the last good point.
+                    step *= 0.25;
+                    if (Math.Abs(step) < 1e-6)
+                    {
+                        return Failed($"PH/PS flash failed while bracketing: {f.Failure ?? "property not finite"}.", t1, pressurePa, f.Evaluations);
+                    }
+
+                    continue;
                 }
 
                 if (f1 * fa <= 0)
@@ -596,6 +605,8 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel
         Array.Copy(ws.Z, ws.Y, n);
         ws.Beta = beta;
         ws.State = PhaseState.TwoPhase;
+        ws.XSmallest = true;
+        ws.YSmallest = false;
         return BuildResult(ws, tsat, pressurePa);
     }
 
@@ -867,6 +878,12 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel
             return Failed($"No {what} found in the search range.", double.NaN, double.NaN, f.Iterations);
         }
 
+        if (Math.Min(xa, xb) <= xMin + 1e-9 || Math.Max(xa, xb) >= xMax - 1e-9)
+        {
+            // A sign change only against the clamp of the search range is not a solution the model supports.
+            return Failed($"No {what} found in the search range.", double.NaN, double.NaN, f.Iterations);
+        }
+
         double root = xa;
         if (ga != 0)
         {
@@ -938,6 +955,8 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel
         // Bubble (β = 0) and dew (β = 1) points are saturated single phases reported with their incipient phase.
         ws.Beta = beta;
         ws.State = PhaseState.TwoPhase;
+        ws.XSmallest = true; // the vapour-fraction solves use the liquid root for x and the vapour root for y
+        ws.YSmallest = false;
         ws.Iterations = iterations;
         var r = BuildResult(ws, t, p);
         if (!r.Converged || beta is > 0 and < 1)

@@ -41,6 +41,10 @@ internal sealed class Workspace
     public double Beta;
     public PhaseState State;
     public Phase SinglePhase;
+
+    // Which cubic root each phase of a two-phase result uses (true = smallest, liquid-like); PR can split into two liquids.
+    public bool XSmallest = true;
+    public bool YSmallest;
     public int Iterations;
 
     // Temperature-dependent parameters are cached for (package, T); a different package or T recomputes them.
