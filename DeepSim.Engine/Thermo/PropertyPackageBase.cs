@@ -7,7 +7,7 @@ namespace DeepSim.Engine.Thermo;
 /// What every package shares: input validation, ideal-gas properties on the formation reference state, and the
 /// PH / PS / PVF / TVF flashes built on a package's own PT flash and fugacity model.
 /// </summary>
-internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel
+internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, IBufferedFlash
 {
     protected const double R = FlashSettings.GasConstant;
     protected const double TRef = FlashSettings.ReferenceTemperatureK;
@@ -160,6 +160,48 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel
             return CoreFlashPT(ws, temperatureK, pressurePa, out var reason)
                 ? BuildResult(ws, temperatureK, pressurePa)
                 : Failed(reason!, temperatureK, pressurePa, ws.Iterations);
+        }
+        finally
+        {
+            Workspace.Return(ws);
+        }
+    }
+
+    public FlashSummary FlashPT(double temperatureK, double pressurePa, ReadOnlySpan<double> z, Span<double> liquidComposition, Span<double> vaporComposition)
+    {
+        var invalid = ValidateTemperature(temperatureK) ?? ValidatePressure(pressurePa) ?? ValidateComposition(z)
+            ?? (liquidComposition.Length < n || vaporComposition.Length < n ? $"Composition buffers need room for {n} components." : null);
+        if (invalid is not null)
+        {
+            return new FlashSummary(false, default, temperatureK, pressurePa, double.NaN, double.NaN, double.NaN, 0, invalid);
+        }
+
+        var ws = Workspace.Rent(n);
+        try
+        {
+            Normalize(z, ws.Z);
+            if (!CoreFlashPT(ws, temperatureK, pressurePa, out var reason))
+            {
+                return new FlashSummary(false, default, temperatureK, pressurePa, double.NaN, double.NaN, double.NaN, ws.Iterations, reason);
+            }
+
+            var h = MixtureProperty(ws, temperatureK, pressurePa, entropy: false);
+            var s = MixtureProperty(ws, temperatureK, pressurePa, entropy: true);
+            if (!double.IsFinite(h) || !double.IsFinite(s))
+            {
+                return new FlashSummary(false, default, temperatureK, pressurePa, double.NaN, double.NaN, double.NaN, ws.Iterations, $"Enthalpy or entropy is not finite at T = {temperatureK} K, P = {pressurePa} Pa.");
+            }
+
+            var twoPhase = ws.State == PhaseState.TwoPhase;
+            ws.Z.AsSpan(0, n).CopyTo(liquidComposition);
+            ws.Z.AsSpan(0, n).CopyTo(vaporComposition);
+            if (twoPhase)
+            {
+                ws.X.AsSpan(0, n).CopyTo(liquidComposition);
+                ws.Y.AsSpan(0, n).CopyTo(vaporComposition);
+            }
+
+            return new FlashSummary(true, ws.State, temperatureK, pressurePa, ws.Beta, h, s, ws.Iterations, null);
         }
         finally
         {

@@ -21,6 +21,8 @@ public class FlashBenchmarks
     private IPropertyPackage pr5 = null!;
     private IPropertyPackage pr10 = null!;
     private IPropertyPackage idealBtx = null!;
+    private readonly double[] x10 = new double[10];
+    private readonly double[] y10 = new double[10];
     private double enthalpy5;
     private int counter;
 
@@ -58,6 +60,9 @@ public class FlashBenchmarks
 
     [Benchmark(Description = "PR PT 10 comp, two-phase")]
     public FlashResult PrPt10TwoPhase() => pr10.FlashPT(350, 2e6, z10);
+
+    [Benchmark(Description = "PR PT 10 comp, two-phase, caller buffers")]
+    public double PrPt10TwoPhaseBuffered() => ((IBufferedFlash)pr10).FlashPT(350, 2e6, z10, x10, y10).VaporFraction;
 
     [Benchmark(Description = "PR PT 5 comp, stable vapour")]
     public FlashResult PrPt5SinglePhase() => pr5.FlashPT(400, 1e5, z5);

@@ -223,6 +223,30 @@ public class FlashIdentityTests
         Assert.Equal(a.VaporFraction, b.VaporFraction, 12);
     }
 
+    [Theory]
+    [InlineData("peng-robinson", 250, 4e6)]
+    [InlineData("peng-robinson", 400, 1e5)]
+    [InlineData("ideal", 260, 1e6)]
+    public void The_buffered_PT_flash_returns_what_the_allocating_one_does(string package, double t, double p)
+    {
+        var pkg = Create(package, NaturalGas5);
+        var expected = pkg.FlashPT(t, p, NaturalGas5Z);
+        var x = new double[5];
+        var y = new double[5];
+        var summary = Assert.IsAssignableFrom<IBufferedFlash>(pkg).FlashPT(t, p, NaturalGas5Z, x, y);
+        Assert.True(summary.Converged, summary.FailureReason);
+        Assert.Equal(expected.State, summary.State);
+        Assert.Equal(expected.VaporFraction, summary.VaporFraction);
+        Assert.Equal(expected.EnthalpyJPerMol, summary.EnthalpyJPerMol);
+        Assert.Equal(expected.EntropyJPerMolK, summary.EntropyJPerMolK);
+        Assert.Equal(expected.LiquidComposition, x);
+        Assert.Equal(expected.VaporComposition, y);
+
+        var tooSmall = ((IBufferedFlash)pkg).FlashPT(t, p, NaturalGas5Z, new double[2], y);
+        Assert.False(tooSmall.Converged);
+        Assert.Contains("buffers", tooSmall.FailureReason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void One_package_instance_gives_identical_results_from_many_threads()
     {

@@ -1,0 +1,23 @@
+namespace DeepSim.Engine.Thermo;
+
+/// <summary>The scalar part of a flash written into caller buffers (no per-call allocation on success).</summary>
+public readonly record struct FlashSummary(
+    bool Converged,
+    PhaseState State,
+    double TemperatureK,
+    double PressurePa,
+    double VaporFraction,
+    double EnthalpyJPerMol,
+    double EntropyJPerMolK,
+    int Iterations,
+    string? FailureReason);
+
+/// <summary>
+/// A PT flash that writes the phase compositions into caller-supplied spans, for hot loops that flash millions of
+/// times (implemented by every built-in package). Same semantics as <see cref="IPropertyPackage.FlashPT"/>.
+/// </summary>
+public interface IBufferedFlash
+{
+    /// <summary>Writes x and y (length = component count; z in both for a single phase) and returns the rest.</summary>
+    FlashSummary FlashPT(double temperatureK, double pressurePa, ReadOnlySpan<double> z, Span<double> liquidComposition, Span<double> vaporComposition);
+}
