@@ -55,6 +55,12 @@ public static class Extensions
         });
         builder.Logging.Configure(options =>
             options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        // Per-request framework logs (every health probe) drown the service's own; configuration can turn them back on.
+        if (builder.Configuration["Logging:LogLevel:Microsoft.AspNetCore"] is null)
+        {
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        }
+
         return builder;
     }
 
