@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using DeepSim.Engine.Thermo;
+
+namespace DeepSim.Engine.Benchmarks;
+
+/// <summary>
+/// The fastest of many short batches per flash: on a shared machine preemption only ever adds time, so the minimum
+/// approximates the undisturbed cost. A complement to BenchmarkDotNet's mean, not a replacement.
+/// </summary>
+public static class MinOfBatches
+{
+    private const int Batches = 300;
+
+    public static void Run()
+    {
+        var b = new FlashBenchmarks();
+        b.Setup();
+        Report("PR PT 5 comp, two-phase", () => b.PrPt5TwoPhase(), 200);
+        Report("PR PT 5 comp, two-phase, varying T", () => b.PrPt5TwoPhaseVaryingT(), 200);
+        Report("PR PT 10 comp, two-phase", () => b.PrPt10TwoPhase(), 200);
+        Report("PR PT 10 comp, two-phase, caller buffers", () => b.PrPt10TwoPhaseBuffered(), 200);
+        Report("PR PT 5 comp, stable vapour", () => b.PrPt5SinglePhase(), 500);
+        Report("PR PH 5 comp, two-phase", () => b.PrPh5(), 20);
+        Report("Ideal PT benzene-toluene, two-phase", () => b.IdealPtBtx(), 2000);
+    }
+
+    private static void Report<T>(string name, Func<T> flash, int perBatch)
+    {
+        for (var i = 0; i < perBatch * 5; i++)
+        {
+            flash(); // warm up and tier up the JIT
+        }
+
+        var best = double.MaxValue;
+        var sw = new Stopwatch();
+        for (var batch = 0; batch < Batches; batch++)
+        {
+            sw.Restart();
+            for (var i = 0; i < perBatch; i++)
+            {
+                flash();
+            }
+
+            best = Math.Min(best, sw.Elapsed.TotalMicroseconds / perBatch);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        flash();
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Console.WriteLine($"| {name,-42} | {best,8:F2} µs | {allocated,6} B |");
+    }
+}
