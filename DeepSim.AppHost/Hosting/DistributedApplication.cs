@@ -77,6 +77,16 @@ public sealed class DistributedApplication
         }
 
         Directory.CreateDirectory(_context.Options.StateDirectory);
+        if (PreviousRun.FindRunningLauncher(StateFilePath) is { } otherLauncher)
+        {
+            await _error.WriteLineAsync($"deepsim: another launcher (PID {otherLauncher}) is running on {_context.Options.StateDirectory}; stop it first (Ctrl-C in its terminal, or kill {otherLauncher}).");
+            Environment.ExitCode = 3;
+            return;
+        }
+        foreach (var leftover in PreviousRun.KillLeftovers(StateFilePath))
+        {
+            await _out.WriteLineAsync($"deepsim: stopped {leftover} left running by a launcher that did not shut down");
+        }
         foreach (var resource in _resources)
         {
             resource.StateChanged += OnStateChanged;
@@ -103,6 +113,8 @@ public sealed class DistributedApplication
         var stopWatch = Stopwatch.StartNew();
         await StopAllAsync();
         await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
+        // A resource that was still starting when the stop came may have spawned its process after the ordered stop.
+        KillAll();
         WriteStateFile();
         await _dashboard.DisposeAsync();
         await _out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"deepsim: stopped in {stopWatch.Elapsed.TotalSeconds:0.0} s"));
@@ -264,7 +276,12 @@ public sealed class DistributedApplication
                 break;
             }
         }
-        // Whatever is left after the budget is killed outright: no process may outlive the launcher.
+        KillAll();
+    }
+
+    /// <summary>Whatever is left is killed outright: no process may outlive the launcher.</summary>
+    private void KillAll()
+    {
         foreach (var resource in _resources)
         {
             switch (resource)
@@ -359,7 +376,10 @@ public sealed class DistributedApplication
     {
         try
         {
-            StateDocument.Write(StateFilePath, this, _dashboard?.Url);
+            lock (_stateGate)
+            {
+                StateDocument.Write(StateFilePath, this, _dashboard?.Url);
+            }
         }
         catch (IOException ex)
         {

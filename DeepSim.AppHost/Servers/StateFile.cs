@@ -5,7 +5,7 @@ public static class StateFile
 {
     public static void WriteAtomically(string path, string contents, bool ownerOnly)
     {
-        var temporary = path + "." + Environment.ProcessId + ".tmp";
+        var temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (ownerOnly && !OperatingSystem.IsWindows())
         {

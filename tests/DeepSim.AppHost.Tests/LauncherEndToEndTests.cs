@@ -98,6 +98,60 @@ public class LauncherEndToEndTests
     }
 
     [Fact]
+    public async Task States_follow_reality_a_second_launcher_is_refused_and_the_next_up_reuses_the_data()
+    {
+        using var folder = new TempDirectory();
+        string[] anyPorts = ["--dashboard-port", "0", "--DeepSim:Ports:postgres=0", "--DeepSim:Ports:redis=0", "--DeepSim:Ports:clickhouse=0", "--DeepSim:Ports:clickhouse-tcp=0",
+            "--DeepSim:Ports:api=0", "--DeepSim:Ports:simulation=0", "--DeepSim:Ports:analytics=0", "--DeepSim:Ports:web=0"];
+        await using var first = LauncherProcess.Start(folder.Path, anyPorts);
+        var state = await first.WaitUntilAllHealthyAsync(HealthyBudget);
+
+        // Two launchers on one state folder would fight over the same data.
+        await using (var second = LauncherProcess.Start(folder.Path, anyPorts))
+        {
+            Assert.Equal(3, await second.Process.Exited.WaitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains($"another launcher (PID {first.Process.Pid})", second.Output, StringComparison.Ordinal);
+        }
+
+        // A frozen Redis: the probes notice, and the Api (whose /health checks Redis) turns unhealthy with it.
+        var redisPid = Row(state, ResourceNames.Redis).Pid!.Value;
+        Servers.Posix.Signal(redisPid, SigStop);
+        try
+        {
+            await first.WaitForStateAsync(
+                s => Row(s, ResourceNames.Redis).State == ResourceState.Unhealthy && Row(s, ResourceNames.Api).State == ResourceState.Unhealthy,
+                HealthyBudget, "redis and api Unhealthy while Redis is stopped");
+        }
+        finally
+        {
+            Servers.Posix.Signal(redisPid, SigCont);
+        }
+        await first.WaitUntilAllHealthyAsync(HealthyBudget);
+
+        // A launcher killed outright leaves its children; the next one clears them and reuses data and passwords.
+        var password = new NpgsqlConnectionStringBuilder(state.ConnectionStrings[ResourceNames.Database + "-owner"]).Password;
+        var clusterCreated = File.GetLastWriteTimeUtc(Path.Combine(folder.Path, ResourceNames.Postgres, "data", "PG_VERSION"));
+        var orphans = first.SeenPids.ToList();
+        Servers.Posix.Signal(first.Process.Pid, Servers.Posix.SigKill);
+        await first.Process.Exited.WaitAsync(StopBudget);
+
+        await using var next = LauncherProcess.Start(folder.Path, anyPorts);
+        var nextState = await next.WaitUntilAllHealthyAsync(HealthyBudget);
+
+        Assert.Contains("left running by a launcher that did not shut down", next.Output, StringComparison.Ordinal);
+        Assert.Empty(TestProcesses.LivingIn(orphans.Where(p => !next.SeenPids.Contains(p)).ToList()));
+        Assert.Equal(password, new NpgsqlConnectionStringBuilder(nextState.ConnectionStrings[ResourceNames.Database + "-owner"]).Password);
+        Assert.Equal(clusterCreated, File.GetLastWriteTimeUtc(Path.Combine(folder.Path, ResourceNames.Postgres, "data", "PG_VERSION")));
+
+        var pids = next.SeenPids.ToList();
+        Assert.Equal(0, await next.TerminateAsync(StopBudget));
+        Assert.Empty(TestProcesses.LivingIn(pids));
+    }
+
+    private const int SigStop = 19;
+    private const int SigCont = 18;
+
+    [Fact]
     public async Task A_missing_server_binary_stops_the_launcher_with_the_package_to_install()
     {
         using var folder = new TempDirectory();

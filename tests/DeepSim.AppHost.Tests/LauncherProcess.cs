@@ -32,18 +32,20 @@ internal sealed class LauncherProcess : IAsyncDisposable
         return new LauncherProcess(process, stateDirectory);
     }
 
+    /// <summary>state.json as this launcher wrote it; null before it has (a previous launcher's file is not its state).</summary>
     public StateDocument? ReadState()
     {
         try
         {
             var state = StateDocument.Read(StateFile);
-            if (state is not null)
+            if (state is null || state.AppHostPid != Process.Pid)
             {
-                _seenPids.Add(state.AppHostPid);
-                foreach (var pid in state.Resources.Select(r => r.Pid).OfType<int>())
-                {
-                    _seenPids.Add(pid);
-                }
+                return null;
+            }
+            _seenPids.Add(state.AppHostPid);
+            foreach (var pid in state.Resources.Select(r => r.Pid).OfType<int>())
+            {
+                _seenPids.Add(pid);
             }
             return state;
         }
@@ -84,7 +86,8 @@ internal sealed class LauncherProcess : IAsyncDisposable
             }
             await Task.Delay(PollInterval);
         }
-        throw new TimeoutException($"Timed out waiting for {description}.\nOutput:\n{Output}");
+        var last = File.Exists(StateFile) ? await File.ReadAllTextAsync(StateFile) : "(no state.json)";
+        throw new TimeoutException($"Timed out waiting for {description}.\nOutput:\n{Output}\nState:\n{last}");
     }
 
     /// <summary>SIGTERM, as a service manager or `kill` would send; returns the exit code (bounded wait).</summary>
