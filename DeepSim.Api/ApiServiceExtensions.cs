@@ -44,7 +44,7 @@ public static class ApiServiceExtensions
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<Sessions>();
         services.AddSingleton<RevokedTokens>();
-        services.AddSingleton<IFlowsheetValidator, JsonFlowsheetValidator>();
+        services.AddSingleton<IFlowsheetValidator, EngineFlowsheetValidator>();
         services.AddScoped<AuditNotes>();
         services.AddRunServices();
 
@@ -76,6 +76,7 @@ public static class ApiServiceExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseTenantRateLimiting();
 
         app.MapOpenApi().AllowAnonymous();
         var api = app.MapGroup("").AddEndpointFilter<AuditFilter>();

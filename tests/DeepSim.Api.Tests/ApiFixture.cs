@@ -7,7 +7,9 @@ using DeepSim.Api;
 using DeepSim.Api.Data;
 using DeepSim.AppHost.Servers;
 using DeepSim.ServiceDefaults;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Npgsql;
 
@@ -79,6 +81,7 @@ public sealed class ApiFixture : IAsyncLifetime
             {
                 builder.UseSetting(key, value);
             }
+            builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, TestClientAddressFilter>());
         });
 
     public HttpClient CreateClient(string? bearer = null)
@@ -143,6 +146,22 @@ public sealed class ApiFixture : IAsyncLifetime
     }
 
     public RedisServer Redis => redis!;
+
+    /// <summary>The in-memory test server has no socket, so no client address; give requests one, as Kestrel would.</summary>
+    public const string TestClientAddress = "192.0.2.10";
+
+    private sealed class TestClientAddressFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                context.Connection.RemoteIpAddress ??= System.Net.IPAddress.Parse(TestClientAddress);
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
+    }
 }
 
 [CollectionDefinition(Name)]

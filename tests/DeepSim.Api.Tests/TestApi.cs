@@ -112,13 +112,29 @@ public static class TestApi
         return await Send(client, HttpMethod.Post, "/api/v1/flowsheets", new { name, description = "test", content = SampleFlowsheet() });
     }
 
-    public static object SampleFlowsheet() => new
-    {
-        name = "sample",
-        components = new[] { "water" },
-        streams = new[] { new { id = "S1" } },
-        units = Array.Empty<object>(),
-    };
+    /// <summary>A valid engine flowsheet (examples/benzene-toluene-flash.json).</summary>
+    public const string SampleFlowsheetJson = """
+        {
+          "name": "Benzene-toluene flash",
+          "components": ["benzene", "toluene"],
+          "propertyPackage": "ideal",
+          "units": [
+            { "id": "FEED", "type": "feed", "spec": {
+                "temperature": { "value": 25, "unit": "C" }, "pressure": { "value": 1, "unit": "atm" },
+                "molarFlow": { "value": 100, "unit": "kmol/h" }, "moleFractions": { "benzene": 0.5, "toluene": 0.5 } } },
+            { "id": "DRUM", "type": "flash", "spec": { "temperature": { "value": 95, "unit": "C" }, "pressure": { "value": 1, "unit": "atm" } } },
+            { "id": "VAPOR", "type": "product" },
+            { "id": "LIQUID", "type": "product" }
+          ],
+          "streams": [
+            { "id": "S1", "from": "FEED.out", "to": "DRUM.in" },
+            { "id": "V", "from": "DRUM.vapor", "to": "VAPOR.in" },
+            { "id": "L", "from": "DRUM.liquid", "to": "LIQUID.in" }
+          ]
+        }
+        """;
+
+    public static JsonElement SampleFlowsheet() => JsonDocument.Parse(SampleFlowsheetJson).RootElement.Clone();
 
     /// <summary>Owner-role query (sees every tenant): for checking what the database holds, never for the Api's own work.</summary>
     public static async Task<T> ScalarAsync<T>(ApiFixture api, string sql, params (string Name, object Value)[] parameters)
@@ -133,8 +149,8 @@ public static class TestApi
         return result is T t ? t : throw new InvalidOperationException($"query returned {result ?? "null"} for: {sql}");
     }
 
-    /// <summary>Every row of every tenant-owned table for one tenant, as text: a fingerprint to compare before and after.</summary>
-    public static async Task<string> TenantSnapshotAsync(ApiFixture api, Guid tenantId)
+    /// <summary>Every row of every tenant-owned table for one tenant, as text: a fingerprint to compare before and after (without audit_log when the tenant's own failed requests are expected to be audited).</summary>
+    public static async Task<string> TenantSnapshotAsync(ApiFixture api, Guid tenantId, bool includeAudit = true)
     {
         await using var connection = await api.OpenOwnerAsync();
         var tables = new List<string>();
@@ -146,6 +162,10 @@ public static class TestApi
             {
                 tables.Add(reader.GetString(0));
             }
+        }
+        if (!includeAudit)
+        {
+            tables.Remove("audit_log");
         }
         var parts = new List<string>();
         foreach (var table in tables)
