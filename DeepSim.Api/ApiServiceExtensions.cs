@@ -76,7 +76,6 @@ public static class ApiServiceExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.UseTenantRateLimiting();
 
         app.MapOpenApi().AllowAnonymous();
         var api = app.MapGroup("").AddEndpointFilter<AuditFilter>();
