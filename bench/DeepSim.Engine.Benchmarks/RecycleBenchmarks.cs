@@ -6,7 +6,7 @@ namespace DeepSim.Engine.Benchmarks;
 
 /// <summary>
 /// The ammonia synthesis loop (examples/ammonia-synthesis-loop.json) end to end: 4 components, Peng-Robinson,
-/// 10 units, one automatically torn recycle converged to 1e-8. Baseline: the default bounded Wegstein solve;
+/// 9 units, one automatically torn recycle converged to 1e-8. Baseline: the default bounded Wegstein solve;
 /// compared in the same run with direct substitution and with reading + validating the file as well.
 /// </summary>
 [MemoryDiagnoser]
