@@ -76,6 +76,7 @@ public static class ApiServiceExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseTenantRateLimiting();
 
         app.MapOpenApi().AllowAnonymous();
         var api = app.MapGroup("").AddEndpointFilter<AuditFilter>();

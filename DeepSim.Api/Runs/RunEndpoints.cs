@@ -155,7 +155,7 @@ public static class RunEndpoints
         TenantDb db, Guid tenant, string key, string requestHash, CancellationToken ct)
     {
         var existing = await db.InTenantAsync(tenant, s => s.QuerySingleOrDefaultAsync<(Guid Id, string Hash, string Response)>(
-            "select id, request_hash, submit_response::text from runs where tenant_id = @tenant and idempotency_key = @key",
+            "select id, request_hash, submit_response from runs where tenant_id = @tenant and idempotency_key = @key",
             new { tenant, key }, ct), ct);
         if (existing.Response is null)
         {

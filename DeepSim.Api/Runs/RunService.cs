@@ -84,7 +84,7 @@ public sealed class RunService(ResultCache cache, RunSignals signals, TimeProvid
                               idempotency_key, request_hash, submit_response, max_attempts, created_by, created_at,
                               cached, converged, result, solver_seconds, started_at, finished_at)
             values (@Id, @tenant, @FlowsheetId, @FlowsheetVersion, @StudyId, @StudyPoint, @PointValues::jsonb, @status, @Content::jsonb, @ContentHash,
-                    @idempotencyKey, @requestHash, @submitResponse::jsonb, @maxAttempts, @createdBy, @createdAt,
+                    @idempotencyKey, @requestHash, @submitResponse, @maxAttempts, @createdBy, @createdAt,
                     @cached, @converged, @CachedResult::jsonb, @solverSeconds, @finishedAt, @finishedAt)
             on conflict (tenant_id, idempotency_key) do nothing
             returning id

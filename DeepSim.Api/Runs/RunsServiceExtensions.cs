@@ -1,5 +1,8 @@
 using DeepSim.Api.Internal;
 using DeepSim.Api.Plans;
+using DeepSim.Api.RateLimiting;
+using DeepSim.Api.Studies;
+using DeepSim.Api.Usage;
 
 namespace DeepSim.Api.Runs;
 
@@ -13,6 +16,10 @@ public static class RunsServiceExtensions
         services.AddSingleton<ResultCache>();
         services.AddSingleton<RunSignals>();
         services.AddSingleton<RunService>();
+        services.AddSingleton<TenantRateLimiter>();
+        services.AddSingleton<ApiCallCounter>();
+        services.AddHostedService<UsageFlusher>();
+        services.AddHealthChecks().AddCheck<RateLimiterHealthCheck>("rate-limiter");
         return services;
     }
 
@@ -21,8 +28,13 @@ public static class RunsServiceExtensions
     {
         api.MapRunEndpoints();
         api.MapPlanEndpoints();
+        api.MapUsageEndpoints();
+        api.MapStudyEndpoints();
         return api;
     }
+
+    /// <summary>Per-tenant rate limits and API call counting; after authentication, before the endpoints.</summary>
+    public static IApplicationBuilder UseTenantRateLimiting(this IApplicationBuilder app) => app.UseMiddleware<RateLimitMiddleware>();
 
     /// <summary>The worker endpoints: service token only, outside the tenant groups.</summary>
     public static IEndpointRouteBuilder MapInternalGroups(this IEndpointRouteBuilder app)

@@ -37,11 +37,9 @@ public sealed partial class RunWorkerPool(ApiRunClient api, IOptions<WorkerOptio
             ClaimedRun? run;
             try
             {
-                run = await api.ClaimAsync(name, options.Value.ClaimWaitSeconds, stopping);
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                break;
+                // Not cancelled by shutdown: a claim the Api granted must reach us, or the run would sit out its lease.
+                // The long poll is bounded by ClaimWaitSeconds; a run granted while stopping gets the grace, then is released.
+                run = await api.ClaimAsync(name, options.Value.ClaimWaitSeconds, CancellationToken.None);
             }
             catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException)
             {

@@ -22,7 +22,7 @@ public sealed class WorkerProcess : IAsyncDisposable
     public LogBuffer Logs => process.Logs;
     public bool HasExited => process.HasExited;
 
-    public static WorkerProcess Start(Uri api, int concurrency = 2, int minimumRunMilliseconds = 0, string? workerId = null)
+    public static WorkerProcess Start(Uri api, int concurrency = 2, int minimumRunMilliseconds = 0, string? workerId = null, int shutdownGraceSeconds = 15)
     {
         var id = workerId ?? "w-" + Guid.NewGuid().ToString("N")[..8];
         var environment = new Dictionary<string, string?>
@@ -33,6 +33,7 @@ public sealed class WorkerProcess : IAsyncDisposable
             ["Worker__MinimumRunMilliseconds"] = minimumRunMilliseconds.ToString(CultureInfo.InvariantCulture),
             ["Worker__WorkerId"] = id,
             ["Worker__ClaimWaitSeconds"] = "2",
+            ["Worker__ShutdownGraceSeconds"] = shutdownGraceSeconds.ToString(CultureInfo.InvariantCulture),
             ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__DeepSim"] = "Information",

@@ -52,7 +52,7 @@ create table runs (
     content_hash       text not null,
     idempotency_key    text check (length(idempotency_key) between 1 and 255),
     request_hash       text,
-    submit_response    jsonb,
+    submit_response    text,
     -- The fencing token: incremented by every claim, never decremented; reports carry it.
     attempt            integer not null default 0,
     -- Claims handed back by a worker shutting down; they do not use up max_attempts.
