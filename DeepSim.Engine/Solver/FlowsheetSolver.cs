@@ -25,6 +25,23 @@ public static class FlowsheetSolver
     /// <summary>Below this change in a variable its Wegstein slope is meaningless; q = 0 (direct substitution) is used.</summary>
     private const double MinimumSlopeDenominator = 1e-14;
 
+    /// <summary>
+    /// One bounded Wegstein update of a variable: s = Δg/Δx from the last two iterates, q = s/(s − 1) clamped to
+    /// [qMin, qMax], x_next = q·x + (1 − q)·g. q = 0 is direct substitution; q &lt; 0 extrapolates.
+    /// </summary>
+    public static double WegsteinStep(double x, double xPrevious, double g, double gPrevious, double qMin, double qMax)
+    {
+        var dx = x - xPrevious;
+        var q = 0.0;
+        if (Math.Abs(dx) > MinimumSlopeDenominator * Math.Max(1, Math.Abs(x)))
+        {
+            var slope = (g - gPrevious) / dx;
+            q = slope == 1 ? qMin : slope / (slope - 1);
+            q = Math.Clamp(q, qMin, qMax);
+        }
+        return q * x + (1 - q) * g;
+    }
+
     public static SolveResult Solve(Flowsheet flowsheet, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(flowsheet);
@@ -416,15 +433,7 @@ public static class FlowsheetSolver
                     var accelerated = new double[m];
                     for (var i = 0; i < m; i++)
                     {
-                        var dx = x[offset + i] - xPrevious[offset + i];
-                        var q = 0.0;
-                        if (Math.Abs(dx) > MinimumSlopeDenominator * Math.Max(1, Math.Abs(x[offset + i])))
-                        {
-                            var slope = (g[offset + i] - gPrevious[offset + i]) / dx;
-                            q = slope == 1 ? options.WegsteinMinQ : slope / (slope - 1);
-                            q = Math.Clamp(q, options.WegsteinMinQ, options.WegsteinMaxQ);
-                        }
-                        accelerated[i] = q * x[offset + i] + (1 - q) * g[offset + i];
+                        accelerated[i] = WegsteinStep(x[offset + i], xPrevious[offset + i], g[offset + i], gPrevious[offset + i], options.WegsteinMinQ, options.WegsteinMaxQ);
                     }
                     var n = m - 2;
                     var flows = new double[n];
