@@ -22,6 +22,9 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
     // Dominant-eigenvalue extrapolation every this many substitutions (Michelsen's recommendation is 5).
     private const int AccelerationInterval = 5;
 
+    // Largest dominant eigenvalue extrapolated (step factor λ/(1 − λ) ≤ 999); near a critical point λ → 1.
+    private const double MaxEigenvalue = 0.999;
+
     private readonly double[] sqrtAc, kappa, b;
     private readonly double[] oneMinusKij; // n×n, row-major
     private readonly bool hasKij;
@@ -322,7 +325,7 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
             var tm = StabilityTrial(ws, temperatureK, pressurePa, vaporLike, out var trivial, out var converged);
             if (!converged)
             {
-                splitFailure ??= $"Stability analysis did not converge in {FlashSettings.MaxStabilityIterations} iterations.";
+                splitFailure ??= $"Stability analysis did not converge in {FlashSettings.MaxStabilityIterations} iterations or left the model's range.";
                 continue;
             }
 
@@ -384,6 +387,7 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
         }
 
         var tm = 0.0;
+        var extrapolated = false;
         for (var it = 1; it <= FlashSettings.MaxStabilityIterations; it++)
         {
             ws.Iterations++;
@@ -431,11 +435,20 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
                 lnW[i] = next;
             }
 
-            if (!double.IsFinite(tm))
+            if (!double.IsFinite(tm) || !double.IsFinite(maxChange))
             {
-                return double.NaN;
+                if (extrapolated)
+                {
+                    // The extrapolated trial left the model's range; return to the last plain iterate.
+                    Array.Copy(ws.K, lnW, n);
+                    extrapolated = false;
+                    continue;
+                }
+
+                return double.NaN; // converged stays false: reported as a failed stability analysis
             }
 
+            extrapolated = false;
             if (maxChange < FlashSettings.StabilityTolerance)
             {
                 converged = true;
@@ -449,19 +462,20 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
                 return tm;
             }
 
-            Accelerate(ws, lnW, it, dd, dp, z);
+            Array.Copy(lnW, ws.K, n); // ws.K is free during the stability test: it keeps the plain iterate
+            extrapolated = Accelerate(ws, lnW, it, dd, dp, z);
         }
 
         return tm;
     }
 
     // Dominant-eigenvalue method: lnv += Δ·λ/(1 − λ) with λ = (Δₖ·Δₖ₋₁)/(Δₖ₋₁·Δₖ₋₁), every few iterations.
-    private void Accelerate(Workspace ws, double[] lnv, int iteration, double dd, double dp, ReadOnlySpan<double> z)
+    private bool Accelerate(Workspace ws, double[] lnv, int iteration, double dd, double dp, ReadOnlySpan<double> z)
     {
         if (iteration % AccelerationInterval == 0 && dp > 0)
         {
             var lambda = dd / dp;
-            if (lambda > 0 && lambda < 0.98)
+            if (lambda > 0 && lambda < MaxEigenvalue)
             {
                 var factor = lambda / (1 - lambda);
                 for (var i = 0; i < n; i++)
@@ -474,11 +488,12 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
                     ws.DeltaPrev[i] = 0;
                 }
 
-                return;
+                return true;
             }
         }
 
         Array.Copy(ws.Delta, ws.DeltaPrev, n);
+        return false;
     }
 
     private bool SuccessiveSubstitution(Workspace ws, double temperatureK, double pressurePa, out string? failureReason)
@@ -514,7 +529,6 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
                 return false;
             }
 
-            accelerated = false;
             previousBeta = beta;
             for (var i = 0; i < n; i++)
             {
@@ -534,8 +548,7 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
                 var next = ws.LnPhiL[i] - ws.LnPhiV[i];
                 if (!double.IsFinite(next))
                 {
-                    failureReason = "Fugacity coefficients became non-finite during successive substitution.";
-                    return false;
+                    break; // handled below: undo an extrapolation, or fail
                 }
 
                 var delta = next - ws.LnK[i];
@@ -550,23 +563,46 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
                 ws.LnK[i] = next;
             }
 
+            if (!double.IsFinite(zx) || !double.IsFinite(zy) || !AllFinite(ws.LnPhiL) || !AllFinite(ws.LnPhiV))
+            {
+                if (accelerated)
+                {
+                    // The extrapolated step left the region where the cubic has a physical root; undo it.
+                    Array.Copy(ws.LnKPrev, ws.LnK, n);
+                    accelerated = false;
+                    previousBeta = double.NaN;
+                    continue;
+                }
+
+                failureReason = "Fugacity coefficients became non-finite during successive substitution.";
+                return false;
+            }
+
+            accelerated = false;
             if (maxChange < FlashSettings.FugacityTolerance)
             {
                 return Finish(ws, beta, zx > zy, out failureReason);
             }
 
-            Array.Copy(ws.LnK, ws.LnKPrev, n);
-            if (it % AccelerationInterval == 0 && dp > 0)
-            {
-                var lambda = dd / dp;
-                accelerated = lambda > 0 && lambda < 0.98;
-            }
-
-            Accelerate(ws, ws.LnK, it, dd, dp, z);
+            Array.Copy(ws.LnK, ws.LnKPrev, n); // the plain iterate, restored if the extrapolation misbehaves
+            accelerated = Accelerate(ws, ws.LnK, it, dd, dp, z);
         }
 
         failureReason = $"Successive substitution did not converge in {FlashSettings.MaxSuccessiveSubstitutions} iterations (near a critical point?).";
         return false;
+    }
+
+    private bool AllFinite(double[] v)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            if (!double.IsFinite(v[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private bool Finish(Workspace ws, double beta, bool xIsLighter, out string? failureReason)
