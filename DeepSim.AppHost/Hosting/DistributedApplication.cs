@@ -13,7 +13,8 @@ namespace DeepSim.AppHost.Hosting;
 /// </summary>
 public sealed class DistributedApplication
 {
-    private static readonly TimeSpan WaitPollInterval = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan WaitPollInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan StartingProbeInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly LaunchContext _context;
     private readonly IReadOnlyList<Resource> _resources;
@@ -38,6 +39,9 @@ public sealed class DistributedApplication
     }
 
     private TimeSpan StartOffset { get; }
+
+    /// <summary>Time since the launcher process started.</summary>
+    private TimeSpan Elapsed => _sinceStart.Elapsed + StartOffset;
 
     public IReadOnlyList<Resource> Resources => _resources;
 
@@ -91,6 +95,8 @@ public sealed class DistributedApplication
         {
             resource.StateChanged += OnStateChanged;
         }
+        // Servers start while the dashboard comes up: start-up time is what a developer waits for.
+        var running = _resources.Select(r => Task.Run(() => SuperviseAsync(r, stop.Token), CancellationToken.None)).ToList();
         _dashboard = await DashboardServer.StartAsync(this, _context.Options.DashboardPort, CancellationToken.None);
         if (_context.Options.DashboardPort > 0 && _dashboard.Port != _context.Options.DashboardPort)
         {
@@ -98,8 +104,6 @@ public sealed class DistributedApplication
         }
         await _out.WriteLineAsync($"deepsim: dashboard {_dashboard.Url} (state folder {_context.Options.StateDirectory})");
         WriteStateFile();
-
-        var running = _resources.Select(r => Task.Run(() => SuperviseAsync(r, stop.Token), CancellationToken.None)).ToList();
         try
         {
             await Task.Delay(Timeout.Infinite, stop.Token);
@@ -247,7 +251,8 @@ public sealed class DistributedApplication
             {
                 resource.SetState(ResourceState.Starting);
             }
-            await Task.Delay(_context.Options.ProbeInterval, stopping);
+            // Poll quickly until first healthy, so dependents start without waiting out a full interval.
+            await Task.Delay(everHealthy ? _context.Options.ProbeInterval : StartingProbeInterval, stopping);
         }
     }
 
@@ -328,10 +333,10 @@ public sealed class DistributedApplication
         switch (resource.State)
         {
             case ResourceState.Healthy or ResourceState.Unhealthy or ResourceState.FailedToStart:
-                _out.WriteLine($"deepsim: {resource.Name,-15} {resource.State}{Suffix(resource)}");
+                _out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"deepsim: {resource.Name,-15} {resource.State}{Suffix(resource)} [{Elapsed.TotalSeconds:0.0} s]"));
                 break;
             case ResourceState.Exited:
-                _out.WriteLine($"deepsim: {resource.Name,-15} Exited with code {resource.ExitCode}{Suffix(resource)}");
+                _out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"deepsim: {resource.Name,-15} Exited with code {resource.ExitCode}{Suffix(resource)} [{Elapsed.TotalSeconds:0.0} s]"));
                 if (resource.ExitCode != 0)
                 {
                     foreach (var line in resource.Logs.Tail(15))
@@ -361,7 +366,7 @@ public sealed class DistributedApplication
 
     private void AnnounceAllHealthy()
     {
-        var seconds = (_sinceStart.Elapsed + StartOffset).TotalSeconds;
+        var seconds = Elapsed.TotalSeconds;
         _out.WriteLine();
         _out.WriteLine($"  dashboard       {_dashboard?.Url}");
         foreach (var resource in _resources.Where(r => r.Endpoints.Count > 0))
