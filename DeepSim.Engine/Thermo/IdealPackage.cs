@@ -10,12 +10,16 @@ namespace DeepSim.Engine.Thermo;
 /// S_ig(T, Psat) − ΔHvap/T so that the latent heat and entropy of vaporization agree. The liquid is incompressible:
 /// H_L also carries V_L(T)·(P − Psat) with V_L from the liquid-density correlation (so a pump needs V·ΔP), while
 /// S_L and the K-values do not depend on pressure (plain Raoult, no Poynting factor).
+/// Outside a vapour-pressure correlation's [Tmin, Tmax], ln Psat continues linearly in 1/T from the range end
+/// (Clausius–Clapeyron with the end slope): published fits can turn over outside their range (56 of the 558
+/// bundled compounds within 3·Tmax), which would make a hot liquid condense again.
 /// </summary>
 internal sealed class IdealPackage : PropertyPackageBase
 {
     private readonly Correlation[] psat;
     private readonly Correlation?[] hvap;
     private readonly Correlation?[] liquidDensity;
+    private readonly double[] lnPAtMin, slopeAtMin, lnPAtMax, slopeAtMax; // slope = d ln Psat / d(1/T), K
 
     public IdealPackage(IReadOnlyList<Component> components)
         : base(components)
@@ -23,13 +27,62 @@ internal sealed class IdealPackage : PropertyPackageBase
         psat = new Correlation[n];
         hvap = new Correlation?[n];
         liquidDensity = new Correlation?[n];
+        lnPAtMin = new double[n];
+        slopeAtMin = new double[n];
+        lnPAtMax = new double[n];
+        slopeAtMax = new double[n];
         for (var i = 0; i < n; i++)
         {
             psat[i] = this.components[i].VaporPressure
                 ?? throw new ArgumentException($"Component '{this.components[i].Name}' has no vapour-pressure correlation, which the ideal package needs.", nameof(components));
             hvap[i] = this.components[i].HeatOfVaporization;
             liquidDensity[i] = this.components[i].LiquidDensity;
+            PrepareExtrapolation(i);
         }
+    }
+
+    private void PrepareExtrapolation(int i)
+    {
+        var c = psat[i];
+        double tMin = c.MinTemperatureK, tMax = c.MaxTemperatureK;
+        lnPAtMin[i] = SafeLog(c.Evaluate(tMin));
+        lnPAtMax[i] = SafeLog(c.Evaluate(tMax));
+        var chord = tMax > tMin ? (lnPAtMax[i] - lnPAtMin[i]) / ((1 / tMax) - (1 / tMin)) : -1000;
+        slopeAtMin[i] = EndSlope(c, tMin, chord);
+        slopeAtMax[i] = EndSlope(c, tMax, chord);
+        if (!double.IsFinite(lnPAtMin[i]) || !double.IsFinite(lnPAtMax[i]))
+        {
+            throw new ArgumentException($"Component '{components[i].Name}' has a vapour-pressure correlation that is not positive at its range ends.");
+        }
+    }
+
+    // One-sided difference of ln Psat in 1/T at a range end; falls back to the chord when the fit is not increasing there.
+    private static double EndSlope(Correlation c, double t, double chord)
+    {
+        var h = 1e-4 * t;
+        var inner = t == c.MinTemperatureK ? t + h : t - h;
+        var slope = (SafeLog(c.Evaluate(t)) - SafeLog(c.Evaluate(inner))) / ((1 / t) - (1 / inner));
+        return slope < 0 && double.IsFinite(slope) ? slope : (chord < 0 && double.IsFinite(chord) ? chord : -1000);
+    }
+
+    private static double SafeLog(double p) => p > 0 ? Math.Log(p) : double.NaN;
+
+    /// <summary>ln Psat(T) as published inside the correlation's range, Clausius–Clapeyron extrapolated outside it.</summary>
+    private double LnPsat(int i, double temperatureK)
+    {
+        var c = psat[i];
+        if (temperatureK > c.MaxTemperatureK)
+        {
+            return lnPAtMax[i] + (slopeAtMax[i] * ((1 / temperatureK) - (1 / c.MaxTemperatureK)));
+        }
+
+        if (temperatureK < c.MinTemperatureK)
+        {
+            return Math.Max(lnPAtMin[i] + (slopeAtMin[i] * ((1 / temperatureK) - (1 / c.MinTemperatureK))), -700);
+        }
+
+        var p = c.Evaluate(temperatureK);
+        return p > 0 ? Math.Max(Math.Log(p), -700) : -700; // bounded so a vanishing Psat keeps H and S finite
     }
 
     public override string Name => "ideal";
@@ -41,8 +94,7 @@ internal sealed class IdealPackage : PropertyPackageBase
         IdealGas(ws, temperatureK);
         for (var i = 0; i < n; i++)
         {
-            var p = psat[i].Evaluate(temperatureK);
-            ws.LnPsat[i] = p > 0 ? Math.Max(Math.Log(p), -700) : -700; // bounded so a vanishing Psat keeps H and S finite
+            ws.LnPsat[i] = LnPsat(i, temperatureK);
             ws.HVap[i] = hvap[i] is { } h ? Math.Max(0, h.Evaluate(temperatureK)) : ClausiusClapeyron(i, temperatureK);
             ws.VL[i] = LiquidVolume(i, temperatureK);
         }
@@ -65,21 +117,12 @@ internal sealed class IdealPackage : PropertyPackageBase
     private double ClausiusClapeyron(int i, double t)
     {
         var h = 1e-5 * t;
-        var up = psat[i].Evaluate(t + h);
-        var down = psat[i].Evaluate(t - h);
-        if (!(up > 0) || !(down > 0))
-        {
-            return 0;
-        }
-
-        return Math.Max(0, R * t * t * (Math.Log(up) - Math.Log(down)) / (2 * h));
+        var d = (LnPsat(i, t + h) - LnPsat(i, t - h)) / (2 * h);
+        return double.IsFinite(d) ? Math.Max(0, R * t * t * d) : 0;
     }
 
     protected override double EstimateLnK(Workspace ws, int i, double temperatureK, double pressurePa)
-    {
-        var p = psat[i].Evaluate(temperatureK);
-        return p > 0 ? Math.Log(p / pressurePa) : -700;
-    }
+        => LnPsat(i, temperatureK) - Math.Log(pressurePa);
 
     protected override void LnPhi(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x, Span<double> lnPhi)
     {
