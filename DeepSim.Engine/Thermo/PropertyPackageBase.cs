@@ -695,7 +695,6 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
         }
 
         var f = new PureSaturationResidual { Package = this, Ws = ws, Component = pure, LnPressure = Math.Log(pressurePa) };
-        var lo = Math.Max(FlashSettings.MinSearchTemperatureK, 0.2 * tc[pure]);
         double hi = double.NaN, fhi = double.NaN;
         var ok = false;
         // Just below Tc the two roots merge and the saturation iteration loses precision; back off until it evaluates.
@@ -709,7 +708,20 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
             }
         }
 
-        if (!ok || !f.TryEvaluate(lo, out var flo))
+        // Far below Tc the saturation pressure underflows the cubic's precision; start the bracket where it evaluates.
+        double lo = double.NaN, flo = double.NaN;
+        var okLow = false;
+        foreach (var fraction in (ReadOnlySpan<double>)[0.2, 0.3, 0.4, 0.5, 0.6, 0.7])
+        {
+            lo = Math.Max(FlashSettings.MinSearchTemperatureK, fraction * tc[pure]);
+            if (f.TryEvaluate(lo, out flo))
+            {
+                okLow = true;
+                break;
+            }
+        }
+
+        if (!ok || !okLow)
         {
             reason = $"Saturation pressure of {components[pure].Name} could not be evaluated: {f.Failure}";
             return false;
