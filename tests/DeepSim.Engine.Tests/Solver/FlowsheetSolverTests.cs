@@ -160,6 +160,21 @@ public class FlowsheetSolverTests
     }
 
     [Fact]
+    public void A_design_spec_can_target_a_unit_result()
+    {
+        var doc = ExampleFiles.Json("two-stage-compression");
+        doc["designSpecs"] = JsonNode.Parse("""
+        [ { "id": "POWER", "vary": { "unit": "K2", "parameter": "outletPressure", "minimum": { "value": 10, "unit": "bar" }, "maximum": { "value": 60, "unit": "bar" } },
+            "target": { "unit": "K2", "property": "power", "value": { "value": 1.2, "unit": "MW" } }, "tolerance": { "value": 1, "unit": "W" } } ]
+        """);
+        var r = ExampleFiles.Solve(doc.ToJsonString());
+        Assert.True(r.Converged, r.FailureReason);
+        var k2 = ExampleFiles.UnitIndex(r, "K2");
+        Assert.Equal(1.2e6, r.Units[k2]!.PowerW, 1.0);
+        Assert.InRange(r.Parameters[k2]["outletPressure"], 10e5, 30e5); // 30 bar takes about 1.35 MW, so less is needed
+    }
+
+    [Fact]
     public void A_failing_unit_inside_a_recycle_stops_the_solve_with_the_unit_named()
     {
         var doc = ExampleFiles.Json("ammonia-synthesis-loop");
