@@ -113,7 +113,14 @@ public static partial class FlowsheetReader
             string name = "";
             if (JsonCursor.TryGet(root, "name", out var n))
             {
-                name = n.ValueKind == JsonValueKind.String ? n.GetString()! : "";
+                if (n.ValueKind == JsonValueKind.String)
+                {
+                    name = n.GetString()!;
+                }
+                else
+                {
+                    Cursor.Error("$.name", $"expected a string, found {JsonCursor.Kind(n.ValueKind)}");
+                }
             }
             ReadComponents(root);
             var kij = ReadPropertyPackage(root);
