@@ -3,8 +3,11 @@ namespace DeepSim.Engine.Thermo;
 /// <summary>Scratch arrays for one flash on one thread; rented per public call so packages stay thread-safe.</summary>
 internal sealed class Workspace
 {
+    // A few workspaces per thread, one per component count, so alternating packages do not reallocate.
+    private const int CachedPerThread = 4;
+
     [ThreadStatic]
-    private static Workspace? cached;
+    private static Workspace?[]? cached;
 
     public Workspace(int n)
     {
@@ -55,15 +58,32 @@ internal sealed class Workspace
 
     public static Workspace Rent(int n)
     {
-        var ws = cached;
-        if (ws is null || ws.Capacity != n)
+        var slots = cached ??= new Workspace?[CachedPerThread];
+        for (var i = 0; i < slots.Length; i++)
         {
-            return new Workspace(n);
+            if (slots[i] is { } ws && ws.Capacity == n)
+            {
+                slots[i] = null; // a nested call on this thread gets its own workspace instead of sharing this one
+                return ws;
+            }
         }
 
-        cached = null; // a nested call on this thread gets its own workspace instead of sharing this one
-        return ws;
+        return new Workspace(n);
     }
 
-    public static void Return(Workspace ws) => cached = ws;
+    public static void Return(Workspace ws)
+    {
+        var slots = cached ??= new Workspace?[CachedPerThread];
+        var free = -1;
+        for (var i = 0; i < slots.Length; i++)
+        {
+            if (slots[i] is null)
+            {
+                free = i;
+                break;
+            }
+        }
+
+        slots[free >= 0 ? free : ws.Capacity % slots.Length] = ws;
+    }
 }
