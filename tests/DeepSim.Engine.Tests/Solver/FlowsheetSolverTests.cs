@@ -160,6 +160,24 @@ public class FlowsheetSolverTests
     }
 
     [Fact]
+    public void Two_design_specs_nest_and_both_are_met()
+    {
+        var doc = ExampleFiles.Json("design-spec-heater-duty");
+        // Outer: the feed rate that gives 10 mol/s of liquid; inner (the example's): the duty that vaporises half.
+        doc["designSpecs"]!.AsArray().Insert(0, JsonNode.Parse("""
+        { "id": "LIQUID_RATE", "vary": { "unit": "FEED", "parameter": "molarFlow", "minimum": 5, "maximum": 50 },
+          "target": { "stream": "L", "property": "molarFlow", "value": 10 }, "tolerance": 1e-6 }
+        """));
+        var r = ExampleFiles.Solve(doc.ToJsonString());
+        Assert.True(r.Converged, r.FailureReason);
+        Assert.Equal(2, r.DesignSpecs.Count);
+        Assert.All(r.DesignSpecs, d => Assert.True(d.Converged));
+        Assert.Equal(10, r.Streams[ExampleFiles.StreamIndex(r, "L")]!.TotalMolarFlow, 1e-5);
+        Assert.Equal(0.5, r.Streams[ExampleFiles.StreamIndex(r, "S2")]!.VaporFraction, 1e-6);
+        Assert.Equal(20, r.Parameters[ExampleFiles.UnitIndex(r, "FEED")]["molarFlow"], 1e-4); // half of the feed leaves as liquid
+    }
+
+    [Fact]
     public void A_design_spec_can_target_a_unit_result()
     {
         var doc = ExampleFiles.Json("two-stage-compression");
