@@ -22,6 +22,7 @@ public sealed class DistributedApplication
     private readonly Lock _stateGate = new();
     private readonly TextWriter _out;
     private readonly TextWriter _error;
+    private readonly Dictionary<Resource, ResourceState> _printed = [];
     private DashboardServer? _dashboard;
     private bool _announcedAllHealthy;
     private volatile bool _stopping;
@@ -245,7 +246,7 @@ public sealed class DistributedApplication
             }
             else if (everHealthy || DateTimeOffset.UtcNow - started > _context.Options.StartupGrace)
             {
-                resource.SetState(ResourceState.Unhealthy, resource is ProjectResource ? "GET /health did not answer 200" : "probe failed");
+                resource.SetState(ResourceState.Unhealthy, resource is ProjectResource { LastProbeFailure: { } why } ? why : ProbeDescription(resource) + " failed");
             }
             else
             {
@@ -255,6 +256,15 @@ public sealed class DistributedApplication
             await Task.Delay(everHealthy ? _context.Options.ProbeInterval : StartingProbeInterval, stopping);
         }
     }
+
+    private static string ProbeDescription(Resource resource) => resource switch
+    {
+        PostgresServerResource or PostgresDatabaseResource => "select 1",
+        RedisResource => "PING",
+        ClickHouseResource => "SELECT 1 over HTTP",
+        KafkaResource => "TCP connect to the bootstrap server",
+        _ => "probe",
+    };
 
     /// <summary>Dependents first: a resource stops only after everything that depends on it has stopped.</summary>
     private async Task StopAllAsync()
@@ -330,7 +340,14 @@ public sealed class DistributedApplication
         {
             return;
         }
-        switch (resource.State)
+        bool stateChanged;
+        lock (_printed)
+        {
+            // A detail that changes every probe (a /health body) updates state.json, not the console.
+            stateChanged = !_printed.TryGetValue(resource, out var printed) || printed != resource.State;
+            _printed[resource] = resource.State;
+        }
+        switch (stateChanged ? resource.State : ResourceState.Waiting)
         {
             case ResourceState.Healthy or ResourceState.Unhealthy or ResourceState.FailedToStart:
                 _out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"deepsim: {resource.Name,-15} {resource.State}{Suffix(resource)} [{Elapsed.TotalSeconds:0.0} s]"));

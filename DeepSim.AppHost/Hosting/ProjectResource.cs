@@ -12,6 +12,9 @@ public sealed class ProjectResource : Resource, IResourceWithServiceEndpoint
     private static readonly HttpClient HealthClient = new() { Timeout = TimeSpan.FromSeconds(3) };
     private static readonly TimeSpan GracefulStopTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>Enough of a /health body to see which check failed, short enough for a dashboard cell.</summary>
+    private const int MaxDetailLength = 300;
+
     private ChildProcess? _process;
 
     public ProjectResource(string name, string projectName, bool runsToCompletion = false)
@@ -36,6 +39,9 @@ public sealed class ProjectResource : Resource, IResourceWithServiceEndpoint
     public override int? ProcessId => _process is { HasExited: false } p ? p.Pid : null;
     public override IReadOnlyList<string> Endpoints => HttpUrl is { } url ? [url] : [];
     public ChildProcess? Process => _process;
+
+    /// <summary>Why the last /health probe failed, for the dashboard.</summary>
+    public string? LastProbeFailure { get; private set; }
 
     /// <summary>Raised when the process ends by itself (not on a launcher stop).</summary>
     public event Action<ProjectResource, int>? Exited;
@@ -100,14 +106,23 @@ public sealed class ProjectResource : Resource, IResourceWithServiceEndpoint
         try
         {
             using var response = await HealthClient.GetAsync(new Uri(url + "/health"), cancellationToken);
-            return response.IsSuccessStatusCode;
+            if (response.IsSuccessStatusCode)
+            {
+                LastProbeFailure = null;
+                return true;
+            }
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            LastProbeFailure = $"GET /health answered {(int)response.StatusCode}: {(body.Length > MaxDetailLength ? body[..MaxDetailLength] + "…" : body)}";
+            return false;
         }
-        catch (HttpRequestException)
+        catch (HttpRequestException ex)
         {
+            LastProbeFailure = $"GET /health failed: {ex.Message}";
             return false;
         }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            LastProbeFailure = $"GET /health did not answer within {HealthClient.Timeout.TotalSeconds:0} s";
             return false;
         }
     }

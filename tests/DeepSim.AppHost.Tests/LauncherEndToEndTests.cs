@@ -9,6 +9,7 @@ using Npgsql;
 namespace DeepSim.AppHost.Tests;
 
 /// <summary>The whole graph, as ./deepsim up starts it, with a temporary state folder.</summary>
+[Collection(WholePlatformTests.Name)]
 public class LauncherEndToEndTests
 {
     private static readonly TimeSpan HealthyBudget = TimeSpan.FromSeconds(180);
@@ -118,9 +119,11 @@ public class LauncherEndToEndTests
         Servers.Posix.Signal(redisPid, SigStop);
         try
         {
-            await first.WaitForStateAsync(
+            var frozen = await first.WaitForStateAsync(
                 s => Row(s, ResourceNames.Redis).State == ResourceState.Unhealthy && Row(s, ResourceNames.Api).State == ResourceState.Unhealthy,
                 HealthyBudget, "redis and api Unhealthy while Redis is stopped");
+            Assert.Contains("PING", Row(frozen, ResourceNames.Redis).StateDetail, StringComparison.Ordinal);
+            Assert.Contains("GET /health", Row(frozen, ResourceNames.Api).StateDetail, StringComparison.Ordinal);
         }
         finally
         {
