@@ -1,0 +1,92 @@
+using System.Net;
+using DeepSim.Api.Auth;
+using DeepSim.Api.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DeepSim.Api.Tests;
+
+[Collection(ApiTests.Name)]
+public sealed class HostTests(ApiFixture api)
+{
+    private static readonly TimeSpan ServerBudget = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Health_checks_postgres_and_redis_for_real_and_follows_redis_going_down_and_back()
+    {
+        using var client = api.CreateClient();
+        using (var healthy = await TestApi.Send(client, HttpMethod.Get, "/health"))
+        {
+            Assert.Equal(HttpStatusCode.OK, healthy.StatusCode);
+            var checks = (await healthy.ReadJsonAsync()).GetProperty("checks");
+            Assert.Equal("Healthy", checks.GetProperty("postgres").GetProperty("status").GetString());
+            Assert.Equal("Healthy", checks.GetProperty("redis").GetProperty("status").GetString());
+        }
+        using var timeout = new CancellationTokenSource(ServerBudget);
+        await api.Redis.StopAsync();
+        try
+        {
+            using var down = await TestApi.Send(client, HttpMethod.Get, "/health");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+            Assert.Equal("Unhealthy", (await down.ReadJsonAsync()).GetProperty("checks").GetProperty("redis").GetProperty("status").GetString());
+        }
+        finally
+        {
+            await api.Redis.StartAgainAsync(timeout.Token);
+        }
+        // The client reconnects on its own; poll a bounded number of times.
+        var status = HttpStatusCode.ServiceUnavailable;
+        for (var attempt = 0; attempt < 40 && status != HttpStatusCode.OK; attempt++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(250), timeout.Token);
+            using var again = await TestApi.Send(client, HttpMethod.Get, "/health");
+            status = again.StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+
+    [Theory]
+    [InlineData("ConnectionStrings:redis")]
+    [InlineData("ConnectionStrings:deepsimdb")]
+    [InlineData("Auth:SigningKey")]
+    public void A_missing_setting_stops_the_start_naming_its_key(string key)
+    {
+        using var factory = api.CreateFactory(new Dictionary<string, string?> { [key] = "" });
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        var messages = string.Join(" | ", Flatten(error).Select(e => e.Message));
+        Assert.Contains(key, messages, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_short_signing_key_is_refused()
+    {
+        var settings = new AuthSettings { SigningKey = "too-short" };
+        var error = Assert.Throws<InvalidOperationException>(() => settings.SigningKeyBytes());
+        Assert.Contains("Auth:SigningKey", error.Message, StringComparison.Ordinal);
+        Assert.Equal(32, new AuthSettings { SigningKey = Convert.ToBase64String(new byte[32]) }.SigningKeyBytes().Length);
+        Assert.Equal(40, new AuthSettings { SigningKey = new string('k', 40) }.SigningKeyBytes().Length);
+    }
+
+    [Fact]
+    public async Task Tenant_work_without_a_tenant_fails_loudly()
+    {
+        var db = api.Factory.Services.GetRequiredService<TenantDb>();
+        await Assert.ThrowsAsync<TenantContextMissingException>(() => db.InTenantAsync(Guid.Empty, _ => Task.FromResult(0), CancellationToken.None));
+        await Assert.ThrowsAsync<TenantContextMissingException>(() => db.ForActorAsync(Actor.Anonymous, _ => Task.FromResult(0), CancellationToken.None));
+        await Assert.ThrowsAsync<TenantContextMissingException>(() => db.WithoutTenantAsync<int>(async s => { await Outbox.AddAsync(s, "x", new { }, CancellationToken.None); return 0; }, CancellationToken.None));
+    }
+
+    private static IEnumerable<Exception> Flatten(Exception e)
+    {
+        for (var current = e; current is not null; current = current.InnerException)
+        {
+            yield return current;
+            if (current is AggregateException aggregate)
+            {
+                foreach (var inner in aggregate.InnerExceptions.SelectMany(Flatten))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+}
