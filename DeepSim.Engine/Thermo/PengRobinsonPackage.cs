@@ -639,6 +639,10 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
 
             (ws.XSmallest, ws.YSmallest) = (ws.YSmallest, ws.XSmallest);
             beta = 1 - beta;
+            for (var i = 0; i < n; i++)
+            {
+                ws.LnK[i] = -ws.LnK[i]; // K = y/x follows the swap (the vapour-fraction solves start from these K)
+            }
         }
 
         ws.Beta = beta;
