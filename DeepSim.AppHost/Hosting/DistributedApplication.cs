@@ -63,6 +63,8 @@ public sealed class DistributedApplication
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        // A closed terminal must not orphan the children: they live in their own sessions and never see its hangup.
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
         void OnSignal(PosixSignalContext signal)
         {
             // We stop children ourselves, in order; the runtime must not exit before that.
