@@ -46,6 +46,7 @@ public static class ApiServiceExtensions
         services.AddSingleton<RevokedTokens>();
         services.AddSingleton<IFlowsheetValidator, EngineFlowsheetValidator>();
         services.AddScoped<AuditNotes>();
+        services.AddScoped<AuditWriter>();
         services.AddRunServices();
 
         services.AddHealthChecks()

@@ -4,7 +4,7 @@ using DeepSim.Api.Infrastructure;
 
 namespace DeepSim.Api.Audit;
 
-/// <summary>What a handler tells the audit filter that the request alone does not show.</summary>
+/// <summary>What a handler tells the audit writer that the request alone does not show.</summary>
 public sealed class AuditNotes
 {
     /// <summary>The tenant an anonymous or operator request acted on (sign-in, sign-up, a platform call).</summary>
@@ -20,18 +20,13 @@ public sealed class AuditNotes
     public bool AlreadyRecorded { get; set; }
 }
 
-/// <summary>
-/// Records every state-changing request (who, tenant, action, target, time, client address, outcome) after it ran,
-/// whatever the outcome; failed requests are recorded too, in their own transaction.
-/// </summary>
-public sealed partial class AuditFilter(TenantDb db, AuditNotes notes, ILogger<AuditFilter> logger) : IEndpointFilter
+/// <summary>Records every state-changing request after it ran, whatever the outcome (denied requests included).</summary>
+public sealed class AuditFilter(AuditWriter writer) : IEndpointFilter
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        if (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
+        if (!AuditWriter.IsStateChanging(http))
         {
             return await next(context);
         }
@@ -42,10 +37,10 @@ public sealed partial class AuditFilter(TenantDb db, AuditNotes notes, ILogger<A
         }
         catch (Exception)
         {
-            await RecordAsync(http, StatusCodes.Status500InternalServerError);
+            await writer.RecordAsync(http, StatusCodes.Status500InternalServerError);
             throw;
         }
-        await RecordAsync(http, StatusOf(result));
+        await writer.RecordAsync(http, StatusOf(result));
         return result;
     }
 
@@ -58,8 +53,20 @@ public sealed partial class AuditFilter(TenantDb db, AuditNotes notes, ILogger<A
         }
         return result is IStatusCodeHttpResult { StatusCode: { } code } ? code : StatusCodes.Status200OK;
     }
+}
 
-    private async Task RecordAsync(HttpContext http, int status)
+/// <summary>
+/// Writes one audit row per state-changing request: who (user or API key), tenant, action, target, time, client
+/// address and outcome. Failed requests are recorded in their own transaction, after the failed one rolled back.
+/// </summary>
+public sealed partial class AuditWriter(TenantDb db, AuditNotes notes, ILogger<AuditWriter> logger)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static bool IsStateChanging(HttpContext http) =>
+        !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || HttpMethods.IsOptions(http.Request.Method));
+
+    public async Task RecordAsync(HttpContext http, int status)
     {
         if (notes.AlreadyRecorded && status < 400)
         {
@@ -80,7 +87,7 @@ public sealed partial class AuditFilter(TenantDb db, AuditNotes notes, ILogger<A
                 var kind = actor.IsOperator ? Actor.KindOperator : Actor.KindAnonymous;
                 await db.WithoutTenantAsync(s => s.ExecuteAsync(
                     "select audit_write_platform(@kind, @actor, @tenant, @action, @target, @outcome, @status, @client, @details::jsonb)",
-                    new { kind, actor = actor.UserId, tenant = actor.IsOperator ? tenant : null, action, target, outcome, status, client, details }, ct), ct);
+                    new { kind, actor = actor.IsOperator ? actor.UserId : null, tenant = actor.IsOperator ? tenant : null, action, target, outcome, status, client, details }, ct), ct);
                 return;
             }
             var actorKind = actor.Kind == Actor.KindAnonymous ? (notes.UserId is null ? Actor.KindAnonymous : Actor.KindUser) : actor.Kind;

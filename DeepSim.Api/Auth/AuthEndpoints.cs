@@ -158,17 +158,16 @@ public static partial class AuthEndpoints
         if (!passwordOk)
         {
             var settings = options.Value;
-            var failures = user.FailedSignIns + 1;
-            DateTime? lockedUntil = null;
-            if (failures >= settings.LockoutThreshold)
-            {
-                var doublings = Math.Min(failures - settings.LockoutThreshold, 20);
-                var seconds = Math.Min((double)settings.LockoutBaseSeconds * Math.Pow(2, doublings), settings.LockoutMaxSeconds);
-                lockedUntil = now.AddSeconds(seconds);
-            }
+            // One atomic statement: concurrent failures each count, and each failure past the threshold doubles the lock.
             await db.WithoutTenantAsync(s => s.ExecuteAsync(
-                "update users set failed_sign_ins = @failures, locked_until = @lockedUntil where id = @id",
-                new { failures, lockedUntil, id = user.Id }, ct), ct);
+                """
+                update users set failed_sign_ins = failed_sign_ins + 1,
+                       locked_until = case when failed_sign_ins + 1 >= @threshold
+                           then now() + make_interval(secs => least(@baseSeconds * power(2, least(failed_sign_ins + 1 - @threshold, 20)), @maxSeconds))
+                           else locked_until end
+                where id = @id
+                """,
+                new { threshold = settings.LockoutThreshold, baseSeconds = (double)settings.LockoutBaseSeconds, maxSeconds = (double)settings.LockoutMaxSeconds, id = user.Id }, ct), ct);
             return invalid;
         }
         var memberships = await db.WithoutTenantAsync(async s =>

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using DeepSim.Api.Audit;
 using DeepSim.Api.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,8 @@ public sealed class DeepSimAuthenticationHandler(
     TokenService tokens,
     TenantDb db,
     RevokedTokens revoked,
-    IProblemDetailsService problems)
+    IProblemDetailsService problems,
+    AuditWriter audit)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "DeepSim";
@@ -134,6 +136,10 @@ public sealed class DeepSimAuthenticationHandler(
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
+        if (AuditWriter.IsStateChanging(Context))
+        {
+            await audit.RecordAsync(Context, StatusCodes.Status401Unauthorized);
+        }
         await problems.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = Context,
@@ -144,6 +150,10 @@ public sealed class DeepSimAuthenticationHandler(
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status403Forbidden;
+        if (AuditWriter.IsStateChanging(Context))
+        {
+            await audit.RecordAsync(Context, StatusCodes.Status403Forbidden);
+        }
         await problems.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = Context,

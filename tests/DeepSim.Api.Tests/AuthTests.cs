@@ -65,6 +65,15 @@ public sealed class AuthTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task Unsigned_alg_none_tokens_are_rejected()
+    {
+        var a = await TestApi.SignUpAsync(api);
+        var payload = a.Owner.AccessToken.Split('.')[1];
+        var header = Base64UrlEncode(Encoding.UTF8.GetBytes("{\"alg\":\"none\",\"typ\":\"JWT\"}"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusWith(api, header + "." + payload + "."));
+    }
+
+    [Fact]
     public async Task Tokens_signed_with_another_key_are_rejected()
     {
         var a = await TestApi.SignUpAsync(api);

@@ -152,4 +152,18 @@ public sealed class LifecycleTests(ApiFixture api)
         using var all = await TestApi.Send(opClient, HttpMethod.Get, $"/api/v1/platform/audit?tenantId={a.Id}&pageSize=100");
         Assert.Contains((await all.ReadJsonAsync()).GetProperty("items").EnumerateArray(), e => e.GetProperty("action").GetString() == "flowsheets.create");
     }
+
+    [Fact]
+    public async Task A_denied_write_is_audited_as_denied()
+    {
+        var a = await TestApi.SignUpAsync(api);
+        var viewer = await TestApi.AddMemberAsync(api, a, Roles.Viewer);
+        using (var denied = await TestApi.CreateFlowsheetAsync(api, viewer.Tokens.AccessToken, "not-allowed"))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        }
+        Assert.Equal(1L, await TestApi.ScalarAsync<long>(api,
+            "select count(*) from audit_log where tenant_id = @t and actor_user_id = @u and action = 'flowsheets.create' and outcome = 'denied' and status_code = 403",
+            ("t", a.Id), ("u", viewer.UserId)));
+    }
 }
