@@ -1,4 +1,5 @@
 using DeepSim.Engine.Components;
+using FsCheck.Xunit;
 
 namespace DeepSim.Engine.Tests.Components;
 
@@ -101,5 +102,17 @@ public class ComponentDatabaseTests
         }
 
         Assert.True(agree >= 0.85 * Db.All.Count, $"{agree} of {Db.All.Count} agree");
+    }
+
+    [Property(MaxTest = 200)]
+    public void Any_query_string_is_answered_without_throwing(string query)
+    {
+        var found = Db.Find(query);
+        var suggestions = Db.Suggest(query);
+        Assert.True(suggestions.Count <= 5);
+        if (found is not null)
+        {
+            Assert.Contains(found, Db.All);
+        }
     }
 }
