@@ -1,0 +1,285 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using DeepSim.Api;
+using DeepSim.Api.Data;
+using DeepSim.Api.RateLimiting;
+using DeepSim.AppHost.Servers;
+using DeepSim.ServiceDefaults;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace DeepSim.LoadBench;
+
+/// <summary>
+/// End-to-end throughput and latency of small runs (submit to completed) with 1 and 2 worker processes, and the
+/// per-request cost of the Redis rate limiter against a bare Redis round trip in the same run. Real PostgreSQL,
+/// Redis, an in-process Api on Kestrel and real worker processes, all on 127.0.0.1.
+/// </summary>
+public static class LoadBenchmark
+{
+    private const string ServiceToken = "load-bench-service-token-0123456789";
+    private static readonly TimeSpan TotalBudget = TimeSpan.FromMinutes(8);
+    private static readonly TimeSpan PhaseBudget = TimeSpan.FromMinutes(2);
+
+    /// <summary>Runs per throughput phase (one study fans them out; distinct content so the cache never answers).</summary>
+    private const int DefaultRunsPerPhase = 600;
+    private const int LatencySamples = 40;
+    private const int LimiterSamples = 5000;
+    private const int WorkerConcurrency = 2;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var runs = DefaultRunsPerPhase;
+        for (var i = 0; i < args.Length - 1; i++)
+        {
+            if (args[i] == "--runs" && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var n) && n is > 0 and <= 1000)
+            {
+                runs = n;
+            }
+        }
+        using var total = new CancellationTokenSource(TotalBudget);
+        var folder = Directory.CreateTempSubdirectory("deepsim-loadbench-").FullName;
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("the load bench runs the launcher's Linux servers");
+        }
+        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        Console.WriteLine($"load bench: {runs} runs per phase, {Environment.ProcessorCount} cores, loopback only");
+        await using var postgres = await PostgresServer.StartAsync(Path.Combine(folder, "postgres"), total.Token);
+        await using var redis = await RedisServer.StartAsync(Path.Combine(folder, "redis"), total.Token);
+        await DatabaseMigrator.MigrateAsync(postgres.OwnerConnectionString, postgres.AppRole, total.Token);
+        var app = await StartApiAsync(postgres.AppConnectionString, redis.ConnectionString, total.Token);
+        try
+        {
+            var url = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
+            var (tenantId, token) = await SignUpAsync(http, postgres.OwnerConnectionString, total.Token);
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            var example = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "examples", "benzene-toluene-flash.json"), total.Token))!;
+            example.AsObject().Remove("$schema");
+            var flowsheetId = await CreateFlowsheetAsync(http, example.ToJsonString(), "bench", total.Token);
+
+            for (var processes = 1; processes <= 2; processes++)
+            {
+                var workers = Enumerable.Range(0, processes).Select(_ => StartWorker(url)).ToList();
+                try
+                {
+                    await ThroughputPhaseAsync(http, postgres.OwnerConnectionString, flowsheetId, processes, runs, 80.0 + processes, total.Token);
+                    await LatencyPhaseAsync(http, postgres.OwnerConnectionString, example, processes, total.Token);
+                }
+                finally
+                {
+                    foreach (var worker in workers)
+                    {
+                        await worker.StopAsync(15, TimeSpan.FromSeconds(10));
+                        await worker.DisposeAsync();
+                    }
+                }
+            }
+            await LimiterPhaseAsync(app.Services, redis.ConnectionString, tenantId);
+            return 0;
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+            TryDelete(folder);
+        }
+    }
+
+    private static async Task ThroughputPhaseAsync(HttpClient http, string owner, Guid flowsheetId, int processes, int runs, double baseTemperature, CancellationToken ct)
+    {
+        using var phase = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        phase.CancelAfter(PhaseBudget);
+        var clock = Stopwatch.StartNew();
+        using var response = await http.PostAsJsonAsync("/api/v1/studies", new
+        {
+            flowsheetId,
+            name = $"throughput-{processes}",
+            // Distinct drum temperatures: every point is new content, so each one is really solved.
+            parameters = new[] { new { path = "$.units[1].spec.temperature.value", from = baseTemperature, to = baseTemperature + 15, steps = runs } },
+        }, phase.Token);
+        var study = await response.Content.ReadFromJsonAsync<JsonElement>(phase.Token);
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"study create failed: {response.StatusCode} {study}");
+        }
+        var submitted = clock.Elapsed;
+        var studyId = study.GetProperty("id").GetGuid();
+        await using var db = new NpgsqlConnection(owner);
+        await db.OpenAsync(phase.Token);
+        // Bounded by the phase budget.
+        while (await db.ExecuteScalarAsync<long>("select count(*) from runs where study_id = @studyId and status in ('queued', 'running')", new { studyId }) > 0)
+        {
+            await Task.Delay(20, phase.Token);
+        }
+        var elapsed = clock.Elapsed;
+        var rows = (await db.QueryAsync<(double Latency, double Solver, string Status)>(
+            "select extract(epoch from finished_at - created_at)::float8, coalesce(solver_seconds, 0), status from runs where study_id = @studyId",
+            new { studyId })).ToList();
+        var completed = rows.Count(r => r.Status == "completed");
+        Console.WriteLine(FormattableString.Invariant(
+            $"throughput, {processes} worker process(es) x {WorkerConcurrency}: {completed}/{runs} completed in {elapsed.TotalSeconds:F2} s (submit of the batch {submitted.TotalMilliseconds:F0} ms) = {completed / elapsed.TotalSeconds:F1} runs/s; submit-to-completed p50 {Percentile(rows.Select(r => r.Latency), 0.5) * 1e3:F0} ms, p99 {Percentile(rows.Select(r => r.Latency), 0.99) * 1e3:F0} ms (includes queueing); solve p50 {Percentile(rows.Select(r => r.Solver), 0.5) * 1e3:F2} ms"));
+    }
+
+    private static async Task LatencyPhaseAsync(HttpClient http, string owner, JsonNode example, int processes, CancellationToken ct)
+    {
+        using var phase = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        phase.CancelAfter(PhaseBudget);
+        await using var db = new NpgsqlConnection(owner);
+        await db.OpenAsync(phase.Token);
+        var latencies = new List<double>();
+        var overheads = new List<double>();
+        for (var i = 0; i < LatencySamples; i++)
+        {
+            var content = example.DeepClone();
+            content["units"]![1]!["spec"]!["temperature"]!["value"] = 70.0 + processes * 0.5 + i * 0.01;
+            var flowsheetId = await CreateFlowsheetAsync(http, content.ToJsonString(), $"latency-{processes}-{i}", phase.Token);
+            var clock = Stopwatch.StartNew();
+            using var response = await http.PostAsJsonAsync("/api/v1/runs", new { flowsheetId }, phase.Token);
+            var runId = (await response.Content.ReadFromJsonAsync<JsonElement>(phase.Token)).GetProperty("id").GetGuid();
+            double? solver = null;
+            // Bounded by the phase budget; 1 ms polls so the measurement is not dominated by the poll interval.
+            while (solver is null)
+            {
+                solver = await db.ExecuteScalarAsync<double?>("select solver_seconds from runs where id = @runId and status = 'completed'", new { runId });
+                if (solver is null)
+                {
+                    await Task.Delay(1, phase.Token);
+                }
+            }
+            latencies.Add(clock.Elapsed.TotalSeconds);
+            overheads.Add(clock.Elapsed.TotalSeconds - solver.Value);
+        }
+        Console.WriteLine(FormattableString.Invariant(
+            $"single runs, idle queue, {processes} worker process(es): submit-to-completed over HTTP p50 {Percentile(latencies, 0.5) * 1e3:F1} ms, p99 {Percentile(latencies, 0.99) * 1e3:F1} ms; platform overhead (minus solve) p50 {Percentile(overheads, 0.5) * 1e3:F1} ms, p99 {Percentile(overheads, 0.99) * 1e3:F1} ms"));
+    }
+
+    private static async Task LimiterPhaseAsync(IServiceProvider services, string redisConnection, Guid tenantId)
+    {
+        var limiter = services.GetRequiredService<TenantRateLimiter>();
+        using var redis = await ConnectionMultiplexer.ConnectAsync(redisConnection);
+        var database = redis.GetDatabase();
+        var decide = new List<double>(LimiterSamples);
+        var ping = new List<double>(LimiterSamples);
+        for (var i = 0; i < 200; i++)
+        {
+            await limiter.DecideAsync(tenantId, int.MaxValue / 2);
+            await database.PingAsync();
+        }
+        for (var i = 0; i < LimiterSamples; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            await limiter.DecideAsync(tenantId, int.MaxValue / 2);
+            decide.Add(clock.Elapsed.TotalMilliseconds);
+            clock.Restart();
+            await database.PingAsync();
+            ping.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        Console.WriteLine(FormattableString.Invariant(
+            $"rate limiter decision (one EVAL, {LimiterSamples} sequential): p50 {Percentile(decide, 0.5) * 1e3:F0} us, p99 {Percentile(decide, 0.99) * 1e3:F0} us; baseline Redis PING in the same run: p50 {Percentile(ping, 0.5) * 1e3:F0} us, p99 {Percentile(ping, 0.99) * 1e3:F0} us"));
+    }
+
+    private static double Percentile(IEnumerable<double> values, double p)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+    }
+
+    private static async Task<WebApplication> StartApiAsync(string database, string redis, CancellationToken ct)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(ApiServiceExtensions).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [$"ConnectionStrings:{ResourceNames.Database}"] = database,
+            [$"ConnectionStrings:{ResourceNames.Redis}"] = redis,
+            ["Auth:SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Auth:ServiceToken"] = ServiceToken,
+            ["Auth:Pbkdf2Iterations"] = "1000",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.AddServiceDefaults();
+        builder.AddApiServices();
+        var app = builder.Build();
+        app.MapApiEndpoints();
+        app.MapDefaultEndpoints();
+        await app.StartAsync(ct);
+        return app;
+    }
+
+    private static async Task<(Guid TenantId, string Token)> SignUpAsync(HttpClient http, string owner, CancellationToken ct)
+    {
+        var slug = $"bench-{Guid.NewGuid():N}"[..30];
+        using var response = await http.PostAsJsonAsync("/api/v1/auth/signup",
+            new { tenantName = "Bench", slug, email = $"bench-{Guid.NewGuid():N}@example.test", password = "correct-horse-battery", displayName = "Bench" }, ct);
+        var json = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+        var tenantId = json.GetProperty("tenantId").GetGuid();
+        await using var db = new NpgsqlConnection(owner);
+        await db.ExecuteAsync("update tenants set plan = 'enterprise' where id = @tenantId", new { tenantId });
+        return (tenantId, json.GetProperty("accessToken").GetString()!);
+    }
+
+    private static async Task<Guid> CreateFlowsheetAsync(HttpClient http, string content, string name, CancellationToken ct)
+    {
+        using var body = new StringContent($$"""{"name": {{JsonSerializer.Serialize(name)}}, "content": {{content}}}""", System.Text.Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync("/api/v1/flowsheets", body, ct);
+        var json = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+        return response.StatusCode == HttpStatusCode.Created ? json.GetProperty("id").GetGuid()
+            : throw new InvalidOperationException($"flowsheet create failed: {response.StatusCode} {json}");
+    }
+
+    private static ChildProcess StartWorker(string api)
+    {
+        var config = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var dll = Path.Combine(RepositoryRoot(), "DeepSim.Simulation", "bin", config.Parent!.Name, config.Name, "DeepSim.Simulation.dll");
+        return ChildProcess.Start("dotnet", [dll], new LogBuffer(), new Dictionary<string, string?>
+        {
+            [$"services__{ResourceNames.Api}__http__0"] = api,
+            ["Auth__ServiceToken"] = ServiceToken,
+            ["Worker__Concurrency"] = WorkerConcurrency.ToString(CultureInfo.InvariantCulture),
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+            ["Logging__LogLevel__Default"] = "Warning",
+        });
+    }
+
+    private static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        for (var i = 0; i < 10 && dir is not null && !File.Exists(Path.Combine(dir.FullName, "DeepSim.sln")); i++)
+        {
+            dir = dir.Parent;
+        }
+        return dir?.FullName ?? throw new InvalidOperationException("repository root (DeepSim.sln) not found");
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // files owned by the postgres user; /tmp is cleaned eventually
+        }
+    }
+}
