@@ -49,13 +49,22 @@ public sealed class ApiFixture : IAsyncLifetime
             File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
                 | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
         }
-        postgres = await PostgresServer.StartAsync(Path.Combine(folder, "postgres"), timeout.Token);
-        redis = await RedisServer.StartAsync(Path.Combine(folder, "redis"), timeout.Token);
-        await DatabaseMigrator.MigrateAsync(postgres.OwnerConnectionString, postgres.AppRole, timeout.Token);
-        Factory = CreateFactory(new Dictionary<string, string?>());
-        // Start the host now so the one-time operator setup has run before any test.
-        using var client = Factory.CreateClient();
-        using var health = await client.GetAsync(new Uri("/health", UriKind.Relative), timeout.Token);
+        try
+        {
+            postgres = await PostgresServer.StartAsync(Path.Combine(folder, "postgres"), timeout.Token);
+            redis = await RedisServer.StartAsync(Path.Combine(folder, "redis"), timeout.Token);
+            await DatabaseMigrator.MigrateAsync(postgres.OwnerConnectionString, postgres.AppRole, timeout.Token);
+            Factory = CreateFactory(new Dictionary<string, string?>());
+            // Start the host now so the one-time operator setup has run before any test.
+            using var client = Factory.CreateClient();
+            using var health = await client.GetAsync(new Uri("/health", UriKind.Relative), timeout.Token);
+        }
+        catch
+        {
+            // A half-started fixture still stops what it started.
+            await DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>An Api host on the shared servers with extra settings (each call is a separate host).</summary>
@@ -116,32 +125,57 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (Factory is not null)
+        // Each step runs even when an earlier one throws: a failed host shutdown must not leave servers running.
+        try
         {
-            await Factory.DisposeAsync();
+            if (Factory is not null)
+            {
+                await Factory.DisposeAsync();
+            }
         }
-        if (redis is not null)
-        {
-            await redis.DisposeAsync();
-        }
-        if (postgres is not null)
-        {
-            await postgres.DisposeAsync();
-        }
-        if (folder is not null)
+        finally
         {
             try
             {
-                Directory.Delete(folder, recursive: true);
+                if (redis is not null)
+                {
+                    await redis.DisposeAsync();
+                }
             }
-            catch (IOException)
+            finally
             {
-                // a server still closing a file; /tmp is cleaned eventually
+                try
+                {
+                    if (postgres is not null)
+                    {
+                        await postgres.DisposeAsync();
+                    }
+                }
+                finally
+                {
+                    DeleteFolder();
+                }
             }
-            catch (UnauthorizedAccessException)
-            {
-                // files owned by the postgres user may not be removable here
-            }
+        }
+    }
+
+    private void DeleteFolder()
+    {
+        if (folder is null)
+        {
+            return;
+        }
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // a server still closing a file; /tmp is cleaned eventually
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // files owned by the postgres user may not be removable here
         }
     }
 
