@@ -3,6 +3,7 @@ using System.Text.Json;
 using DeepSim.Api.Audit;
 using DeepSim.Api.Auth;
 using DeepSim.Api.Infrastructure;
+using DeepSim.Api.Plans;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
@@ -142,8 +143,13 @@ public static class FlowsheetEndpoints
         var id = Guid.NewGuid();
         try
         {
+            ProblemHttpResult? overLimit = null;
             var row = await db.ForActorAsync(actor, async s =>
             {
+                if ((overLimit = await PlanLimits.EnsureCanCreateFlowsheetAsync(s, ct)) is not null)
+                {
+                    return null;
+                }
                 var args = new { id, tenant = s.RequireTenant(), name, description, content = content.GetRawText(), by = actor.Id };
                 await s.ExecuteAsync(
                     """
@@ -158,6 +164,10 @@ public static class FlowsheetEndpoints
                 await Outbox.AddAsync(s, "flowsheet.created", new { tenantId = s.TenantId, flowsheetId = id, version = 1 }, ct);
                 return await s.QuerySingleOrDefaultAsync<Row>($"select {Columns} from flowsheets where id = @id", new { id }, ct);
             }, ct);
+            if (overLimit is not null)
+            {
+                return overLimit;
+            }
             audit.Target = id.ToString();
             http.Response.Headers.ETag = ETag(1);
             return TypedResults.Created($"/api/v1/flowsheets/{id}", row!.ToResponse());
