@@ -456,7 +456,7 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
             }
 
             // A clearly negative tm at any trial point already proves instability; the flash refines the phases.
-            if (tm < -1e-3 && it >= 3)
+            if (tm < -1e-3)
             {
                 converged = true;
                 return tm;
