@@ -32,7 +32,7 @@ public class LauncherEndToEndTests
 
         var state = await launcher.WaitUntilAllHealthyAsync(HealthyBudget);
 
-        Assert.Contains("All resources healthy in", launcher.Output, StringComparison.Ordinal);
+        await launcher.WaitForOutputAsync("All resources healthy in", TimeSpan.FromSeconds(10));
         Assert.Equal(ResourceState.NotConfigured, Row(state, ResourceNames.Kafka).State);
         Assert.Equal(0, Row(state, AppHostResourceNames.ApiMigrations).ExitCode);
         foreach (var row in state.Resources.Where(r => r.Name is not ResourceNames.Kafka and not AppHostResourceNames.ApiMigrations))
@@ -65,7 +65,7 @@ public class LauncherEndToEndTests
 
         var pids = launcher.SeenPids.ToList();
         Assert.Equal(0, await launcher.TerminateAsync(StopBudget));
-        Assert.Contains("deepsim: stopped in", launcher.Output, StringComparison.Ordinal);
+        await launcher.WaitForOutputAsync("deepsim: stopped in", TimeSpan.FromSeconds(10));
         Assert.Empty(TestProcesses.LivingIn(pids));
     }
 
@@ -111,7 +111,7 @@ public class LauncherEndToEndTests
         await using (var second = LauncherProcess.Start(folder.Path, anyPorts))
         {
             Assert.Equal(3, await second.Process.Exited.WaitAsync(TimeSpan.FromSeconds(60)));
-            Assert.Contains($"another launcher (PID {first.Process.Pid})", second.Output, StringComparison.Ordinal);
+            await second.WaitForOutputAsync($"another launcher (PID {first.Process.Pid})", TimeSpan.FromSeconds(10));
         }
 
         // A frozen Redis: the probes notice, and the Api (whose /health checks Redis) turns unhealthy with it.
@@ -163,7 +163,7 @@ public class LauncherEndToEndTests
         var exitCode = await launcher.Process.Exited.WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.NotEqual(0, exitCode);
-        Assert.Contains("Redis server binary /nonexistent/bin/redis-server not found: install the Debian package 'redis-server'", launcher.Output, StringComparison.Ordinal);
+        await launcher.WaitForOutputAsync("Redis server binary /nonexistent/bin/redis-server not found: install the Debian package 'redis-server'", TimeSpan.FromSeconds(10));
         Assert.False(File.Exists(Path.Combine(folder.Path, "postgres", "data", "PG_VERSION")), "nothing should start when a binary is missing");
     }
 

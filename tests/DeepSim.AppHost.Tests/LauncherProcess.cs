@@ -75,6 +75,20 @@ internal sealed class LauncherProcess : IAsyncDisposable
         throw new TimeoutException($"Not all resources became healthy within {timeout.TotalSeconds:0} s.\nOutput:\n{Output}\nState:\n{last}");
     }
 
+    /// <summary>Waits (bounded) until the launcher has printed <paramref name="text"/>: its console trails state.json by a moment.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException($"The launcher did not print '{text}' within {timeout.TotalSeconds:0} s.\nOutput:\n{Output}");
+            }
+            await Task.Delay(PollInterval);
+        }
+    }
+
     public async Task<StateDocument> WaitForStateAsync(Func<StateDocument, bool> condition, TimeSpan timeout, string description)
     {
         var deadline = DateTime.UtcNow + timeout;
