@@ -253,13 +253,15 @@ public class FlashIdentityTests
     }
 
     [Fact]
-    public void Peng_Robinson_latent_heat_is_positive_and_the_liquid_is_denser_in_enthalpy_terms()
+    public void Peng_Robinson_latent_heat_agrees_with_the_correlated_data_and_with_its_own_entropy()
     {
         var pkg = Create("peng-robinson", ["propane"]);
         var bubble = pkg.FlashPVF(1e6, 0, [1.0]);
         var dew = pkg.FlashPVF(1e6, 1, [1.0]);
-        // NIST (Lemmon EOS): propane Δh_vap at 1 MPa (300 K) ≈ 14.8 kJ/mol; PR's departure functions give it within ≈ 3 %.
-        Assert.Equal(14.8e3, dew.EnthalpyJPerMol - bubble.EnthalpyJPerMol, 0.03 * 14.8e3);
+        // PR's departure functions against ChemSep's DIPPR 106 fit of measured latent heats at the same T: PR's
+        // generalised α typically reproduces latent heats of light hydrocarbons within ≈ 5 % at Tr ≈ 0.8.
+        var correlated = Db.Find("propane")!.HeatOfVaporization!.Evaluate(bubble.TemperatureK);
+        Assert.Equal(correlated, dew.EnthalpyJPerMol - bubble.EnthalpyJPerMol, 0.05 * correlated);
         Assert.Equal((dew.EnthalpyJPerMol - bubble.EnthalpyJPerMol) / bubble.TemperatureK, dew.EntropyJPerMolK - bubble.EntropyJPerMolK, 1e-6);
     }
 
