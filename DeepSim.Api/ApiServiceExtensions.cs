@@ -96,6 +96,9 @@ public static class ApiServiceExtensions
     private static int StatusForException(Exception exception) => exception switch
     {
         BadHttpRequestException bad => bad.StatusCode,
+        // A dependency that is down is the service being unavailable, not a bug: clients may retry.
+        RedisConnectionException or RedisTimeoutException => StatusCodes.Status503ServiceUnavailable,
+        NpgsqlException { IsTransient: true } => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 }

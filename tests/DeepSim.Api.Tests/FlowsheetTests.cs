@@ -122,4 +122,30 @@ public sealed class FlowsheetTests(ApiFixture api)
         Assert.Equal(1L, await TestApi.ScalarAsync<long>(api, "select count(*) from event_outbox where tenant_id = @t and type = 'flowsheet.deleted' and payload->>'flowsheetId' = @f",
             ("t", a.Id), ("f", id.ToString())));
     }
+
+    [Fact]
+    public async Task Events_exist_exactly_when_their_change_does()
+    {
+        var a = await TestApi.SignUpAsync(api);
+        var (id, etag) = await CreateAsync(api, a.Owner.AccessToken, "evented");
+        using (var duplicate = await TestApi.CreateFlowsheetAsync(api, a.Owner.AccessToken, "evented"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, duplicate.StatusCode);
+        }
+        using var client = api.CreateClient(a.Owner.AccessToken);
+        using (var stale = await TestApi.Send(client, HttpMethod.Put, $"/api/v1/flowsheets/{id}", new { name = "x", content = TestApi.SampleFlowsheet() },
+            new Dictionary<string, string> { ["If-Match"] = "\"v7\"" }))
+        {
+            Assert.Equal(HttpStatusCode.PreconditionFailed, stale.StatusCode);
+        }
+        using (var update = await TestApi.Send(client, HttpMethod.Put, $"/api/v1/flowsheets/{id}", new { name = "evented 2", content = TestApi.SampleFlowsheet() },
+            new Dictionary<string, string> { ["If-Match"] = etag }))
+        {
+            Assert.Equal(HttpStatusCode.OK, update.StatusCode);
+        }
+        var events = await TestApi.ScalarAsync<string>(api,
+            "select string_agg(type || ':' || (payload->>'version'), ',' order by seq) from event_outbox where tenant_id = @t and type like 'flowsheet.%'", ("t", a.Id));
+        Assert.Equal("flowsheet.created:1,flowsheet.updated:2", events);
+        Assert.Equal(1L, await TestApi.ScalarAsync<long>(api, "select count(*) from flowsheets where tenant_id = @t", ("t", a.Id)));
+    }
 }

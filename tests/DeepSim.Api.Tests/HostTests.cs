@@ -21,6 +21,7 @@ public sealed class HostTests(ApiFixture api)
             Assert.Equal("Healthy", checks.GetProperty("postgres").GetProperty("status").GetString());
             Assert.Equal("Healthy", checks.GetProperty("redis").GetProperty("status").GetString());
         }
+        var a = await TestApi.SignUpAsync(api);
         using var timeout = new CancellationTokenSource(ServerBudget);
         await api.Redis.StopAsync();
         try
@@ -28,6 +29,11 @@ public sealed class HostTests(ApiFixture api)
             using var down = await TestApi.Send(client, HttpMethod.Get, "/health");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
             Assert.Equal("Unhealthy", (await down.ReadJsonAsync()).GetProperty("checks").GetProperty("redis").GetProperty("status").GetString());
+            // Signed-in calls need the revoked-token list: a clear 503 problem, not a 500 and never a pass.
+            using var signedIn = api.CreateClient(a.Owner.AccessToken);
+            using var call = await TestApi.Send(signedIn, HttpMethod.Get, "/api/v1/flowsheets");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, call.StatusCode);
+            Assert.Equal("https://deepsim.dev/problems/service-unavailable", (await call.ReadJsonAsync()).GetProperty("type").GetString());
         }
         finally
         {
