@@ -209,9 +209,15 @@ public sealed class PostgresServer : IAsyncDisposable
         }
         var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(dataDirectory)))[..16];
         var outside = Path.Combine("/var/tmp", $"deepsim-postgres-{hash}");
+        var locationFile = Path.Combine(dataDirectory, "cluster-location.txt");
+        // A state folder without its location note was removed and made anew (`rm -rf .deepsim` resets): so is the cluster.
+        if (!File.Exists(locationFile) && Directory.Exists(outside))
+        {
+            Directory.Delete(outside, recursive: true);
+        }
         Directory.CreateDirectory(outside);
         await File.WriteAllTextAsync(
-            Path.Combine(dataDirectory, "cluster-location.txt"),
+            locationFile,
             $"The '{OsUser}' user cannot reach {dataDirectory}, so this cluster lives in {outside}/data.\n",
             cancellationToken);
         return Path.Combine(outside, "data");

@@ -139,6 +139,45 @@ public class PostgresServerTests
     }
 
     [Fact]
+    public async Task Removing_a_state_folder_resets_its_cluster_even_when_the_cluster_lives_outside_it()
+    {
+        using var folder = new TempDirectory();
+        using var timeout = new CancellationTokenSource(StartBudget * 2);
+        var privateFolder = Path.Combine(folder.Path, "private");
+        Directory.CreateDirectory(privateFolder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var dataDirectory = Path.Combine(privateFolder, "postgres");
+        string? cluster = null;
+        try
+        {
+            await using (var first = await PostgresServer.StartAsync(dataDirectory, timeout.Token))
+            {
+                cluster = first.ClusterDirectory;
+                await using var connection = new NpgsqlConnection(first.OwnerConnectionString);
+                await connection.OpenAsync(timeout.Token);
+                await using var create = new NpgsqlCommand("create table left_behind (id int)", connection);
+                await create.ExecuteNonQueryAsync(timeout.Token);
+            }
+
+            // What `rm -rf .deepsim` does.
+            Directory.Delete(dataDirectory, recursive: true);
+
+            await using var second = await PostgresServer.StartAsync(dataDirectory, timeout.Token);
+            cluster = second.ClusterDirectory;
+            await using var check = new NpgsqlConnection(second.OwnerConnectionString);
+            await check.OpenAsync(timeout.Token);
+            await using var query = new NpgsqlCommand("select count(*) from pg_tables where tablename = 'left_behind'", check);
+            Assert.Equal(0L, (long)(await query.ExecuteScalarAsync(timeout.Token))!);
+        }
+        finally
+        {
+            if (cluster is not null && cluster.StartsWith("/var/tmp/deepsim-postgres-", StringComparison.Ordinal))
+            {
+                Directory.Delete(Path.GetDirectoryName(cluster)!, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_missing_binary_names_the_debian_package()
     {
         using var folder = new TempDirectory();
