@@ -25,13 +25,13 @@ public static class TeamEndpoints
     public static IEndpointRouteBuilder MapTeamEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/team").WithTags("Team");
-        group.MapGet("/members", ListMembers).WithName("team.members.list").WithSummary("Members of the tenant and their roles")
+        group.MapGet("/members", ListMembers).WithName("team.members.list").WithSummary("Members of the tenant and their roles (paged)")
             .RequirePermission(Permission.TeamRead);
         group.MapPut("/members/{userId:guid}/role", ChangeRole).WithName("team.members.role").WithSummary("Change a member's role (the last owner cannot be demoted)")
             .RequirePermission(Permission.TeamManage);
         group.MapDelete("/members/{userId:guid}", RemoveMember).WithName("team.members.remove").WithSummary("Remove a member (the last owner cannot be removed)")
             .RequirePermission(Permission.TeamManage);
-        group.MapGet("/invitations", ListInvitations).WithName("team.invitations.list").WithSummary("Open invitations")
+        group.MapGet("/invitations", ListInvitations).WithName("team.invitations.list").WithSummary("Open invitations (paged)")
             .RequirePermission(Permission.TeamManage);
         group.MapPost("/invitations", Invite).WithName("team.invitations.create").WithSummary("Invite someone by email (single-use, expiring token sent by mail)")
             .RequirePermission(Permission.TeamManage);
@@ -43,12 +43,21 @@ public static class TeamEndpoints
         return routes;
     }
 
-    public static async Task<Ok<List<MemberResponse>>> ListMembers(HttpContext http, TenantDb db, CancellationToken ct) =>
-        TypedResults.Ok((await db.ForActorAsync(Actor.FromPrincipal(http.User), s => s.QueryAsync<MemberResponse>(
-            """
-            select u.id as "UserId", u.email as "Email", u.display_name as "DisplayName", m.role as "Role", m.created_at as "JoinedAt"
-            from memberships m join users u on u.id = m.user_id order by m.created_at, u.id
-            """, null, ct), ct)).ToList());
+    public static async Task<Ok<Page<MemberResponse>>> ListMembers(HttpContext http, TenantDb db, int? page, int? pageSize, CancellationToken ct)
+    {
+        var paging = PageRequest.From(page, pageSize);
+        var (items, total) = await db.ForActorAsync(Actor.FromPrincipal(http.User), async s =>
+        {
+            var total = await s.ExecuteScalarAsync<long>("select count(*) from memberships", null, ct);
+            var items = await s.QueryAsync<MemberResponse>(
+                """
+                select u.id as "UserId", u.email as "Email", u.display_name as "DisplayName", m.role as "Role", m.created_at as "JoinedAt"
+                from memberships m join users u on u.id = m.user_id order by m.created_at, u.id limit @limit offset @offset
+                """, new { limit = paging.PageSize, offset = paging.Offset }, ct);
+            return (items.ToList(), total);
+        }, ct);
+        return TypedResults.Ok(new Page<MemberResponse>(items, paging.PageNumber, paging.PageSize, total));
+    }
 
     /// <summary>Owners are managed by owners only; an admin can neither grant nor touch the owner role.</summary>
     private static bool MayManage(Actor actor, string currentRole, string? newRole) =>
@@ -124,12 +133,22 @@ public static class TeamEndpoints
         return owners.LongCount();
     }
 
-    public static async Task<Ok<List<InvitationResponse>>> ListInvitations(HttpContext http, TenantDb db, CancellationToken ct) =>
-        TypedResults.Ok((await db.ForActorAsync(Actor.FromPrincipal(http.User), s => s.QueryAsync<InvitationResponse>(
-            """
-            select id as "Id", email_normalized as "Email", role as "Role", expires_at as "ExpiresAt", created_at as "CreatedAt"
-            from invitations where accepted_at is null and revoked_at is null and expires_at > now() order by created_at
-            """, null, ct), ct)).ToList());
+    public static async Task<Ok<Page<InvitationResponse>>> ListInvitations(HttpContext http, TenantDb db, int? page, int? pageSize, CancellationToken ct)
+    {
+        var paging = PageRequest.From(page, pageSize);
+        const string Open = "accepted_at is null and revoked_at is null and expires_at > now()";
+        var (items, total) = await db.ForActorAsync(Actor.FromPrincipal(http.User), async s =>
+        {
+            var total = await s.ExecuteScalarAsync<long>($"select count(*) from invitations where {Open}", null, ct);
+            var items = await s.QueryAsync<InvitationResponse>(
+                $"""
+                select id as "Id", email_normalized as "Email", role as "Role", expires_at as "ExpiresAt", created_at as "CreatedAt"
+                from invitations where {Open} order by created_at, id limit @limit offset @offset
+                """, new { limit = paging.PageSize, offset = paging.Offset }, ct);
+            return (items.ToList(), total);
+        }, ct);
+        return TypedResults.Ok(new Page<InvitationResponse>(items, paging.PageNumber, paging.PageSize, total));
+    }
 
     public static async Task<Results<Created<InvitationResponse>, ValidationProblem, ProblemHttpResult>> Invite(
         InviteRequest request, HttpContext http, TenantDb db, IOptions<AuthSettings> options, TimeProvider time, AuditNotes audit, CancellationToken ct)

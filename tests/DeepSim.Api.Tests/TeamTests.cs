@@ -130,4 +130,24 @@ public sealed class TeamTests(ApiFixture api)
         }
         Assert.Equal(1L, await TestApi.ScalarAsync<long>(api, "select count(*) from memberships where tenant_id = @t and role = 'owner'", ("t", a.Id)));
     }
+
+    [Fact]
+    public async Task Members_and_invitations_are_listed_in_pages()
+    {
+        var a = await TestApi.SignUpAsync(api);
+        await TestApi.AddMemberAsync(api, a, Roles.Viewer);
+        await TestApi.AddMemberAsync(api, a, Roles.Engineer);
+        await TestApi.InviteAsync(api, a.Owner.AccessToken, TestApi.UniqueEmail("open"), Roles.Viewer);
+        using var client = api.CreateClient(a.Owner.AccessToken);
+        using (var members = await TestApi.Send(client, HttpMethod.Get, "/api/v1/team/members?pageSize=2&page=2"))
+        {
+            var json = await members.ReadJsonAsync();
+            Assert.Equal(3, json.GetProperty("total").GetInt64());
+            Assert.Equal([Roles.Engineer], json.GetProperty("items").EnumerateArray().Select(m => m.GetProperty("role").GetString()));
+        }
+        using var invitations = await TestApi.Send(client, HttpMethod.Get, "/api/v1/team/invitations?pageSize=500");
+        var open = await invitations.ReadJsonAsync();
+        Assert.Equal(1, open.GetProperty("total").GetInt64());
+        Assert.Equal(100, open.GetProperty("pageSize").GetInt32());
+    }
 }
