@@ -1,9 +1,14 @@
+using DeepSim.Engine.Numerics;
+
 namespace DeepSim.Engine.Solver;
 
 /// <summary>Outcome of a bracketed one-dimensional root search.</summary>
 public readonly record struct RootResult(bool Converged, double X, double Fx, int Iterations, string? FailureReason);
 
-/// <summary>Brent's method on a bracket: never leaves [a, b], bounded iterations, failures as values.</summary>
+/// <summary>
+/// Brent's method on a bracket for callers outside the hot paths (design specs, UA duty): a delegate, a deadline and
+/// a failure reason on top of the one allocation-free implementation in <see cref="RootFinding"/>.
+/// </summary>
 public static class BracketedRoot
 {
     /// <summary>
@@ -24,83 +29,37 @@ public static class BracketedRoot
         {
             return new(true, b, fb, 0, null);
         }
-        if (Math.Sign(fa) == Math.Sign(fb))
+
+        var function = new DelegateFunction(f, cancellation);
+        var status = RootFinding.Brent(ref function, a, b, fa, fb, xTolerance, fTolerance, maxIterations, out var root, out var iterations);
+        var fRoot = root == function.LastX ? function.LastValue : root == b ? fb : double.NaN;
+        return status switch
         {
-            return new(false, double.NaN, double.NaN, 0, "the root is not bracketed");
-        }
-        double c = a, fc = fa, d = b - a, e = d;
-        for (var iteration = 1; iteration <= maxIterations; iteration++)
+            RootStatus.Converged => new(true, root, fRoot, iterations, null),
+            RootStatus.NotBracketed => new(false, double.NaN, double.NaN, 0, "the root is not bracketed"),
+            RootStatus.EvaluationFailed when cancellation.IsCancellationRequested => new(false, root, fRoot, iterations, "the time limit was reached"),
+            RootStatus.EvaluationFailed => new(false, root, fRoot, iterations, "the function could not be evaluated inside the bracket"),
+            _ => new(false, root, fRoot, iterations, $"no convergence in {maxIterations} iterations"),
+        };
+    }
+
+    private struct DelegateFunction(Func<double, double> f, CancellationToken cancellation) : IScalarFunction
+    {
+        public double LastX { get; private set; } = double.NaN;
+
+        public double LastValue { get; private set; } = double.NaN;
+
+        public bool TryEvaluate(double x, out double value)
         {
             if (cancellation.IsCancellationRequested)
             {
-                return new(false, b, fb, iteration, "the time limit was reached");
+                value = double.NaN;
+                return false;
             }
-            if (Math.Sign(fb) == Math.Sign(fc))
-            {
-                c = a;
-                fc = fa;
-                d = b - a;
-                e = d;
-            }
-            if (Math.Abs(fc) < Math.Abs(fb))
-            {
-                a = b; b = c; c = a;
-                fa = fb; fb = fc; fc = fa;
-            }
-            var tol = 2 * double.Epsilon + 0.5 * xTolerance;
-            var m = 0.5 * (c - b);
-            if (Math.Abs(m) <= tol || Math.Abs(fb) <= fTolerance)
-            {
-                return new(true, b, fb, iteration, null);
-            }
-            if (Math.Abs(e) >= tol && Math.Abs(fa) > Math.Abs(fb))
-            {
-                double p, q, r, s = fb / fa;
-                if (a == c)
-                {
-                    p = 2 * m * s;
-                    q = 1 - s;
-                }
-                else
-                {
-                    q = fa / fc;
-                    r = fb / fc;
-                    p = s * (2 * m * q * (q - r) - (b - a) * (r - 1));
-                    q = (q - 1) * (r - 1) * (s - 1);
-                }
-                if (p > 0)
-                {
-                    q = -q;
-                }
-                else
-                {
-                    p = -p;
-                }
-                if (2 * p < Math.Min(3 * m * q - Math.Abs(tol * q), Math.Abs(e * q)))
-                {
-                    e = d;
-                    d = p / q;
-                }
-                else
-                {
-                    d = m;
-                    e = m;
-                }
-            }
-            else
-            {
-                d = m;
-                e = m;
-            }
-            a = b;
-            fa = fb;
-            b += Math.Abs(d) > tol ? d : (m > 0 ? tol : -tol);
-            fb = f(b);
-            if (double.IsNaN(fb))
-            {
-                return new(false, b, fb, iteration, "the function could not be evaluated inside the bracket");
-            }
+            value = f(x);
+            LastX = x;
+            LastValue = value;
+            return !double.IsNaN(value);
         }
-        return new(false, b, fb, maxIterations, $"no convergence in {maxIterations} iterations");
     }
 }
