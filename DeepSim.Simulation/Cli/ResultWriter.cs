@@ -43,7 +43,8 @@ internal static class ResultWriter
                 var sb = new StringBuilder(label.PadRight(LabelWidth));
                 foreach (var s in ids)
                 {
-                    sb.Append(cell(s).PadLeft(ColumnWidth));
+                    // A cell wider than the column still gets a separating space.
+                    sb.Append(' ').Append(cell(s).PadLeft(ColumnWidth - 1));
                 }
                 o.WriteLine(sb.ToString());
             }
