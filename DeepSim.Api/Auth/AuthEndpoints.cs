@@ -4,6 +4,7 @@ using DeepSim.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using StackExchange.Redis;
 
 namespace DeepSim.Api.Auth;
 
@@ -283,11 +284,19 @@ public static partial class AuthEndpoints
     public static async Task<NoContent> SignOut(HttpContext http, TenantDb db, RevokedTokens revoked, TokenService tokens, CancellationToken ct)
     {
         var actor = Actor.FromPrincipal(http.User);
+        var hasSession = Guid.TryParse(http.User.FindFirst(ClaimNames.Session)?.Value, out var family);
         if (http.User.FindFirst(ClaimNames.TokenId)?.Value is { } jti)
         {
-            await revoked.RevokeAsync(jti, tokens.AccessTokenLifetime);
+            try
+            {
+                await revoked.RevokeAsync(jti, tokens.AccessTokenLifetime);
+            }
+            catch (Exception ex) when (hasSession && actor.TenantId is not null && ex is RedisConnectionException or RedisTimeoutException)
+            {
+                // Revoking the session family below is enough: every request checks it in the database.
+            }
         }
-        if (actor.TenantId is { } tenant && Guid.TryParse(http.User.FindFirst(ClaimNames.Session)?.Value, out var family))
+        if (actor.TenantId is { } tenant && hasSession)
         {
             await db.InTenantAsync(tenant, s => s.ExecuteAsync(
                 "update refresh_tokens set revoked_at = now() where family_id = @family and revoked_at is null", new { family }, ct), ct);

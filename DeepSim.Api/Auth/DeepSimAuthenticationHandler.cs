@@ -54,7 +54,8 @@ public sealed class DeepSimAuthenticationHandler(
         {
             return AuthenticateResult.Fail("invalid token");
         }
-        if (await revoked.IsRevokedAsync(tokenId))
+        var signedOut = await revoked.IsRevokedAsync(tokenId);
+        if (signedOut == true)
         {
             return AuthenticateResult.Fail("token revoked");
         }
@@ -62,6 +63,11 @@ public sealed class DeepSimAuthenticationHandler(
         var ct = Context.RequestAborted;
         if (kind == Actor.KindOperator)
         {
+            // An operator's sign-out lives only in Redis: without it, refuse rather than accept a signed-out token.
+            if (signedOut is null)
+            {
+                return AuthenticateResult.Fail("the revocation list is unavailable");
+            }
             var stillOperator = await db.WithoutTenantAsync(
                 s => s.ExecuteScalarAsync<bool>("select platform_is_operator(@u)", new { u = userId }, ct), ct);
             return stillOperator
@@ -73,6 +79,11 @@ public sealed class DeepSimAuthenticationHandler(
             return AuthenticateResult.Fail("invalid token");
         }
         var sessionId = Guid.TryParse(identity.FindFirst(ClaimNames.Session)?.Value, out var sid) ? sid : Guid.Empty;
+        // With Redis down, a tenant user's sign-out is still seen: it revokes the session family checked below.
+        if (signedOut is null && sessionId == Guid.Empty)
+        {
+            return AuthenticateResult.Fail("the revocation list is unavailable");
+        }
         var state = await db.InTenantAsync(tenantId, s => s.QuerySingleOrDefaultAsync<TenantState>(
             """
             select t.status as "Status", t.plan as "Plan", m.role as "Role",
@@ -163,11 +174,26 @@ public sealed class DeepSimAuthenticationHandler(
 }
 
 /// <summary>Signed-out access tokens, kept in Redis until they would have expired anyway.</summary>
-public sealed class RevokedTokens(IConnectionMultiplexer redis)
+public sealed partial class RevokedTokens(IConnectionMultiplexer redis, ILogger<RevokedTokens> logger)
 {
     private static string Key(string tokenId) => "deepsim:revoked-token:" + tokenId;
 
-    public Task<bool> IsRevokedAsync(string tokenId) => redis.GetDatabase().KeyExistsAsync(Key(tokenId));
+    /// <summary>Whether the token was signed out; null when Redis cannot answer (the caller decides what that means).</summary>
+    public async Task<bool?> IsRevokedAsync(string tokenId)
+    {
+        try
+        {
+            return await redis.GetDatabase().KeyExistsAsync(Key(tokenId));
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+        {
+            LogRedisUnavailable(logger, ex.GetType().Name);
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Revoked-token list unavailable ({ErrorType}); relying on the database's session revocation")]
+    private static partial void LogRedisUnavailable(ILogger logger, string errorType);
 
     public Task RevokeAsync(string tokenId, TimeSpan remaining) =>
         redis.GetDatabase().StringSetAsync(Key(tokenId), "1", remaining > TimeSpan.Zero ? remaining : TimeSpan.FromSeconds(1));

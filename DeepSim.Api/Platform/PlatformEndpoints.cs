@@ -19,7 +19,7 @@ public sealed record PlatformUpdateTenantRequest(string? Name, string? Plan);
 /// </summary>
 public static class PlatformEndpoints
 {
-    public static readonly IReadOnlyList<string> Plans = ["free", "team", "enterprise"];
+    public static readonly IReadOnlyList<string> Plans = ["free", "pro", "enterprise"];
     public static readonly IReadOnlyList<string> Statuses = ["active", "suspended"];
 
     private sealed record Row(Guid Id, string Name, string Slug, string Plan, string Status, DateTime CreatedAt, long MemberCount, long TotalCount)

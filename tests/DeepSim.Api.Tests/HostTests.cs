@@ -22,6 +22,8 @@ public sealed class HostTests(ApiFixture api)
             Assert.Equal("Healthy", checks.GetProperty("redis").GetProperty("status").GetString());
         }
         var a = await TestApi.SignUpAsync(api);
+        var secondSession = await TestApi.SignInAsync(api, a.OwnerEmail, a.OwnerPassword);
+        var operatorTokens = await TestApi.OperatorAsync(api);
         using var timeout = new CancellationTokenSource(ServerBudget);
         await api.Redis.StopAsync();
         try
@@ -29,11 +31,29 @@ public sealed class HostTests(ApiFixture api)
             using var down = await TestApi.Send(client, HttpMethod.Get, "/health");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
             Assert.Equal("Unhealthy", (await down.ReadJsonAsync()).GetProperty("checks").GetProperty("redis").GetProperty("status").GetString());
-            // Signed-in calls need the revoked-token list: a clear 503 problem, not a 500 and never a pass.
+
+            // Tenant users keep working: their sign-out is also a revoked session family in PostgreSQL.
             using var signedIn = api.CreateClient(a.Owner.AccessToken);
-            using var call = await TestApi.Send(signedIn, HttpMethod.Get, "/api/v1/flowsheets");
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, call.StatusCode);
-            Assert.Equal("https://deepsim.dev/problems/service-unavailable", (await call.ReadJsonAsync()).GetProperty("type").GetString());
+            using (var call = await TestApi.Send(signedIn, HttpMethod.Get, "/api/v1/flowsheets"))
+            {
+                Assert.Equal(HttpStatusCode.OK, call.StatusCode);
+            }
+            using var second = api.CreateClient(secondSession.AccessToken);
+            using (var signOut = await TestApi.Send(second, HttpMethod.Post, "/api/v1/auth/signout"))
+            {
+                Assert.Equal(HttpStatusCode.NoContent, signOut.StatusCode);
+            }
+            using (var afterSignOut = await TestApi.Send(second, HttpMethod.Get, "/api/v1/flowsheets"))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, afterSignOut.StatusCode);
+            }
+
+            // An operator's sign-out lives only in Redis: without it the token is refused, never accepted blindly.
+            using var operatorClient = api.CreateClient(operatorTokens.AccessToken);
+            using (var operatorCall = await TestApi.Send(operatorClient, HttpMethod.Get, "/api/v1/platform/tenants"))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, operatorCall.StatusCode);
+            }
         }
         finally
         {

@@ -88,11 +88,11 @@ public sealed class LifecycleTests(ApiFixture api)
             Assert.Equal([b.Id], json.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("id").GetGuid()));
             Assert.Equal(1, json.GetProperty("total").GetInt64());
         }
-        using (var update = await TestApi.Send(client, HttpMethod.Patch, $"/api/v1/platform/tenants/{a.Id}", new { plan = "team" }))
+        using (var update = await TestApi.Send(client, HttpMethod.Patch, $"/api/v1/platform/tenants/{a.Id}", new { plan = "pro" }))
         {
             Assert.Equal(HttpStatusCode.OK, update.StatusCode);
         }
-        using (var list = await TestApi.Send(client, HttpMethod.Get, $"/api/v1/platform/tenants?search={marker}&plan=team"))
+        using (var list = await TestApi.Send(client, HttpMethod.Get, $"/api/v1/platform/tenants?search={marker}&plan=pro"))
         {
             Assert.Equal([a.Id], (await list.ReadJsonAsync()).GetProperty("items").EnumerateArray().Select(t => t.GetProperty("id").GetGuid()));
         }

@@ -167,10 +167,13 @@ public static class TestApi
         {
             tables.Remove("audit_log");
         }
+        // Metering counts every request, refused ones too, and is flushed on a timer: it is not the tenant's data changing.
+        tables.Remove("usage_monthly");
         var parts = new List<string>();
         foreach (var table in tables)
         {
-            await using var command = new NpgsqlCommand($"select coalesce(string_agg(t::text, '|' order by t::text), '') from {table} t where tenant_id = @t", connection);
+            var metering = table == "event_outbox" ? " and t.type not like 'usage.%'" : "";
+            await using var command = new NpgsqlCommand($"select coalesce(string_agg(t::text, '|' order by t::text), '') from {table} t where tenant_id = @t{metering}", connection);
             command.Parameters.AddWithValue("t", tenantId);
             parts.Add(table + ":" + await command.ExecuteScalarAsync());
         }
