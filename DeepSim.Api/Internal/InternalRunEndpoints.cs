@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 namespace DeepSim.Api.Internal;
 
 public sealed record ClaimRequest(string? WorkerId, int? WaitSeconds);
+public sealed record ClaimBatchRequest(string? WorkerId, int? WaitSeconds, int? Max);
 public sealed record ClaimedRun(Guid RunId, int Attempt, DateTime LeaseExpiresAt, int LeaseSeconds, JsonElement Flowsheet);
 public sealed record HeartbeatRequest(string? WorkerId, int Attempt);
 public sealed record HeartbeatResponse(DateTime LeaseExpiresAt, bool CancelRequested);
@@ -24,6 +25,9 @@ public static class InternalRunEndpoints
 {
     public const int MaxWorkerIdLength = 200;
 
+    /// <summary>Most runs one batch claim may take (a worker asks for its free slots).</summary>
+    public const int MaxClaimBatch = 100;
+
     // The first re-poll is quick (another claimer may just have released a tenant lock); idle polls back off.
     private static readonly TimeSpan FirstPollDelay = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan MaxPollDelay = TimeSpan.FromMilliseconds(250);
@@ -38,6 +42,8 @@ public static class InternalRunEndpoints
             .AddEndpointFilter<ServiceTokenFilter>()
             .ExcludeFromDescription();
         group.MapPost("/claim", Claim).WithName("internal.runs.claim").WithSummary("Claim the next run (long poll; 204 when none)");
+        group.MapPost("/claim-batch", ClaimBatch).WithName("internal.runs.claim-batch")
+            .WithSummary("Claim up to max runs in one transaction (long poll; 204 when none)");
         group.MapPost("/{runId:guid}/heartbeat", Heartbeat).WithName("internal.runs.heartbeat").WithSummary("Renew the lease of the current attempt");
         group.MapPost("/{runId:guid}/complete", Complete).WithName("internal.runs.complete").WithSummary("Report the result of the current attempt");
         group.MapPost("/{runId:guid}/report", Report).WithName("internal.runs.report")
@@ -78,6 +84,53 @@ public static class InternalRunEndpoints
             }
             var remaining = wait - clock.Elapsed;
             await signals.WaitAsync(delay < remaining ? delay : remaining, ct);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxPollDelay.Ticks));
+        }
+    }
+
+    public static async Task<Results<Ok<List<ClaimedRun>>, NoContent, ValidationProblem>> ClaimBatch(
+        ClaimBatchRequest request, TenantDb db, RunSignals signals, IOptions<RunsSettings> settings, HttpContext http)
+    {
+        var errors = new FieldErrors();
+        if (!ValidWorker(request.WorkerId))
+        {
+            errors.Add("workerId", $"is required (at most {MaxWorkerIdLength} characters)");
+        }
+        if (request.Max is not (>= 1 and <= MaxClaimBatch))
+        {
+            errors.Add("max", $"must be 1..{MaxClaimBatch}");
+        }
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+        var config = settings.Value;
+        var wait = TimeSpan.FromSeconds(Math.Clamp(request.WaitSeconds ?? 0, 0, config.MaxClaimWaitSeconds));
+        var ct = http.RequestAborted;
+        var clock = Stopwatch.StartNew();
+        var delay = FirstPollDelay;
+        // Bounded: the loop ends at the wait deadline (or when the worker hangs up).
+        while (true)
+        {
+            // Wakes taken before the claim: a submit landing while the claim runs is not missed.
+            var wake = signals.Current;
+            var rows = (await db.WithoutTenantAsync(s => s.QueryAsync<ClaimRow>(
+                """
+                select o_run_id as "RunId", o_tenant_id as "TenantId", o_attempt as "Attempt", o_lease_expires_at as "LeaseExpiresAt",
+                       o_content::text as "Content"
+                from runs_claim_batch(@worker, @lease, @max)
+                """, new { worker = request.WorkerId, lease = config.LeaseSeconds, max = request.Max!.Value }, ct), ct)).ToList();
+            if (rows.Count > 0)
+            {
+                return TypedResults.Ok(rows.Select(row => new ClaimedRun(row.RunId, row.Attempt, row.LeaseExpiresAt, config.LeaseSeconds,
+                    RunService.ParseJson(row.Content))).ToList());
+            }
+            if (clock.Elapsed >= wait || ct.IsCancellationRequested)
+            {
+                return TypedResults.NoContent();
+            }
+            var remaining = wait - clock.Elapsed;
+            await RunSignals.WaitAsync(wake, delay < remaining ? delay : remaining, ct);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxPollDelay.Ticks));
         }
     }

@@ -11,6 +11,19 @@ public sealed class RunSignals
 
     public void Pulse() => Interlocked.Exchange(ref pulse, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
+    /// <summary>The pulse the next <see cref="Pulse"/> completes; take it before looking for work so no wake is lost.</summary>
+    public Task Current => Volatile.Read(ref pulse).Task;
+
+    /// <summary>Returns when <paramref name="wake"/> completes or after <paramref name="delay"/>, whichever is first.</summary>
+    public static async Task WaitAsync(Task wake, TimeSpan delay, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        await Task.WhenAny(wake, Task.Delay(delay, stop.Token));
+        // Ends the timer at once when woken, so idle long polls leave no pending delays behind.
+        await stop.CancelAsync();
+        ct.ThrowIfCancellationRequested();
+    }
+
     /// <summary>Returns when pulsed or after <paramref name="delay"/>, whichever is first.</summary>
     public async Task WaitAsync(TimeSpan delay, CancellationToken ct)
     {

@@ -23,6 +23,18 @@ public sealed class ApiRunClient(HttpClient http)
         return await response.Content.ReadFromJsonAsync<ClaimedRun>(ct);
     }
 
+    /// <summary>Up to <paramref name="max"/> runs claimed in one call; empty when none came within the wait.</summary>
+    public async Task<IReadOnlyList<ClaimedRun>> ClaimBatchAsync(string workerId, int waitSeconds, int max, CancellationToken ct)
+    {
+        using var response = await http.PostAsJsonAsync("/internal/v1/runs/claim-batch", new { workerId, waitSeconds, max }, ct);
+        if (response.StatusCode == HttpStatusCode.NoContent)
+        {
+            return [];
+        }
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<List<ClaimedRun>>(ct) ?? [];
+    }
+
     /// <summary>Null when the attempt is no longer current.</summary>
     public async Task<HeartbeatAnswer?> HeartbeatAsync(Guid runId, int attempt, string workerId, CancellationToken ct)
     {

@@ -6,8 +6,8 @@ using Microsoft.Extensions.Options;
 namespace DeepSim.Simulation.Workers;
 
 /// <summary>
-/// <see cref="WorkerOptions.Concurrency"/> claim loops, each long-polling the Api for a run, solving it while a
-/// heartbeat renews the lease, and reporting the outcome. A heartbeat answered 409 (fenced) or with a cancel request
+/// Up to <see cref="WorkerOptions.Concurrency"/> solves at once: one loop long-polls the Api for as many runs as it
+/// has free slots, solves each while a heartbeat renews its lease, and reports the outcome. A heartbeat answered 409 (fenced) or with a cancel request
 /// stops the solve. On shutdown no new run is claimed; solves in progress get a grace period, then are released.
 /// </summary>
 public sealed partial class RunWorkerPool(ApiRunClient api, IOptions<WorkerOptions> options, ILogger<RunWorkerPool> logger) : BackgroundService
@@ -22,36 +22,66 @@ public sealed partial class RunWorkerPool(ApiRunClient api, IOptions<WorkerOptio
         ? id
         : string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}-{Environment.ProcessId}");
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var concurrency = Math.Max(1, options.Value.Concurrency);
         Log.Started(logger, workerId, concurrency);
-        return Task.WhenAll(Enumerable.Range(0, concurrency).Select(slot => Task.Run(() => LoopAsync(slot, stoppingToken), CancellationToken.None)));
-    }
-
-    private async Task LoopAsync(int slot, CancellationToken stopping)
-    {
-        var name = string.Create(CultureInfo.InvariantCulture, $"{workerId}/{slot}");
-        while (!stopping.IsCancellationRequested)
+        // One claim loop asks for as many runs as there are free slots (one call, one transaction), instead of one
+        // loop per slot racing its siblings for the same tenant's claim lock.
+        using var slots = new SemaphoreSlim(concurrency, concurrency);
+        var inFlight = new List<Task>();
+        var name = string.Create(CultureInfo.InvariantCulture, $"{workerId}/batch");
+        while (!stoppingToken.IsCancellationRequested)
         {
-            ClaimedRun? run;
+            try
+            {
+                await slots.WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            var free = 1;
+            // Bounded by the slot count.
+            while (free < concurrency && slots.Wait(0, CancellationToken.None))
+            {
+                free++;
+            }
+            IReadOnlyList<ClaimedRun> runs;
             try
             {
                 // Not cancelled by shutdown: a claim the Api granted must reach us, or the run would sit out its lease.
                 // The long poll is bounded by ClaimWaitSeconds; a run granted while stopping gets the grace, then is released.
-                run = await api.ClaimAsync(name, options.Value.ClaimWaitSeconds, CancellationToken.None);
+                runs = await api.ClaimBatchAsync(name, options.Value.ClaimWaitSeconds, free, CancellationToken.None);
             }
             catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException)
             {
                 Log.ClaimFailed(logger, ex, name);
-                await DelayQuietly(ErrorBackoff, stopping);
+                slots.Release(free);
+                await DelayQuietly(ErrorBackoff, stoppingToken);
                 continue;
             }
-            if (run is not null)
+            if (free > runs.Count)
             {
-                await ProcessAsync(name, run, stopping);
+                slots.Release(free - runs.Count);
+            }
+            inFlight.RemoveAll(t => t.IsCompleted);
+            foreach (var run in runs)
+            {
+                inFlight.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        await ProcessAsync(name, run, stoppingToken);
+                    }
+                    finally
+                    {
+                        slots.Release();
+                    }
+                }, CancellationToken.None));
             }
         }
+        await Task.WhenAll(inFlight);
     }
 
     private async Task ProcessAsync(string name, ClaimedRun run, CancellationToken stopping)
