@@ -11,6 +11,9 @@ var kafka = builder.AddKafka(ResourceNames.Kafka);
 
 var signingKey = builder.AddParameter("auth-signing-key", secret: true);
 var serviceToken = builder.AddParameter("auth-service-token", secret: true);
+// The first platform operator, created once by the Api from configuration: never a built-in password.
+var operatorEmail = builder.Configuration["DeepSim:OperatorEmail"] ?? "operator@deepsim.local";
+var operatorPassword = builder.AddParameter("operator-password", secret: true);
 
 // Schema first: the Api's migration step runs once with the owner role; the Api itself gets the app role only.
 var migrations = builder.AddProjectCommand(AppHostResourceNames.ApiMigrations, "DeepSim.Api", "migrate")
@@ -22,7 +25,9 @@ var api = builder.AddProject(ResourceNames.Api, "DeepSim.Api")
     .WithReference(kafka)
     .WaitForCompletion(migrations)
     .WithEnvironment("Auth__SigningKey", signingKey)
-    .WithEnvironment("Auth__ServiceToken", serviceToken);
+    .WithEnvironment("Auth__ServiceToken", serviceToken)
+    .WithEnvironment("Setup__OperatorEmail", operatorEmail)
+    .WithEnvironment("Setup__OperatorPassword", operatorPassword);
 
 builder.AddProject(ResourceNames.Simulation, "DeepSim.Simulation")
     .WithReference(api).WaitFor(api)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using DeepSim.AppHost.Hosting;
@@ -63,6 +64,15 @@ public class LauncherEndToEndTests
 
         AssertServicesGotAspireSettings(state);
 
+        // The launcher's one-time setup made a platform operator who can sign in with the generated password.
+        var operatorPassword = TestProcesses.EnvironmentOf(Row(state, ResourceNames.Api).Pid!.Value)["Setup__OperatorPassword"];
+        using (var signIn = await http.PostAsync(
+            new Uri(state.ServiceUrls[ResourceNames.Api] + "/api/v1/auth/signin"),
+            JsonContent.Create(new { email = "operator@deepsim.local", password = operatorPassword, asOperator = true })))
+        {
+            Assert.True(signIn.StatusCode == HttpStatusCode.OK, $"operator sign-in answered {(int)signIn.StatusCode}: {await signIn.Content.ReadAsStringAsync()}");
+        }
+
         var pids = launcher.SeenPids.ToList();
         Assert.Equal(0, await launcher.TerminateAsync(StopBudget));
         await launcher.WaitForOutputAsync("deepsim: stopped in", TimeSpan.FromSeconds(10));
@@ -82,6 +92,8 @@ public class LauncherEndToEndTests
         Assert.Equal(ResourceNames.Api, api["OTEL_SERVICE_NAME"]);
         Assert.False(api.ContainsKey("OTEL_EXPORTER_OTLP_ENDPOINT"));
         Assert.True(api["Auth__SigningKey"].Length >= 32);
+        Assert.Equal("operator@deepsim.local", api["Setup__OperatorEmail"]);
+        Assert.True(api["Setup__OperatorPassword"].Length >= 32, "the first operator's password is generated, never built in");
 
         foreach (var service in new[] { ResourceNames.Simulation, ResourceNames.Analytics, ResourceNames.Web })
         {
@@ -96,6 +108,7 @@ public class LauncherEndToEndTests
         var simulation = TestProcesses.EnvironmentOf(Row(state, ResourceNames.Simulation).Pid!.Value);
         Assert.Equal(api["Auth__ServiceToken"], simulation["Auth__ServiceToken"]);
         Assert.False(simulation.ContainsKey("Auth__SigningKey"), "workers never get the token signing key");
+        Assert.False(simulation.ContainsKey("Setup__OperatorPassword"), "only the Api gets the operator's setup password");
     }
 
     [Fact]
