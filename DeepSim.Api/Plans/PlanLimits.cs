@@ -26,15 +26,22 @@ public static class PlanLimits
         return count < max ? null : Refuse("flowsheets", max, count, limits.Plan);
     }
 
-    /// <summary>Null when one more member (or open invitation, when counted by the caller) fits the plan.</summary>
-    public static async Task<ProblemHttpResult?> EnsureCanAddMemberAsync(DbScope scope, CancellationToken ct)
+    /// <summary>
+    /// Null when one more member fits the plan. Inviting counts open invitations too, so a team never holds more
+    /// invitations than it could accept; accepting counts members only.
+    /// </summary>
+    public static async Task<ProblemHttpResult?> EnsureCanAddMemberAsync(DbScope scope, bool countOpenInvitations, CancellationToken ct)
     {
         var limits = await LockAndReadAsync(scope, "members", ct);
         if (limits.MaxMembers is not { } max)
         {
             return null;
         }
-        var count = await scope.ExecuteScalarAsync<long>("select count(*) from memberships", null, ct);
+        var count = await scope.ExecuteScalarAsync<long>(
+            countOpenInvitations
+                ? "select (select count(*) from memberships) + (select count(*) from invitations where accepted_at is null and revoked_at is null and expires_at > now())"
+                : "select count(*) from memberships",
+            null, ct);
         return count < max ? null : Refuse("members", max, count, limits.Plan);
     }
 

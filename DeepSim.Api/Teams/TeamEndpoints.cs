@@ -1,6 +1,7 @@
 using DeepSim.Api.Audit;
 using DeepSim.Api.Auth;
 using DeepSim.Api.Infrastructure;
+using DeepSim.Api.Plans;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -171,6 +172,7 @@ public static class TeamEndpoints
         var email = TokenService.NormalizeEmail(request.Email!);
         var id = Guid.NewGuid();
         var expires = time.GetUtcNow().UtcDateTime.AddDays(options.Value.InvitationDays);
+        ProblemHttpResult? overLimit = null;
         try
         {
             var created = await db.ForActorAsync(actor, async s =>
@@ -179,6 +181,10 @@ public static class TeamEndpoints
                 var alreadyMember = await s.ExecuteScalarAsync<bool>(
                     "select exists (select 1 from memberships m join users u on u.id = m.user_id where u.email_normalized = @email)", new { email }, ct);
                 if (alreadyMember)
+                {
+                    return null;
+                }
+                if ((overLimit = await PlanLimits.EnsureCanAddMemberAsync(s, countOpenInvitations: true, ct)) is not null)
                 {
                     return null;
                 }
@@ -197,6 +203,10 @@ public static class TeamEndpoints
                     new { id }, ct);
             }, ct);
             audit.Target = id.ToString();
+            if (overLimit is not null)
+            {
+                return overLimit;
+            }
             return created is null
                 ? Problems.Conflict("That person is already a member.")
                 : TypedResults.Created($"/api/v1/team/invitations/{id}", created);
@@ -248,6 +258,11 @@ public static class TeamEndpoints
             if (invitation is null || !invitation.Open || invitation.Status != "active" || !TokenService.OpaqueTokenMatches(token, invitation.TokenHash))
             {
                 return invalid;
+            }
+            // The plan may have shrunk since the invitation was sent: the member limit holds at the moment of joining.
+            if (await PlanLimits.EnsureCanAddMemberAsync(s, countOpenInvitations: false, ct) is { } overLimit)
+            {
+                return overLimit;
             }
             var user = await s.QuerySingleOrDefaultAsync<UserRow>(
                 "select id as \"Id\", password_hash as \"PasswordHash\" from users where email_normalized = @email", new { email = invitation.EmailNormalized }, ct);

@@ -74,8 +74,8 @@ public sealed class LifecycleTests(ApiFixture api)
     public async Task Operators_list_filter_search_get_update_and_create_tenants()
     {
         var marker = "zebra" + Guid.NewGuid().ToString("N")[..8];
-        var a = await TestApi.SignUpAsync(api, $"{marker} one");
-        var b = await TestApi.SignUpAsync(api, $"{marker} two");
+        var a = await TestApi.SignUpAsync(api, $"{marker} one", plan: "free");
+        var b = await TestApi.SignUpAsync(api, $"{marker} two", plan: "free");
         var op = await TestApi.OperatorAsync(api);
         using var client = api.CreateClient(op.AccessToken);
         using (var suspend = await TestApi.Send(client, HttpMethod.Post, $"/api/v1/platform/tenants/{b.Id}/suspend"))

@@ -71,7 +71,7 @@ public sealed class SpoofingTests(ApiFixture api)
         {
             Assert.Equal(HttpStatusCode.OK, rename.StatusCode);
         }
-        Assert.Equal("free|active|Renamed", await TestApi.ScalarAsync<string>(api, "select plan || '|' || status || '|' || name from tenants where id = @t", ("t", a.Id)));
+        Assert.Equal("pro|active|Renamed", await TestApi.ScalarAsync<string>(api, "select plan || '|' || status || '|' || name from tenants where id = @t", ("t", a.Id)));
         Assert.NotEqual("Renamed", await TestApi.ScalarAsync<string>(api, "select name from tenants where id = @t", ("t", b.Id)));
 
         using (var signup = await TestApi.Send(anonymous, HttpMethod.Post, "/api/v1/auth/signup",

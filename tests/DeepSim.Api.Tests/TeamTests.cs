@@ -29,6 +29,38 @@ public sealed class TeamTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task The_free_plan_member_limit_refuses_an_invitation_and_creates_nothing()
+    {
+        var a = await TestApi.SignUpAsync(api, plan: "free");
+        using var owner = api.CreateClient(a.Owner.AccessToken);
+        using var refused = await TestApi.Send(owner, HttpMethod.Post, "/api/v1/team/invitations", new { email = TestApi.UniqueEmail("one-too-many"), role = Roles.Viewer });
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        var problem = await refused.ReadJsonAsync();
+        Assert.Equal("https://deepsim.dev/problems/plan-limit-exceeded", problem.GetProperty("type").GetString());
+        Assert.Equal("members", problem.GetProperty("limit").GetString());
+        Assert.Equal(1, problem.GetProperty("max").GetInt32());
+        Assert.Equal(0L, await TestApi.ScalarAsync<long>(api, "select count(*) from invitations where tenant_id = @t", ("t", a.Id)));
+        Assert.Equal(0L, await TestApi.ScalarAsync<long>(api, "select count(*) from mail_outbox where tenant_id = @t", ("t", a.Id)));
+    }
+
+    [Fact]
+    public async Task The_member_limit_holds_when_the_plan_shrinks_between_invitation_and_acceptance()
+    {
+        var a = await TestApi.SignUpAsync(api);
+        var token = await TestApi.InviteAsync(api, a.Owner.AccessToken, TestApi.UniqueEmail("late-joiner"), Roles.Viewer);
+        await TestApi.ScalarAsync<string>(api, "update tenants set plan = 'free' where id = @t returning plan", ("t", a.Id));
+
+        using var client = api.CreateClient();
+        using var accept = await TestApi.Send(client, HttpMethod.Post, "/api/v1/invitations/accept", new { token, password = TestApi.Password, displayName = "Late" });
+
+        Assert.Equal(HttpStatusCode.Forbidden, accept.StatusCode);
+        Assert.Equal("https://deepsim.dev/problems/plan-limit-exceeded", (await accept.ReadJsonAsync()).GetProperty("type").GetString());
+        Assert.Equal(1L, await TestApi.ScalarAsync<long>(api, "select count(*) from memberships where tenant_id = @t", ("t", a.Id)));
+        Assert.Equal(1L, await TestApi.ScalarAsync<long>(api, "select count(*) from invitations where tenant_id = @t and accepted_at is null", ("t", a.Id)));
+    }
+
+    [Fact]
     public async Task Expired_and_revoked_invitations_cannot_be_accepted()
     {
         var a = await TestApi.SignUpAsync(api);

@@ -53,7 +53,8 @@ public static class TestApi
         json.TryGetProperty("tenantId", out var t) && t.ValueKind == JsonValueKind.String ? t.GetGuid() : null,
         json.GetProperty("role").GetString()!);
 
-    public static async Task<TestTenant> SignUpAsync(ApiFixture api, string? name = null)
+    /// <summary>Signs up a tenant and moves it to <paramref name="plan"/> (pro by default, so teams of every role fit).</summary>
+    public static async Task<TestTenant> SignUpAsync(ApiFixture api, string? name = null, string plan = "pro")
     {
         using var client = api.CreateClient();
         var slug = UniqueSlug();
@@ -64,6 +65,10 @@ public static class TestApi
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"sign-up failed: {response.StatusCode} {json}");
         var tokens = ToTokens(json);
         var ownerId = await ScalarAsync<Guid>(api, "select id from users where email_normalized = @e", ("e", email));
+        if (plan != "free")
+        {
+            await ScalarAsync<string>(api, "update tenants set plan = @p where id = @t returning plan", ("p", plan), ("t", tokens.TenantId!.Value));
+        }
         return new TestTenant(tokens.TenantId!.Value, slug, email, Password, ownerId, tokens);
     }
 
