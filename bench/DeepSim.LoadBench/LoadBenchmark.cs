@@ -38,16 +38,24 @@ public static class LoadBenchmark
     private const int DefaultRunsPerPhase = 600;
     private const int LatencySamples = 40;
     private const int LimiterSamples = 5000;
-    private const int WorkerConcurrency = 2;
+    private const int DefaultWorkerConcurrency = 2;
+    private const int MaxWorkerConcurrency = 32;
+    private static int WorkerConcurrency = DefaultWorkerConcurrency;
 
     public static async Task<int> RunAsync(string[] args)
     {
         var runs = DefaultRunsPerPhase;
+        // Diagnostic only: how much of a run's cost is the commit's WAL flush (never a production setting).
+        var asyncCommit = args.Contains("--async-commit");
         for (var i = 0; i < args.Length - 1; i++)
         {
             if (args[i] == "--runs" && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var n) && n is > 0 and <= 1000)
             {
                 runs = n;
+            }
+            if (args[i] == "--concurrency" && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var c) && c is > 0 and <= MaxWorkerConcurrency)
+            {
+                WorkerConcurrency = c;
             }
         }
         using var total = new CancellationTokenSource(TotalBudget);
@@ -57,10 +65,17 @@ public static class LoadBenchmark
             throw new PlatformNotSupportedException("the load bench runs the launcher's Linux servers");
         }
         File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
-        Console.WriteLine($"load bench: {runs} runs per phase, {Environment.ProcessorCount} cores, loopback only");
+        Console.WriteLine($"load bench: {runs} runs per phase, {WorkerConcurrency} solves per worker process, {Environment.ProcessorCount} cores, loopback only");
         await using var postgres = await PostgresServer.StartAsync(Path.Combine(folder, "postgres"), total.Token);
         await using var redis = await RedisServer.StartAsync(Path.Combine(folder, "redis"), total.Token);
         await DatabaseMigrator.MigrateAsync(postgres.OwnerConnectionString, postgres.AppRole, total.Token);
+        if (asyncCommit)
+        {
+            await using var owner = new NpgsqlConnection(postgres.OwnerConnectionString);
+            // The database owner may set it per database; connections opened afterwards (the Api's pool) pick it up.
+            await owner.ExecuteAsync("do $$ begin execute format('alter database %I set synchronous_commit = off', current_database()); end $$");
+            Console.WriteLine("diagnostic: synchronous_commit = off");
+        }
         var app = await StartApiAsync(postgres.AppConnectionString, redis.ConnectionString, total.Token);
         try
         {
