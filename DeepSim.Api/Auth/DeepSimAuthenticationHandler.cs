@@ -28,6 +28,7 @@ public sealed class DeepSimAuthenticationHandler(
     public const string SchemeName = "DeepSim";
     public const string ApiKeyPrefix = "dsk";
     private const string BearerPrefix = "Bearer ";
+    private const string InternalPathPrefix = "/internal";
 
     private sealed record TenantState(string Status, string Plan, string? Role, bool SessionRevoked);
     private sealed record ApiKeyRow(byte[] KeyHash, string Permissions, bool Revoked, string Status, string Plan);
@@ -35,7 +36,9 @@ public sealed class DeepSimAuthenticationHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         string? header = Request.Headers.Authorization;
-        if (header is null || !header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        // Internal worker endpoints carry the service token, which their own filter checks; it is no user's credential.
+        if (header is null || !header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)
+            || Request.Path.StartsWithSegments(InternalPathPrefix, StringComparison.OrdinalIgnoreCase))
         {
             return AuthenticateResult.NoResult();
         }
