@@ -18,6 +18,9 @@ public sealed partial class RunWorkerPool(ApiRunClient api, IOptions<WorkerOptio
     // Reports after shutdown began still get this long to reach the Api.
     private static readonly TimeSpan ReportTimeout = TimeSpan.FromSeconds(10);
 
+    // Solves at once are capped at the cores: more slots keep small runs from waiting on round trips, not more CPU.
+    private readonly SemaphoreSlim cpu = new(Math.Max(1, Environment.ProcessorCount));
+
     private readonly string workerId = options.Value.WorkerId is { Length: > 0 } id
         ? id
         : string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}-{Environment.ProcessId}");
@@ -142,7 +145,23 @@ public sealed partial class RunWorkerPool(ApiRunClient api, IOptions<WorkerOptio
     {
         var clock = Stopwatch.StartNew();
         var json = run.Flowsheet.GetRawText();
-        var outcome = await Task.Run(() => FlowsheetExecution.Execute(json, ct), CancellationToken.None);
+        try
+        {
+            await cpu.WaitAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            return new ExecutionOutcome(ExecutionStatus.Cancelled, false, null, null, 0);
+        }
+        ExecutionOutcome outcome;
+        try
+        {
+            outcome = await Task.Run(() => FlowsheetExecution.Execute(json, ct), CancellationToken.None);
+        }
+        finally
+        {
+            cpu.Release();
+        }
         var pad = TimeSpan.FromMilliseconds(options.Value.MinimumRunMilliseconds) - clock.Elapsed;
         if (pad > TimeSpan.Zero && outcome.Status != ExecutionStatus.Cancelled)
         {
@@ -196,6 +215,12 @@ public sealed partial class RunWorkerPool(ApiRunClient api, IOptions<WorkerOptio
                 Log.HeartbeatFailed(logger, ex, run.RunId, run.Attempt);
             }
         }
+    }
+
+    public override void Dispose()
+    {
+        cpu.Dispose();
+        base.Dispose();
     }
 
     private static async Task<bool> DelayQuietly(TimeSpan delay, CancellationToken ct)

@@ -5,8 +5,11 @@ public sealed class WorkerOptions
 {
     public const string Section = "Worker";
 
-    /// <summary>Solves this process runs at once (each its own claim loop).</summary>
-    public int Concurrency { get; set; } = 2;
+    /// <summary>
+    /// Runs this process holds at once (claimed, solving or reporting). Solves themselves are capped at the core count,
+    /// so slots beyond it only overlap round trips: small runs are latency-bound, not CPU-bound.
+    /// </summary>
+    public int Concurrency { get; set; } = 8;
 
     /// <summary>How long one claim waits at the Api for work (long poll); below the HttpClient attempt timeout (10 s).</summary>
     public int ClaimWaitSeconds { get; set; } = 5;

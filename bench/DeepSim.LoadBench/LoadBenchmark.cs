@@ -38,7 +38,7 @@ public static class LoadBenchmark
     private const int DefaultRunsPerPhase = 600;
     private const int LatencySamples = 40;
     private const int LimiterSamples = 5000;
-    private const int DefaultWorkerConcurrency = 2;
+    private const int DefaultWorkerConcurrency = 8;
     private const int MaxWorkerConcurrency = 32;
     private static int WorkerConcurrency = DefaultWorkerConcurrency;
 
