@@ -24,6 +24,7 @@ internal static class PreviousRun
     public static IReadOnlyList<string> KillLeftovers(string stateFile)
     {
         var killed = new List<string>();
+        var killedPids = new List<int>();
         var state = TryRead(stateFile);
         if (state is null)
         {
@@ -43,9 +44,20 @@ internal static class PreviousRun
             Posix.SignalGroup(pid, Posix.SigKill);
             Posix.Signal(pid, Posix.SigKill);
             killed.Add($"{resource.Name} (PID {pid})");
+            killedPids.Add(pid);
+        }
+        // SIGKILL is not instant: a postmaster still exiting holds its lock file and shared memory, and the new one
+        // started in its place would refuse to run. Wait (bounded) until every killed process and its group is gone.
+        var deadline = DateTime.UtcNow + LeftoverExitTimeout;
+        while (killedPids.Exists(p => Posix.IsAlive(p) || Posix.SignalGroup(p, 0)) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(LeftoverPollInterval);
         }
         return killed;
     }
+
+    private static readonly TimeSpan LeftoverExitTimeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan LeftoverPollInterval = TimeSpan.FromMilliseconds(50);
 
     private static StateDocument? TryRead(string stateFile)
     {

@@ -291,6 +291,12 @@ public sealed class PostgresServer : IAsyncDisposable
             await Task.Delay(PollInterval);
         }
         Posix.Signal(pid, Posix.SigKill);
+        // Its lock file stays valid until the process is really gone.
+        deadline = DateTime.UtcNow + GracefulStopTimeout;
+        while (Posix.IsAlive(pid) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(PollInterval);
+        }
     }
 
     private async Task StartOnFreePortAsync(CancellationToken cancellationToken)
