@@ -164,32 +164,9 @@ public sealed class ClickHouseServer : IAsyncDisposable
 
     private string PidFile => Path.Combine(DataDirectory, "clickhouse.pid");
 
-    private async Task StopOrphanAsync()
-    {
-        // A launcher killed with SIGKILL leaves its clickhouse-server running on our data folder; it holds a lock on it.
-        if (!File.Exists(PidFile) || !int.TryParse((await File.ReadAllTextAsync(PidFile)).Trim(), out var pid) || !Posix.IsAlive(pid))
-        {
-            return;
-        }
-        string commandLine;
-        try
-        {
-            commandLine = (await File.ReadAllTextAsync($"/proc/{pid}/cmdline")).Replace('\0', ' ');
-        }
-        catch (IOException)
-        {
-            return;
-        }
-        if (!commandLine.Contains(DataDirectory, StringComparison.Ordinal))
-        {
-            return;
-        }
-        Posix.Signal(pid, Posix.SigKill);
-        for (var i = 0; i < 50 && Posix.IsAlive(pid); i++)
-        {
-            await Task.Delay(PollInterval);
-        }
-    }
+    // A launcher killed with SIGKILL leaves its clickhouse-server running on our data folder; it holds a lock on it.
+    private Task StopOrphanAsync() =>
+        OrphanedServer.StopAsync(PidFile, commandLine => commandLine.Contains(DataDirectory, StringComparison.Ordinal), Posix.SigKill, GracefulStopTimeout, Logs);
 
     private async Task<bool> TryStartAsync(int httpPort, int tcpPort, CancellationToken cancellationToken)
     {

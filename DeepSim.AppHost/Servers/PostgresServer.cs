@@ -262,42 +262,11 @@ public sealed class PostgresServer : IAsyncDisposable
             cancellationToken);
     }
 
-    private async Task StopOrphanedPostmasterAsync()
-    {
-        // A launcher killed with SIGKILL leaves its postmaster running; a new one could not start beside it.
-        var pidFile = Path.Combine(_clusterDirectory, "postmaster.pid");
-        if (!File.Exists(pidFile) || !int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) || !Posix.IsAlive(pid))
-        {
-            return;
-        }
-        string commandLine;
-        try
-        {
-            commandLine = (await File.ReadAllTextAsync($"/proc/{pid}/cmdline")).Replace('\0', ' ');
-        }
-        catch (IOException)
-        {
-            return;
-        }
-        if (!commandLine.Contains(_clusterDirectory, StringComparison.Ordinal))
-        {
-            return;
-        }
-        Logs.Add($"Stopping orphaned postmaster {pid} of {_clusterDirectory}.");
-        Posix.Signal(pid, Posix.SigInt);
-        var deadline = DateTime.UtcNow + GracefulStopTimeout;
-        while (Posix.IsAlive(pid) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(PollInterval);
-        }
-        Posix.Signal(pid, Posix.SigKill);
-        // Its lock file stays valid until the process is really gone.
-        deadline = DateTime.UtcNow + GracefulStopTimeout;
-        while (Posix.IsAlive(pid) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(PollInterval);
-        }
-    }
+    // A launcher killed with SIGKILL leaves its postmaster running; a new one could not start beside it.
+    // SIGINT is PostgreSQL's fast shutdown; SIGKILL follows if it does not finish in time.
+    private Task StopOrphanedPostmasterAsync() =>
+        OrphanedServer.StopAsync(Path.Combine(_clusterDirectory, "postmaster.pid"),
+            commandLine => commandLine.Contains(_clusterDirectory, StringComparison.Ordinal), Posix.SigInt, GracefulStopTimeout, Logs);
 
     private async Task StartOnFreePortAsync(CancellationToken cancellationToken)
     {

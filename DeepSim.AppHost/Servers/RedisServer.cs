@@ -143,32 +143,9 @@ public sealed class RedisServer : IAsyncDisposable
 
     private string PidFile => Path.Combine(DataDirectory, "redis.pid");
 
-    private async Task StopOrphanAsync()
-    {
-        // A launcher killed with SIGKILL leaves its redis-server running; stop it before starting ours.
-        if (!File.Exists(PidFile) || !int.TryParse((await File.ReadAllTextAsync(PidFile)).Trim(), out var pid) || !Posix.IsAlive(pid))
-        {
-            return;
-        }
-        string executable;
-        try
-        {
-            executable = Path.GetFileName(new FileInfo($"/proc/{pid}/exe").LinkTarget ?? string.Empty);
-        }
-        catch (IOException)
-        {
-            return;
-        }
-        if (!executable.StartsWith("redis", StringComparison.Ordinal))
-        {
-            return;
-        }
-        Posix.Signal(pid, Posix.SigKill);
-        for (var i = 0; i < 50 && Posix.IsAlive(pid); i++)
-        {
-            await Task.Delay(PollInterval);
-        }
-    }
+    // A launcher killed with SIGKILL leaves its redis-server running; stop it before starting ours.
+    private Task StopOrphanAsync() =>
+        OrphanedServer.StopAsync(PidFile, commandLine => commandLine.Contains("redis-server", StringComparison.Ordinal), Posix.SigKill, GracefulStopTimeout, Logs);
 
     private async Task<bool> TryStartAsync(int port, CancellationToken cancellationToken)
     {
