@@ -123,6 +123,19 @@ public sealed class ApiFixture : IAsyncLifetime
         return connection;
     }
 
+    // Something the host's own shutdown already disposed has nothing left to release: say so, do not fail the run.
+    private static async Task DisposeOnceAsync(string what, Func<ValueTask> dispose)
+    {
+        try
+        {
+            await dispose();
+        }
+        catch (ObjectDisposedException ex)
+        {
+            await Console.Error.WriteLineAsync($"ApiFixture: {what} was already disposed ({ex.ObjectName}): {ex.Message}");
+        }
+    }
+
     public async Task DisposeAsync()
     {
         // Each step runs even when an earlier one throws: a failed host shutdown must not leave servers running.
@@ -130,7 +143,7 @@ public sealed class ApiFixture : IAsyncLifetime
         {
             if (Factory is not null)
             {
-                await Factory.DisposeAsync();
+                await DisposeOnceAsync("the Api host", Factory.DisposeAsync);
             }
         }
         finally
@@ -139,7 +152,7 @@ public sealed class ApiFixture : IAsyncLifetime
             {
                 if (redis is not null)
                 {
-                    await redis.DisposeAsync();
+                    await DisposeOnceAsync("Redis", redis.DisposeAsync);
                 }
             }
             finally
@@ -148,7 +161,7 @@ public sealed class ApiFixture : IAsyncLifetime
                 {
                     if (postgres is not null)
                     {
-                        await postgres.DisposeAsync();
+                        await DisposeOnceAsync("PostgreSQL", postgres.DisposeAsync);
                     }
                 }
                 finally
