@@ -74,54 +74,49 @@ public static class ResourceBuilderExtensions
     public static IResourceBuilder<ProjectResource> WithReference<TSource>(this IResourceBuilder<ProjectResource> builder, IResourceBuilder<TSource> source, ReferenceRole role = ReferenceRole.Application)
         where TSource : Resource, IResourceWithConnectionString
     {
-        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(source);
-        builder.Resource.References.Add(new ResourceReference(source.Resource, role));
-        return builder;
+        return Change(builder, resource => resource.References.Add(new ResourceReference(source.Resource, role)));
     }
 
     /// <summary>Injects <c>services__{name}__http__0</c> of the referenced project.</summary>
     public static IResourceBuilder<ProjectResource> WithReference(this IResourceBuilder<ProjectResource> builder, IResourceBuilder<ProjectResource> source)
     {
-        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(source);
-        builder.Resource.References.Add(new ResourceReference(source.Resource, ReferenceRole.Application));
-        return builder;
+        return Change(builder, resource => resource.References.Add(new ResourceReference(source.Resource, ReferenceRole.Application)));
     }
 
     /// <summary>Starts this resource only once <paramref name="dependency"/> is Healthy.</summary>
     public static IResourceBuilder<T> WaitFor<T>(this IResourceBuilder<T> builder, IResourceBuilder<Resource> dependency)
         where T : Resource
     {
-        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(dependency);
-        builder.Resource.WaitsFor.Add(dependency.Resource);
-        return builder;
+        return Change(builder, resource => resource.WaitsFor.Add(dependency.Resource));
     }
 
     /// <summary>Starts this resource only once <paramref name="dependency"/> has exited with 0.</summary>
     public static IResourceBuilder<T> WaitForCompletion<T>(this IResourceBuilder<T> builder, IResourceBuilder<Resource> dependency)
         where T : Resource
     {
-        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(dependency);
-        builder.Resource.WaitsForCompletion.Add(dependency.Resource);
-        return builder;
+        return Change(builder, resource => resource.WaitsForCompletion.Add(dependency.Resource));
     }
 
     /// <summary>Sets a configuration variable from a parameter (the value never appears on the dashboard or in logs).</summary>
     public static IResourceBuilder<ProjectResource> WithEnvironment(this IResourceBuilder<ProjectResource> builder, string name, ParameterResource parameter)
     {
-        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(parameter);
-        builder.Resource.EnvironmentCallbacks[name] = () => parameter.Value;
-        return builder;
+        return Change(builder, resource => resource.EnvironmentCallbacks[name] = () => parameter.Value);
     }
 
     public static IResourceBuilder<ProjectResource> WithEnvironment(this IResourceBuilder<ProjectResource> builder, string name, string value)
+        => Change(builder, resource => resource.EnvironmentCallbacks[name] = () => value);
+
+    // Every fluent verb: check the builder, change its resource, hand the builder back for the next call.
+    private static IResourceBuilder<T> Change<T>(IResourceBuilder<T> builder, Action<T> change)
+        where T : Resource
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Resource.EnvironmentCallbacks[name] = () => value;
+        change(builder.Resource);
         return builder;
     }
 }

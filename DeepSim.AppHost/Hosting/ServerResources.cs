@@ -3,30 +3,22 @@ using DeepSim.AppHost.Servers;
 
 namespace DeepSim.AppHost.Hosting;
 
-/// <summary>PostgreSQL: our own cluster under the state folder.</summary>
-public sealed class PostgresServerResource(string name) : Resource(name)
+/// <summary>A server of our own under the state folder (its subfolder is the resource name); logs, process, probe and stop are the server's.</summary>
+public abstract class LocalServerResource<TServer>(string name) : Resource(name)
+    where TServer : LocalServer
 {
-    public PostgresServer? Server { get; private set; }
-    public override string Type => "postgres";
+    public TServer? Server { get; private set; }
     public override LogBuffer Logs => Server?.Logs ?? base.Logs;
     public override int? ProcessId => Server?.ProcessId;
-    public override IReadOnlyList<string> Endpoints => Server is { } s ? [FormattableString.Invariant($"tcp://127.0.0.1:{s.Port}")] : [];
-    public List<PostgresDatabaseResource> Databases { get; } = [];
 
     internal override async Task StartAsync(LaunchContext context, CancellationToken cancellationToken)
     {
-        var options = new PostgresServerOptions
+        Server = await StartServerAsync(context, Path.Combine(context.Options.StateDirectory, Name), cancellationToken);
+        foreach (var port in ListeningPorts(Server))
         {
-            PreferredPort = context.AssignPort(context.Options.PostgresPort),
-            BinDirectory = context.Options.PostgresBinDirectory,
-            DatabaseName = Databases.FirstOrDefault()?.Name ?? ServiceDefaults.ResourceNames.Database,
-        };
-        Server = await PostgresServer.StartAsync(Path.Combine(context.Options.StateDirectory, Name), options, cancellationToken);
-        context.AssignedPorts.Add(Server.Port);
-        foreach (var extra in Databases.Skip(1))
-        {
-            await Server.CreateDatabaseAsync(extra.Name, cancellationToken);
+            context.AssignedPorts.Add(port);
         }
+        await OnStartedAsync(Server, cancellationToken);
         StartedAt = DateTimeOffset.UtcNow;
     }
 
@@ -38,6 +30,39 @@ public sealed class PostgresServerResource(string name) : Resource(name)
         if (Server is { } s)
         {
             await s.StopAsync();
+        }
+    }
+
+    private protected abstract Task<TServer> StartServerAsync(LaunchContext context, string dataDirectory, CancellationToken cancellationToken);
+
+    /// <summary>The ports the started server took, so no later resource of this run is given them.</summary>
+    private protected abstract IEnumerable<int> ListeningPorts(TServer server);
+
+    private protected virtual Task OnStartedAsync(TServer server, CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>PostgreSQL: our own cluster under the state folder.</summary>
+public sealed class PostgresServerResource(string name) : LocalServerResource<PostgresServer>(name)
+{
+    public override string Type => "postgres";
+    public override IReadOnlyList<string> Endpoints => Server is { } s ? [FormattableString.Invariant($"tcp://127.0.0.1:{s.Port}")] : [];
+    public List<PostgresDatabaseResource> Databases { get; } = [];
+
+    private protected override Task<PostgresServer> StartServerAsync(LaunchContext context, string dataDirectory, CancellationToken cancellationToken)
+        => PostgresServer.StartAsync(dataDirectory, new PostgresServerOptions
+        {
+            PreferredPort = context.AssignPort(context.Options.PostgresPort),
+            BinDirectory = context.Options.PostgresBinDirectory,
+            DatabaseName = Databases.FirstOrDefault()?.Name ?? ServiceDefaults.ResourceNames.Database,
+        }, cancellationToken);
+
+    private protected override IEnumerable<int> ListeningPorts(PostgresServer server) => [server.Port];
+
+    private protected override async Task OnStartedAsync(PostgresServer server, CancellationToken cancellationToken)
+    {
+        foreach (var extra in Databases.Skip(1))
+        {
+            await server.CreateDatabaseAsync(extra.Name, cancellationToken);
         }
     }
 }
@@ -74,75 +99,40 @@ public sealed class PostgresDatabaseResource(string name, PostgresServerResource
 }
 
 /// <summary>Redis, passworded, on 127.0.0.1.</summary>
-public sealed class RedisResource(string name) : Resource(name), IResourceWithConnectionString
+public sealed class RedisResource(string name) : LocalServerResource<RedisServer>(name), IResourceWithConnectionString
 {
-    public RedisServer? Server { get; private set; }
     public override string Type => "redis";
-    public override LogBuffer Logs => Server?.Logs ?? base.Logs;
-    public override int? ProcessId => Server?.ProcessId;
     public override IReadOnlyList<string> Endpoints => Server is { } s ? [FormattableString.Invariant($"tcp://127.0.0.1:{s.Port}")] : [];
 
     public string? GetConnectionString(ReferenceRole role) => Server?.ConnectionString;
 
-    internal override async Task StartAsync(LaunchContext context, CancellationToken cancellationToken)
-    {
-        var options = new RedisServerOptions
+    private protected override Task<RedisServer> StartServerAsync(LaunchContext context, string dataDirectory, CancellationToken cancellationToken)
+        => RedisServer.StartAsync(dataDirectory, new RedisServerOptions
         {
             PreferredPort = context.AssignPort(context.Options.RedisPort),
             ServerBinary = context.Options.RedisServerBinary,
-        };
-        Server = await RedisServer.StartAsync(Path.Combine(context.Options.StateDirectory, Name), options, cancellationToken);
-        context.AssignedPorts.Add(Server.Port);
-        StartedAt = DateTimeOffset.UtcNow;
-    }
+        }, cancellationToken);
 
-    internal override Task<bool> ProbeAsync(CancellationToken cancellationToken)
-        => Server is { } s ? s.IsHealthyAsync(cancellationToken) : Task.FromResult(false);
-
-    internal override async Task StopAsync()
-    {
-        if (Server is { } s)
-        {
-            await s.StopAsync();
-        }
-    }
+    private protected override IEnumerable<int> ListeningPorts(RedisServer server) => [server.Port];
 }
 
 /// <summary>ClickHouse over HTTP; the connection string is ClickHouse.Client-style key=value (Host, Port, Protocol, Database, Username, Password).</summary>
-public sealed class ClickHouseResource(string name) : Resource(name), IResourceWithConnectionString
+public sealed class ClickHouseResource(string name) : LocalServerResource<ClickHouseServer>(name), IResourceWithConnectionString
 {
-    public ClickHouseServer? Server { get; private set; }
     public override string Type => "clickhouse";
-    public override LogBuffer Logs => Server?.Logs ?? base.Logs;
-    public override int? ProcessId => Server?.ProcessId;
     public override IReadOnlyList<string> Endpoints => Server is { } s ? [s.HttpUrl, FormattableString.Invariant($"tcp://127.0.0.1:{s.TcpPort}")] : [];
 
     public string? GetConnectionString(ReferenceRole role) => Server?.ConnectionString;
 
-    internal override async Task StartAsync(LaunchContext context, CancellationToken cancellationToken)
-    {
-        var options = new ClickHouseServerOptions
+    private protected override Task<ClickHouseServer> StartServerAsync(LaunchContext context, string dataDirectory, CancellationToken cancellationToken)
+        => ClickHouseServer.StartAsync(dataDirectory, new ClickHouseServerOptions
         {
             PreferredHttpPort = context.AssignPort(context.Options.ClickHouseHttpPort),
             PreferredTcpPort = context.AssignPort(context.Options.ClickHouseTcpPort),
             ServerBinary = context.Options.ClickHouseServerBinary,
-        };
-        Server = await ClickHouseServer.StartAsync(Path.Combine(context.Options.StateDirectory, Name), options, cancellationToken);
-        context.AssignedPorts.Add(Server.HttpPort);
-        context.AssignedPorts.Add(Server.TcpPort);
-        StartedAt = DateTimeOffset.UtcNow;
-    }
+        }, cancellationToken);
 
-    internal override Task<bool> ProbeAsync(CancellationToken cancellationToken)
-        => Server is { } s ? s.IsHealthyAsync(cancellationToken) : Task.FromResult(false);
-
-    internal override async Task StopAsync()
-    {
-        if (Server is { } s)
-        {
-            await s.StopAsync();
-        }
-    }
+    private protected override IEnumerable<int> ListeningPorts(ClickHouseServer server) => [server.HttpPort, server.TcpPort];
 }
 
 /// <summary>

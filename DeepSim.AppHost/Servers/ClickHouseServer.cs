@@ -28,31 +28,25 @@ public sealed record ClickHouseServerOptions
 /// A ClickHouse server of our own with its own config.xml/users.xml: 127.0.0.1 only, no interserver port,
 /// a passwordless <c>default</c> user that only 127.0.0.1 may use, data and logs under the data directory.
 /// </summary>
-public sealed class ClickHouseServer : IAsyncDisposable
+public sealed class ClickHouseServer : LocalServer
 {
     private const string ServerName = "ClickHouse";
     private const string DebianPackage = "clickhouse-server";
-    private const int MaxPortAttempts = 3;
-    private static readonly TimeSpan GracefulStopTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private static readonly HttpClient ProbeClient = new() { Timeout = TimeSpan.FromSeconds(3) };
 
     private readonly ClickHouseServerOptions _options;
-    private ChildProcess? _process;
 
     private ClickHouseServer(string dataDirectory, ClickHouseServerOptions options)
+        : base(ServerName, dataDirectory, portCount: 2, stopSignal: Posix.SigTerm, gracefulStopTimeout: TimeSpan.FromSeconds(10),
+            PollInterval, options.StartTimeout, readinessDescription: "answer SELECT 1")
     {
-        DataDirectory = dataDirectory;
         _options = options;
     }
 
-    public string DataDirectory { get; }
-    public int HttpPort { get; private set; }
-    public int TcpPort { get; private set; }
+    public int HttpPort => PortAt(0);
+    public int TcpPort => PortAt(1);
     public string DatabaseName => _options.DatabaseName;
-    public LogBuffer Logs { get; } = new();
-    public int? ProcessId => _process is { HasExited: false } p ? p.Pid : null;
-    public ChildProcess? Process => _process;
 
     /// <summary>The HTTP interface, e.g. <c>http://127.0.0.1:58123</c>.</summary>
     public string HttpUrl => FormattableString.Invariant($"http://127.0.0.1:{HttpPort}");
@@ -66,41 +60,15 @@ public sealed class ClickHouseServer : IAsyncDisposable
 
     public static async Task<ClickHouseServer> StartAsync(string dataDirectory, ClickHouseServerOptions options, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
         ArgumentNullException.ThrowIfNull(options);
-        MissingServerBinaryException.ThrowIfMissing(ServerName, options.ServerBinary, DebianPackage);
-        dataDirectory = Path.GetFullPath(dataDirectory);
-        Directory.CreateDirectory(dataDirectory);
+        dataDirectory = CreateDataDirectory(dataDirectory, ServerName, DebianPackage, options.ServerBinary);
         var server = new ClickHouseServer(dataDirectory, options);
-        try
-        {
-            await server.StopOrphanAsync();
-            var tried = new HashSet<int>();
-            for (var attempt = 0; attempt < MaxPortAttempts; attempt++)
-            {
-                // Another process can take a port between our check and the server's bind: then try fresh ones.
-                var httpPort = PortAllocator.Pick(attempt == 0 ? options.PreferredHttpPort : 0, tried);
-                tried.Add(httpPort);
-                var tcpPort = PortAllocator.Pick(attempt == 0 ? options.PreferredTcpPort : 0, tried);
-                tried.Add(tcpPort);
-                if (await server.TryStartAsync(httpPort, tcpPort, cancellationToken))
-                {
-                    await server.QueryAsync($"CREATE DATABASE IF NOT EXISTS {server.DatabaseName}", cancellationToken);
-                    return server;
-                }
-            }
-            throw new InvalidOperationException(
-                $"ClickHouse did not start (ports tried: {string.Join(", ", tried)}):{Environment.NewLine}{string.Join(Environment.NewLine, server.Logs.Tail(20))}");
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
+        await server.LaunchAsync([options.PreferredHttpPort, options.PreferredTcpPort], cancellationToken);
+        return server;
     }
 
     /// <summary>True when the server answers <c>SELECT 1</c> over HTTP with 1.</summary>
-    public Task<bool> IsHealthyAsync(CancellationToken cancellationToken) => ProbeAsync(HttpUrl, cancellationToken);
+    public override Task<bool> IsHealthyAsync(CancellationToken cancellationToken) => ProbeAsync(HttpUrl, cancellationToken);
 
     /// <summary>Real probe of a ClickHouse HTTP interface: POST <c>SELECT 1</c>, expect <c>1</c>.</summary>
     public static async Task<bool> ProbeAsync(string httpUrl, CancellationToken cancellationToken)
@@ -136,67 +104,23 @@ public sealed class ClickHouseServer : IAsyncDisposable
         return ProbeClient.SendAsync(request, cancellationToken);
     }
 
-    /// <summary>SIGTERM, then force after a grace period.</summary>
-    public async Task StopAsync()
-    {
-        if (_process is { } process)
-        {
-            await process.StopAsync(Posix.SigTerm, GracefulStopTimeout);
-            await process.DisposeAsync();
-            _process = null;
-        }
-    }
-
-    /// <summary>Starts the stopped server again on the same ports.</summary>
-    public async Task StartAgainAsync(CancellationToken cancellationToken)
-    {
-        if (_process is { HasExited: false })
-        {
-            return;
-        }
-        if (!await TryStartAsync(HttpPort, TcpPort, cancellationToken))
-        {
-            throw new InvalidOperationException($"ClickHouse did not start again on port {HttpPort}:{Environment.NewLine}{string.Join(Environment.NewLine, Logs.Tail(20))}");
-        }
-    }
-
-    public async ValueTask DisposeAsync() => await StopAsync();
-
     private string PidFile => Path.Combine(DataDirectory, "clickhouse.pid");
 
     // A launcher killed with SIGKILL leaves its clickhouse-server running on our data folder; it holds a lock on it.
-    private Task StopOrphanAsync() =>
+    private protected override Task PrepareAsync(CancellationToken cancellationToken) =>
         OrphanedServer.StopAsync(PidFile, commandLine => commandLine.Contains(DataDirectory, StringComparison.Ordinal), Posix.SigKill, GracefulStopTimeout, Logs);
 
-    private async Task<bool> TryStartAsync(int httpPort, int tcpPort, CancellationToken cancellationToken)
+    private protected override ChildProcess StartProcess()
     {
-        HttpPort = httpPort;
-        TcpPort = tcpPort;
         var configFile = WriteConfiguration();
         var arguments = new List<string> { $"--config-file={configFile}", $"--pid-file={PidFile}" };
-        _process = ChildProcess.Start(_options.ServerBinary, arguments, Logs, workingDirectory: DataDirectory);
-        var deadline = DateTime.UtcNow + _options.StartTimeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (_process.HasExited)
-            {
-                AddFileLogTail();
-                await _process.DisposeAsync();
-                _process = null;
-                return false;
-            }
-            if (await IsHealthyAsync(cancellationToken))
-            {
-                return true;
-            }
-            await Task.Delay(PollInterval, cancellationToken);
-        }
-        await StopAsync();
-        throw new TimeoutException($"ClickHouse did not answer SELECT 1 within {_options.StartTimeout.TotalSeconds:0} s.");
+        return ChildProcess.Start(_options.ServerBinary, arguments, Logs, workingDirectory: DataDirectory);
     }
 
-    private void AddFileLogTail()
+    private protected override Task OnStartedAsync(CancellationToken cancellationToken)
+        => QueryAsync($"CREATE DATABASE IF NOT EXISTS {DatabaseName}", cancellationToken);
+
+    private protected override void OnExitedBeforeReady()
     {
         // ClickHouse writes its reasons to its own log files, not stderr.
         var errorLog = Path.Combine(DataDirectory, "log", "clickhouse-server.err.log");

@@ -33,43 +33,37 @@ public sealed record PostgresDatabase(string Name, string OwnerConnectionString,
 /// that owns the database and a separate application role that owns nothing and cannot bypass row-level security.
 /// Passwords are generated once and kept in credentials.json (mode 600) beside the cluster.
 /// </summary>
-public sealed class PostgresServer : IAsyncDisposable
+public sealed class PostgresServer : LocalServer
 {
     private const string ServerName = "PostgreSQL";
     private const string DebianPackage = "postgresql";
     private const string OsUser = "postgres";
     private const string Superuser = "postgres";
-    private const int MaxPortAttempts = 3;
-    private static readonly TimeSpan GracefulStopTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
     private readonly PostgresServerOptions _options;
     private readonly string _clusterDirectory;
     private readonly string _ownerPassword;
     private readonly string _appPassword;
-    private ChildProcess? _process;
 
+    // SIGINT is PostgreSQL's fast shutdown (what `pg_ctl stop -m fast` sends).
     private PostgresServer(string dataDirectory, string clusterDirectory, PostgresServerOptions options, SecretStore secrets)
+        : base(ServerName, dataDirectory, portCount: 1, stopSignal: Posix.SigInt, gracefulStopTimeout: TimeSpan.FromSeconds(10),
+            PollInterval, options.StartTimeout, readinessDescription: "accept connections")
     {
-        DataDirectory = dataDirectory;
         _clusterDirectory = clusterDirectory;
         _options = options;
         _ownerPassword = secrets.GetOrCreate("postgres-owner-password");
         _appPassword = secrets.GetOrCreate("postgres-app-password");
     }
 
-    public string DataDirectory { get; }
-
     /// <summary>The initdb cluster: under the data directory, unless the postgres user cannot reach it (see below).</summary>
     public string ClusterDirectory => _clusterDirectory;
 
-    public int Port { get; private set; }
+    public int Port => PortAt(0);
     public string DatabaseName => _options.DatabaseName;
     public string OwnerRole => _options.OwnerRole;
     public string AppRole => _options.AppRole;
-    public LogBuffer Logs { get; } = new();
-    public int? ProcessId => _process is { HasExited: false } p ? p.Pid : null;
-    public ChildProcess? Process => _process;
 
     /// <summary>Npgsql connection string of the owner role (migrations) to the main database.</summary>
     public string OwnerConnectionString => ConnectionString(DatabaseName, OwnerRole, _ownerPassword);
@@ -83,29 +77,14 @@ public sealed class PostgresServer : IAsyncDisposable
 
     public static async Task<PostgresServer> StartAsync(string dataDirectory, PostgresServerOptions options, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
         ArgumentNullException.ThrowIfNull(options);
-        foreach (var binary in new[] { "initdb", "postgres" })
-        {
-            MissingServerBinaryException.ThrowIfMissing(ServerName, Path.Combine(options.BinDirectory, binary), DebianPackage);
-        }
-        dataDirectory = Path.GetFullPath(dataDirectory);
-        Directory.CreateDirectory(dataDirectory);
+        dataDirectory = CreateDataDirectory(dataDirectory, ServerName, DebianPackage,
+            Path.Combine(options.BinDirectory, "initdb"), Path.Combine(options.BinDirectory, "postgres"));
         var secrets = new SecretStore(Path.Combine(dataDirectory, "credentials.json"));
         var clusterDirectory = await ChooseClusterDirectoryAsync(dataDirectory, cancellationToken);
         var server = new PostgresServer(dataDirectory, clusterDirectory, options, secrets);
-        try
-        {
-            await server.InitializeClusterAsync(cancellationToken);
-            await server.StartOnFreePortAsync(cancellationToken);
-            await server.EnsureDatabaseAsync(server.DatabaseName, cancellationToken);
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
+        await server.LaunchAsync([options.PreferredPort], cancellationToken);
+        return server;
     }
 
     /// <summary>Creates (if missing) another database owned by the owner role, with the same grants as the main one.</summary>
@@ -120,8 +99,8 @@ public sealed class PostgresServer : IAsyncDisposable
     }
 
     /// <summary>True when the application role can run <c>select 1</c> on the main database.</summary>
-    public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
-        => await ProbeAsync(AppConnectionString, cancellationToken);
+    public override Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
+        => ProbeAsync(AppConnectionString, cancellationToken);
 
     /// <summary>Real probe of any Npgsql connection string: <c>select 1</c>, no pooling, bounded.</summary>
     public static async Task<bool> ProbeAsync(string connectionString, CancellationToken cancellationToken)
@@ -147,32 +126,6 @@ public sealed class PostgresServer : IAsyncDisposable
             return false;
         }
     }
-
-    /// <summary>Fast shutdown (what <c>pg_ctl stop -m fast</c> sends), then force after a grace period.</summary>
-    public async Task StopAsync()
-    {
-        if (_process is { } process)
-        {
-            await process.StopAsync(Posix.SigInt, GracefulStopTimeout);
-            await process.DisposeAsync();
-            _process = null;
-        }
-    }
-
-    /// <summary>Starts the stopped server again on the same port.</summary>
-    public async Task StartAgainAsync(CancellationToken cancellationToken)
-    {
-        if (_process is { HasExited: false })
-        {
-            return;
-        }
-        if (!await TryStartAsync(Port, cancellationToken))
-        {
-            throw new InvalidOperationException($"PostgreSQL did not start again on port {Port}:{Environment.NewLine}{string.Join(Environment.NewLine, Logs.Tail(20))}");
-        }
-    }
-
-    public async ValueTask DisposeAsync() => await StopAsync();
 
     private string ConnectionString(string database, string role, string password) => new NpgsqlConnectionStringBuilder
     {
@@ -223,7 +176,8 @@ public sealed class PostgresServer : IAsyncDisposable
         return Path.Combine(outside, "data");
     }
 
-    private async Task InitializeClusterAsync(CancellationToken cancellationToken)
+    // Creates the cluster on first use; on later starts stops what a killed launcher left running on it.
+    private protected override async Task PrepareAsync(CancellationToken cancellationToken)
     {
         if (File.Exists(Path.Combine(_clusterDirectory, "PG_VERSION")))
         {
@@ -268,50 +222,17 @@ public sealed class PostgresServer : IAsyncDisposable
         OrphanedServer.StopAsync(Path.Combine(_clusterDirectory, "postmaster.pid"),
             commandLine => commandLine.Contains(_clusterDirectory, StringComparison.Ordinal), Posix.SigInt, GracefulStopTimeout, Logs);
 
-    private async Task StartOnFreePortAsync(CancellationToken cancellationToken)
-    {
-        var tried = new HashSet<int>();
-        for (var attempt = 0; attempt < MaxPortAttempts; attempt++)
-        {
-            // Another process can take the port between our check and the server's bind: then try a fresh one.
-            var port = PortAllocator.Pick(attempt == 0 ? _options.PreferredPort : 0, tried);
-            tried.Add(port);
-            if (await TryStartAsync(port, cancellationToken))
-            {
-                return;
-            }
-        }
-        throw new InvalidOperationException(
-            $"PostgreSQL did not start (ports tried: {string.Join(", ", tried)}):{Environment.NewLine}{string.Join(Environment.NewLine, Logs.Tail(20))}");
-    }
+    private protected override ChildProcess StartProcess() => ChildProcess.Start(
+        Path.Combine(_options.BinDirectory, "postgres"),
+        ["-D", _clusterDirectory, "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-k", _clusterDirectory, "-c", "listen_addresses=127.0.0.1"],
+        Logs,
+        runAsUser: Posix.IsRoot ? OsUser : null);
 
-    private async Task<bool> TryStartAsync(int port, CancellationToken cancellationToken)
-    {
-        Port = port;
-        _process = ChildProcess.Start(
-            Path.Combine(_options.BinDirectory, "postgres"),
-            ["-D", _clusterDirectory, "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-k", _clusterDirectory, "-c", "listen_addresses=127.0.0.1"],
-            Logs,
-            runAsUser: Posix.IsRoot ? OsUser : null);
-        var deadline = DateTime.UtcNow + _options.StartTimeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (_process.HasExited)
-            {
-                await _process.DisposeAsync();
-                _process = null;
-                return false;
-            }
-            if (await ProbeAsync(SuperuserSocketConnectionString("postgres"), cancellationToken))
-            {
-                return true;
-            }
-            await Task.Delay(PollInterval, cancellationToken);
-        }
-        await StopAsync();
-        throw new TimeoutException($"PostgreSQL did not accept connections within {_options.StartTimeout.TotalSeconds:0} s.");
-    }
+    // The roles may not exist yet: readiness is the superuser's socket answering.
+    private protected override Task<bool> IsReadyAsync(CancellationToken cancellationToken)
+        => ProbeAsync(SuperuserSocketConnectionString("postgres"), cancellationToken);
+
+    private protected override Task OnStartedAsync(CancellationToken cancellationToken) => EnsureDatabaseAsync(DatabaseName, cancellationToken);
 
     private async Task EnsureDatabaseAsync(string databaseName, CancellationToken cancellationToken)
     {

@@ -21,30 +21,25 @@ public sealed record RedisServerOptions
 /// A Redis server of our own on 127.0.0.1 with a password (generated once, kept in credentials.json, mode 600),
 /// no persistence (it holds caches and rate-limit counters only).
 /// </summary>
-public sealed class RedisServer : IAsyncDisposable
+public sealed class RedisServer : LocalServer
 {
     private const string ServerName = "Redis";
     private const string DebianPackage = "redis-server";
-    private const int MaxPortAttempts = 3;
-    private static readonly TimeSpan GracefulStopTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly RedisServerOptions _options;
     private readonly string _password;
-    private ChildProcess? _process;
 
+    // SIGTERM: nothing to save, persistence is off.
     private RedisServer(string dataDirectory, RedisServerOptions options, string password)
+        : base(ServerName, dataDirectory, portCount: 1, stopSignal: Posix.SigTerm, gracefulStopTimeout: TimeSpan.FromSeconds(5),
+            PollInterval, options.StartTimeout, readinessDescription: "answer PING")
     {
-        DataDirectory = dataDirectory;
         _options = options;
         _password = password;
     }
 
-    public string DataDirectory { get; }
-    public int Port { get; private set; }
-    public LogBuffer Logs { get; } = new();
-    public int? ProcessId => _process is { HasExited: false } p ? p.Pid : null;
-    public ChildProcess? Process => _process;
+    public int Port => PortAt(0);
 
     /// <summary>StackExchange.Redis configuration string, as Aspire injects it: <c>127.0.0.1:PORT,password=…</c>.</summary>
     public string ConnectionString => FormattableString.Invariant($"127.0.0.1:{Port},password={_password}");
@@ -55,39 +50,16 @@ public sealed class RedisServer : IAsyncDisposable
 
     public static async Task<RedisServer> StartAsync(string dataDirectory, RedisServerOptions options, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
         ArgumentNullException.ThrowIfNull(options);
-        MissingServerBinaryException.ThrowIfMissing(ServerName, options.ServerBinary, DebianPackage);
-        dataDirectory = Path.GetFullPath(dataDirectory);
-        Directory.CreateDirectory(dataDirectory);
+        dataDirectory = CreateDataDirectory(dataDirectory, ServerName, DebianPackage, options.ServerBinary);
         var password = new SecretStore(Path.Combine(dataDirectory, "credentials.json")).GetOrCreate("redis-password");
         var server = new RedisServer(dataDirectory, options, password);
-        try
-        {
-            await server.StopOrphanAsync();
-            var tried = new HashSet<int>();
-            for (var attempt = 0; attempt < MaxPortAttempts; attempt++)
-            {
-                // Another process can take the port between our check and the server's bind: then try a fresh one.
-                var port = PortAllocator.Pick(attempt == 0 ? options.PreferredPort : 0, tried);
-                tried.Add(port);
-                if (await server.TryStartAsync(port, cancellationToken))
-                {
-                    return server;
-                }
-            }
-            throw new InvalidOperationException(
-                $"Redis did not start (ports tried: {string.Join(", ", tried)}):{Environment.NewLine}{string.Join(Environment.NewLine, server.Logs.Tail(20))}");
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
+        await server.LaunchAsync([options.PreferredPort], cancellationToken);
+        return server;
     }
 
     /// <summary>True when the server answers <c>PING</c> with the configured password.</summary>
-    public Task<bool> IsHealthyAsync(CancellationToken cancellationToken) => ProbeAsync(ConnectionString, cancellationToken);
+    public override Task<bool> IsHealthyAsync(CancellationToken cancellationToken) => ProbeAsync(ConnectionString, cancellationToken);
 
     /// <summary>Real probe of any StackExchange.Redis configuration string: connect and <c>PING</c>, bounded.</summary>
     public static async Task<bool> ProbeAsync(string connectionString, CancellationToken cancellationToken)
@@ -115,45 +87,18 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    /// <summary>SIGTERM (nothing to save: persistence is off), then force after a grace period.</summary>
-    public async Task StopAsync()
-    {
-        if (_process is { } process)
-        {
-            await process.StopAsync(Posix.SigTerm, GracefulStopTimeout);
-            await process.DisposeAsync();
-            _process = null;
-        }
-    }
-
-    /// <summary>Starts the stopped server again on the same port.</summary>
-    public async Task StartAgainAsync(CancellationToken cancellationToken)
-    {
-        if (_process is { HasExited: false })
-        {
-            return;
-        }
-        if (!await TryStartAsync(Port, cancellationToken))
-        {
-            throw new InvalidOperationException($"Redis did not start again on port {Port}:{Environment.NewLine}{string.Join(Environment.NewLine, Logs.Tail(20))}");
-        }
-    }
-
-    public async ValueTask DisposeAsync() => await StopAsync();
-
     private string PidFile => Path.Combine(DataDirectory, "redis.pid");
 
     // A launcher killed with SIGKILL leaves its redis-server running; stop it before starting ours.
-    private Task StopOrphanAsync() =>
+    private protected override Task PrepareAsync(CancellationToken cancellationToken) =>
         OrphanedServer.StopAsync(PidFile, commandLine => commandLine.Contains("redis-server", StringComparison.Ordinal), Posix.SigKill, GracefulStopTimeout, Logs);
 
-    private async Task<bool> TryStartAsync(int port, CancellationToken cancellationToken)
+    private protected override ChildProcess StartProcess()
     {
-        Port = port;
         var configFile = Path.Combine(DataDirectory, "redis.conf");
         // The password goes in a 600 file rather than on the command line, where ps would show it.
         StateFile.WriteAtomically(configFile, string.Join('\n',
-            FormattableString.Invariant($"port {port}"),
+            FormattableString.Invariant($"port {Port}"),
             "bind 127.0.0.1",
             "save \"\"",
             "appendonly no",
@@ -162,24 +107,6 @@ public sealed class RedisServer : IAsyncDisposable
             $"pidfile {PidFile}",
             $"requirepass {_password}",
             ""), ownerOnly: true);
-        _process = ChildProcess.Start(_options.ServerBinary, [configFile], Logs);
-        var deadline = DateTime.UtcNow + _options.StartTimeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (_process.HasExited)
-            {
-                await _process.DisposeAsync();
-                _process = null;
-                return false;
-            }
-            if (await IsHealthyAsync(cancellationToken))
-            {
-                return true;
-            }
-            await Task.Delay(PollInterval, cancellationToken);
-        }
-        await StopAsync();
-        throw new TimeoutException($"Redis did not answer PING within {_options.StartTimeout.TotalSeconds:0} s.");
+        return ChildProcess.Start(_options.ServerBinary, [configFile], Logs);
     }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using DeepSim.AppHost.Servers;
 using Npgsql;
 using StackExchange.Redis;
@@ -70,37 +68,6 @@ public class PostgresServerTests
         await using var app = new NpgsqlConnection(second.AppConnectionString);
         await app.OpenAsync(timeout.Token);
         Assert.Equal(42, await Scalar<int>(app, "select v from kept"));
-    }
-
-    [Fact]
-    public async Task A_stopped_server_is_unhealthy_until_started_again_on_the_same_port()
-    {
-        using var folder = new TempDirectory();
-        using var timeout = new CancellationTokenSource(StartBudget);
-        await using var server = await PostgresServer.StartAsync(folder.Path, timeout.Token);
-        var port = server.Port;
-
-        await server.StopAsync();
-        Assert.False(await server.IsHealthyAsync(timeout.Token));
-
-        await server.StartAgainAsync(timeout.Token);
-        Assert.Equal(port, server.Port);
-        Assert.True(await server.IsHealthyAsync(timeout.Token));
-    }
-
-    [Fact]
-    public async Task A_busy_preferred_port_is_replaced_by_a_free_one()
-    {
-        using var folder = new TempDirectory();
-        using var timeout = new CancellationTokenSource(StartBudget);
-        using var squatter = new TcpListener(IPAddress.Loopback, 0);
-        squatter.Start();
-        var busyPort = ((IPEndPoint)squatter.LocalEndpoint).Port;
-
-        await using var server = await PostgresServer.StartAsync(folder.Path, new PostgresServerOptions { PreferredPort = busyPort }, timeout.Token);
-
-        Assert.NotEqual(busyPort, server.Port);
-        Assert.True(await server.IsHealthyAsync(timeout.Token));
     }
 
     [Fact]
@@ -177,18 +144,6 @@ public class PostgresServerTests
         }
     }
 
-    [Fact]
-    public async Task A_missing_binary_names_the_debian_package()
-    {
-        using var folder = new TempDirectory();
-        var options = new PostgresServerOptions { BinDirectory = Path.Combine(folder.Path, "no-such-bin") };
-
-        var error = await Assert.ThrowsAsync<MissingServerBinaryException>(() => PostgresServer.StartAsync(folder.Path, options, CancellationToken.None));
-
-        Assert.Contains("'postgresql'", error.Message, StringComparison.Ordinal);
-        Assert.Contains(Path.Combine(folder.Path, "no-such-bin", "initdb"), error.Message, StringComparison.Ordinal);
-    }
-
     private static async Task Execute(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);
@@ -221,50 +176,5 @@ public class RedisServerTests
         }
         Assert.False(await RedisServer.ProbeAsync($"127.0.0.1:{server.Port},password=wrong", timeout.Token));
         Assert.False(await RedisServer.ProbeAsync($"127.0.0.1:{server.Port}", timeout.Token));
-    }
-
-    [Fact]
-    public async Task A_stopped_server_is_unhealthy_until_started_again_on_the_same_port()
-    {
-        using var folder = new TempDirectory();
-        using var timeout = new CancellationTokenSource(StartBudget);
-        await using var server = await RedisServer.StartAsync(folder.Path, timeout.Token);
-        var port = server.Port;
-        var pid = server.ProcessId!.Value;
-
-        await server.StopAsync();
-        Assert.False(Posix.IsAlive(pid));
-        Assert.False(await server.IsHealthyAsync(timeout.Token));
-
-        await server.StartAgainAsync(timeout.Token);
-        Assert.Equal(port, server.Port);
-        Assert.True(await server.IsHealthyAsync(timeout.Token));
-    }
-
-    [Fact]
-    public async Task A_busy_preferred_port_is_replaced_by_a_free_one()
-    {
-        using var folder = new TempDirectory();
-        using var timeout = new CancellationTokenSource(StartBudget);
-        using var squatter = new TcpListener(IPAddress.Loopback, 0);
-        squatter.Start();
-        var busyPort = ((IPEndPoint)squatter.LocalEndpoint).Port;
-
-        await using var server = await RedisServer.StartAsync(folder.Path, new RedisServerOptions { PreferredPort = busyPort }, timeout.Token);
-
-        Assert.NotEqual(busyPort, server.Port);
-        Assert.True(await server.IsHealthyAsync(timeout.Token));
-    }
-
-    [Fact]
-    public async Task A_missing_binary_names_the_debian_package()
-    {
-        using var folder = new TempDirectory();
-        var options = new RedisServerOptions { ServerBinary = "/nonexistent/redis-server" };
-
-        var error = await Assert.ThrowsAsync<MissingServerBinaryException>(() => RedisServer.StartAsync(folder.Path, options, CancellationToken.None));
-
-        Assert.Contains("'redis-server'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("/nonexistent/redis-server", error.Message, StringComparison.Ordinal);
     }
 }
