@@ -13,6 +13,9 @@ public sealed record ClaimedRun(Guid RunId, int Attempt, DateTime LeaseExpiresAt
 public sealed record HeartbeatRequest(string? WorkerId, int Attempt);
 public sealed record HeartbeatResponse(DateTime LeaseExpiresAt, bool CancelRequested);
 public sealed record CompleteRequest(string? WorkerId, int Attempt, bool Converged, string? FailureReason, double SolverSeconds, JsonElement Result);
+public sealed record CompletedAttempt(Guid RunId, int Attempt, bool Converged, string? FailureReason, double SolverSeconds, JsonElement Result);
+public sealed record CompleteBatchRequest(string? WorkerId, List<CompletedAttempt>? Results);
+public sealed record CompleteBatchOutcome(Guid RunId, bool Accepted, string? Status);
 public sealed record ReportRequest(string? WorkerId, int Attempt, string? Outcome, string? Reason, bool Retryable);
 public sealed record ReportResponse(string Status);
 
@@ -28,12 +31,17 @@ public static class InternalRunEndpoints
     /// <summary>Most runs one batch claim may take (a worker asks for its free slots).</summary>
     public const int MaxClaimBatch = 100;
 
+    /// <summary>Most results one batch report may carry (the limit of <c>runs_complete_batch</c>).</summary>
+    public const int MaxCompleteBatch = 100;
+
+    public const int MaxReasonLength = 4000;
+
     // The first re-poll is quick (another claimer may just have released a tenant lock); idle polls back off.
     private static readonly TimeSpan FirstPollDelay = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan MaxPollDelay = TimeSpan.FromMilliseconds(250);
 
     private sealed record ClaimRow(Guid RunId, Guid TenantId, int Attempt, DateTime LeaseExpiresAt, string Content);
-    private sealed record CompleteRow(bool Ok, Guid? TenantId, string? ContentHash, string? Status);
+    private sealed record CompleteRow(Guid RunId, bool Ok, Guid? TenantId, string? ContentHash, string? Status);
 
     public static IEndpointRouteBuilder MapInternalRunEndpoints(this IEndpointRouteBuilder routes)
     {
@@ -45,6 +53,8 @@ public static class InternalRunEndpoints
         group.MapPost("/claim-batch", ClaimBatch).WithName("internal.runs.claim-batch")
             .WithSummary("Claim up to max runs in one transaction (long poll; 204 when none)");
         group.MapPost("/{runId:guid}/heartbeat", Heartbeat).WithName("internal.runs.heartbeat").WithSummary("Renew the lease of the current attempt");
+        group.MapPost("/complete-batch", CompleteBatch).WithName("internal.runs.complete-batch")
+            .WithSummary("Report the results of many current attempts in one transaction; each is accepted or fenced on its own");
         group.MapPost("/{runId:guid}/complete", Complete).WithName("internal.runs.complete").WithSummary("Report the result of the current attempt");
         group.MapPost("/{runId:guid}/report", Report).WithName("internal.runs.report")
             .WithSummary("End the current attempt without a result: failed, cancelled or released");
@@ -158,36 +168,117 @@ public static class InternalRunEndpoints
         {
             errors.Add("workerId", $"is required (at most {MaxWorkerIdLength} characters)");
         }
-        if (request.Result.ValueKind != JsonValueKind.Object)
+        var attempt = new CompletedAttempt(runId, request.Attempt, request.Converged, request.FailureReason, request.SolverSeconds, request.Result);
+        ValidateAttempt(attempt, "", errors);
+        if (errors.Any)
         {
-            errors.Add("result", "must be the engine's result object");
+            return errors.ToProblem();
         }
-        if (!double.IsFinite(request.SolverSeconds) || request.SolverSeconds < 0)
+        var row = (await RecordAsync(db, cache, signals, request.WorkerId!, [attempt], ct))[0];
+        return row.Ok
+            ? TypedResults.Ok(new ReportResponse("completed"))
+            : Problems.Conflict(row.Status is null ? "The run does not exist." : $"This attempt is no longer current (the run is {row.Status}); the report changed nothing.",
+                RunProblems.StaleAttempt);
+    }
+
+    /// <summary>
+    /// Many results in one call and one transaction. Each is fenced on its own: the answer lists, per run, whether it
+    /// was accepted, and the run's status (null when the run does not exist).
+    /// </summary>
+    public static async Task<Results<Ok<List<CompleteBatchOutcome>>, ValidationProblem>> CompleteBatch(
+        CompleteBatchRequest request, TenantDb db, ResultCache cache, RunSignals signals, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        if (!ValidWorker(request.WorkerId))
         {
-            errors.Add("solverSeconds", "must be a finite, non-negative number");
+            errors.Add("workerId", $"is required (at most {MaxWorkerIdLength} characters)");
+        }
+        var results = request.Results ?? [];
+        if (results.Count is < 1 or > MaxCompleteBatch)
+        {
+            errors.Add("results", $"must hold 1..{MaxCompleteBatch} results");
+        }
+        var seen = new HashSet<Guid>();
+        for (var i = 0; i < results.Count; i++)
+        {
+            if (results[i] is not { } item)
+            {
+                errors.Add($"results[{i}]", "must be an object");
+                continue;
+            }
+            ValidateAttempt(item, $"results[{i}].", errors);
+            if (!seen.Add(item.RunId))
+            {
+                errors.Add($"results[{i}].runId", "appears more than once in the batch");
+            }
         }
         if (errors.Any)
         {
             return errors.ToProblem();
         }
-        var resultJson = request.Result.GetRawText();
-        var row = await db.WithoutTenantAsync(s => s.QuerySingleOrDefaultAsync<CompleteRow>(
+        var rows = await RecordAsync(db, cache, signals, request.WorkerId!, results, ct);
+        return TypedResults.Ok(rows.Select(r => new CompleteBatchOutcome(r.RunId, r.Ok, r.Status)).ToList());
+    }
+
+    private static void ValidateAttempt(CompletedAttempt attempt, string prefix, FieldErrors errors)
+    {
+        if (attempt.Result.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(prefix + "result", "must be the engine's result object");
+        }
+        if (!double.IsFinite(attempt.SolverSeconds) || attempt.SolverSeconds < 0)
+        {
+            errors.Add(prefix + "solverSeconds", "must be a finite, non-negative number");
+        }
+        if (attempt.FailureReason is { Length: > MaxReasonLength })
+        {
+            errors.Add(prefix + "failureReason", $"must be at most {MaxReasonLength} characters");
+        }
+    }
+
+    /// <summary>Records the attempts through <c>runs_complete_batch</c>, then caches the converged results.</summary>
+    private static async Task<List<CompleteRow>> RecordAsync(TenantDb db, ResultCache cache, RunSignals signals, string workerId,
+        IReadOnlyList<CompletedAttempt> attempts, CancellationToken ct)
+    {
+        var items = SerializeAttempts(attempts);
+        var rows = (await db.WithoutTenantAsync(s => s.QueryAsync<CompleteRow>(
             """
-            select o_ok as "Ok", o_tenant_id as "TenantId", o_content_hash as "ContentHash", o_status as "Status"
-            from runs_complete(@runId, @attempt, @worker, @result::jsonb, @converged, @reason, @seconds)
-            """,
-            new { runId, attempt = request.Attempt, worker = request.WorkerId, result = resultJson, converged = request.Converged, reason = request.FailureReason, seconds = request.SolverSeconds }, ct), ct);
-        if (row is not { Ok: true })
+            select o_run_id as "RunId", o_ok as "Ok", o_tenant_id as "TenantId", o_content_hash as "ContentHash", o_status as "Status"
+            from runs_complete_batch(@worker, @items::jsonb)
+            """, new { worker = workerId, items }, ct), ct)).ToList();
+        if (rows.Any(r => r.Ok))
         {
-            return Problems.Conflict(row?.Status is null ? "The run does not exist." : $"This attempt is no longer current (the run is {row.Status}); the report changed nothing.",
-                RunProblems.StaleAttempt);
+            signals.Pulse();
         }
-        signals.Pulse();
-        if (request.Converged && row.TenantId is { } tenant && row.ContentHash is { } hash)
+        var byRun = attempts.ToDictionary(a => a.RunId);
+        await Task.WhenAll(rows
+            .Where(r => r is { Ok: true, TenantId: not null, ContentHash: not null } && byRun[r.RunId].Converged)
+            .Select(r => cache.SetAsync(r.TenantId!.Value, r.ContentHash!, byRun[r.RunId].Result.GetRawText())));
+        return rows;
+    }
+
+    /// <summary>The attempts as the JSON array <c>runs_complete_batch</c> reads (results embedded as they came).</summary>
+    private static string SerializeAttempts(IReadOnlyList<CompletedAttempt> attempts)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
         {
-            await cache.SetAsync(tenant, hash, resultJson);
+            json.WriteStartArray();
+            foreach (var a in attempts)
+            {
+                json.WriteStartObject();
+                json.WriteString("run_id", a.RunId);
+                json.WriteNumber("attempt", a.Attempt);
+                json.WritePropertyName("result");
+                a.Result.WriteTo(json);
+                json.WriteBoolean("converged", a.Converged);
+                json.WriteString("reason", a.FailureReason);
+                json.WriteNumber("solver_seconds", a.SolverSeconds);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
         }
-        return TypedResults.Ok(new ReportResponse("completed"));
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     public static async Task<Results<Ok<ReportResponse>, ProblemHttpResult, ValidationProblem>> Report(
@@ -202,9 +293,9 @@ public static class InternalRunEndpoints
         {
             errors.Add("outcome", "must be failed, cancelled or released");
         }
-        if (request.Reason is { Length: > 4000 })
+        if (request.Reason is { Length: > MaxReasonLength })
         {
-            errors.Add("reason", "must be at most 4000 characters");
+            errors.Add("reason", $"must be at most {MaxReasonLength} characters");
         }
         if (errors.Any)
         {

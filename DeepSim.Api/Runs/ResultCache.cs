@@ -15,21 +15,26 @@ public sealed partial class ResultCache(IConnectionMultiplexer redis, ILogger<Re
     internal static string Key(Guid tenantId, string contentHash) =>
         "deepsim:result:" + tenantId.ToString("N", CultureInfo.InvariantCulture) + ":" + contentHash;
 
-    public async Task<string?> TryGetAsync(Guid tenantId, string contentHash)
+    public async Task<string?> TryGetAsync(Guid tenantId, string contentHash) => (await TryGetManyAsync(tenantId, [contentHash]))[0];
+
+    /// <summary>Looks many hashes up in one round trip (MGET); an entry is null on a miss or when Redis is unreachable.</summary>
+    public async Task<string?[]> TryGetManyAsync(Guid tenantId, IReadOnlyList<string> contentHashes)
     {
-        if (!redis.IsConnected)
+        var misses = new string?[contentHashes.Count];
+        if (!redis.IsConnected || contentHashes.Count == 0)
         {
-            return null;
+            return misses;
         }
         try
         {
-            var value = await redis.GetDatabase().StringGetAsync(Key(tenantId, contentHash));
-            return value.IsNullOrEmpty ? null : value.ToString();
+            var keys = contentHashes.Select(h => (RedisKey)Key(tenantId, h)).ToArray();
+            var values = await redis.GetDatabase().StringGetAsync(keys);
+            return Array.ConvertAll(values, v => v.IsNullOrEmpty ? null : v.ToString());
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             Log.CacheUnavailable(logger, ex);
-            return null;
+            return misses;
         }
     }
 

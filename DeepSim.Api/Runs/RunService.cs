@@ -39,8 +39,11 @@ public sealed class RunService(ResultCache cache, RunSignals signals, TimeProvid
                 """select id as "FlowsheetId", version as "Version", content::text as "Content" from flowsheets where id = @flowsheetId""",
                 new { flowsheetId }, ct);
 
-    /// <summary>Looks each content hash up in the tenant's result cache.</summary>
+    /// <summary>Looks a content hash up in the tenant's result cache.</summary>
     public Task<string?> CachedResultAsync(Guid tenantId, string contentHash) => cache.TryGetAsync(tenantId, contentHash);
+
+    /// <summary>Looks many content hashes up in the tenant's result cache in one round trip.</summary>
+    public Task<string?[]> CachedResultsAsync(Guid tenantId, IReadOnlyList<string> contentHashes) => cache.TryGetManyAsync(tenantId, contentHashes);
 
     /// <summary>
     /// Takes <paramref name="count"/> runs from this month's quota, exactly: the conditional update holds the usage
@@ -70,46 +73,116 @@ public sealed class RunService(ResultCache cache, RunSignals signals, TimeProvid
     }
 
     /// <summary>
-    /// Inserts a run with its log entry and outbox event in the scope's transaction. Returns false when the
+    /// Inserts a run with its log entry and outbox events in the scope's transaction. Returns false when the
     /// idempotency key is already taken (the caller replays the stored response).
     /// </summary>
     public async Task<bool> InsertAsync(DbScope s, NewRun run, Guid createdBy, DateTime createdAt, string? idempotencyKey,
-        string? requestHash, string? submitResponse, CancellationToken ct)
+        string? requestHash, string? submitResponse, CancellationToken ct) =>
+        await InsertManyAsync(s, [run], createdBy, createdAt, ct, idempotencyKey, requestHash, submitResponse) == 1;
+
+    /// <summary>
+    /// Inserts runs (a study's points, or one submitted run) with their log entries and outbox events in the scope's
+    /// transaction: one statement whatever their number. A cached run is inserted completed, with its result. Returns
+    /// how many were inserted (fewer only when an idempotency key was already taken).
+    /// </summary>
+    public async Task<int> InsertManyAsync(DbScope s, IReadOnlyList<NewRun> runs, Guid createdBy, DateTime createdAt, CancellationToken ct,
+        string? idempotencyKey = null, string? requestHash = null, string? submitResponse = null)
     {
         var tenant = s.RequireTenant();
-        var cached = run.CachedResult is not null;
-        var inserted = await s.QuerySingleOrDefaultAsync<Guid?>(
+        var inserted = await s.ExecuteScalarAsync<int>(
             """
-            insert into runs (id, tenant_id, flowsheet_id, flowsheet_version, study_id, study_point, point_values, status, content, content_hash,
-                              idempotency_key, request_hash, submit_response, max_attempts, created_by, created_at,
-                              cached, converged, result, solver_seconds, started_at, finished_at)
-            values (@Id, @tenant, @FlowsheetId, @FlowsheetVersion, @StudyId, @StudyPoint, @PointValues::jsonb, @status, @Content::jsonb, @ContentHash,
-                    @idempotencyKey, @requestHash, @submitResponse, @maxAttempts, @createdBy, @createdAt,
-                    @cached, @converged, @CachedResult::jsonb, @solverSeconds, @finishedAt, @finishedAt)
-            on conflict (tenant_id, idempotency_key) do nothing
-            returning id
+            with input as (
+                select r.* from jsonb_to_recordset(@rows::jsonb) as r (
+                    id uuid, flowsheet_id uuid, flowsheet_version integer, study_id uuid, study_point integer, point_values jsonb,
+                    content jsonb, content_hash text, cached_result jsonb)
+            ),
+            inserted as (
+                insert into runs (id, tenant_id, flowsheet_id, flowsheet_version, study_id, study_point, point_values, status, content, content_hash,
+                                  idempotency_key, request_hash, submit_response, max_attempts, created_by, created_at,
+                                  cached, converged, result, solver_seconds, started_at, finished_at)
+                select r.id, @tenant, r.flowsheet_id, r.flowsheet_version, r.study_id, r.study_point, r.point_values,
+                       case when r.cached_result is null then 'queued' else 'completed' end, r.content, r.content_hash,
+                       @idempotencyKey, @requestHash, @submitResponse, @maxAttempts, @createdBy, @createdAt,
+                       r.cached_result is not null, case when r.cached_result is null then null else true end, r.cached_result,
+                       case when r.cached_result is null then null else 0.0 end,
+                       case when r.cached_result is null then null else @createdAt end,
+                       case when r.cached_result is null then null else @createdAt end
+                from input r
+                order by r.study_point nulls first
+                on conflict (tenant_id, idempotency_key) do nothing
+                returning id, flowsheet_id, flowsheet_version, study_id, cached
+            ),
+            logged as (
+                insert into run_events (tenant_id, run_id, attempt, kind, detail)
+                select @tenant, i.id, 0, case when i.cached then 'completed' else 'queued' end,
+                       case when i.cached then 'result served from the cache; nothing solved' end
+                from inserted i
+            ),
+            emitted as (
+                insert into event_outbox (id, tenant_id, type, payload)
+                select gen_random_uuid(), @tenant, 'run.submitted',
+                       jsonb_build_object('runId', i.id, 'flowsheetId', i.flowsheet_id, 'flowsheetVersion', i.flowsheet_version,
+                                          'studyId', i.study_id, 'cached', i.cached)
+                from inserted i
+                union all
+                select gen_random_uuid(), @tenant, 'run.completed',
+                       jsonb_build_object('runId', i.id, 'attempt', 0, 'converged', true, 'solverSeconds', 0.0, 'cached', true)
+                from inserted i where i.cached
+            )
+            select count(*)::integer from inserted
             """,
             new
             {
-                run.Id, tenant, run.FlowsheetId, run.FlowsheetVersion, run.StudyId, run.StudyPoint, run.PointValues,
-                status = cached ? "completed" : "queued", run.Content, run.ContentHash, idempotencyKey, requestHash, submitResponse,
-                maxAttempts = settings.Value.MaxAttempts, createdBy, createdAt, cached, converged = cached ? true : (bool?)null,
-                run.CachedResult, solverSeconds = cached ? 0.0 : (double?)null, finishedAt = cached ? createdAt : (DateTime?)null,
+                rows = SerializeRuns(runs), tenant, idempotencyKey, requestHash, submitResponse,
+                maxAttempts = settings.Value.MaxAttempts, createdBy, createdAt,
             }, ct);
-        if (inserted is null)
+        if (inserted > 0)
         {
-            return false;
+            await s.ExecuteAsync("insert into run_tenant_state (tenant_id) values (@tenant) on conflict do nothing", new { tenant }, ct);
         }
-        await s.ExecuteAsync("insert into run_tenant_state (tenant_id) values (@tenant) on conflict do nothing", new { tenant }, ct);
-        await s.ExecuteAsync(
-            "insert into run_events (tenant_id, run_id, attempt, kind, detail) values (@tenant, @id, 0, @kind, @detail)",
-            new { tenant, id = run.Id, kind = cached ? "completed" : "queued", detail = cached ? "result served from the cache; nothing solved" : null }, ct);
-        await Outbox.AddAsync(s, "run.submitted", new { runId = run.Id, run.FlowsheetId, run.FlowsheetVersion, run.StudyId, cached }, ct);
-        if (cached)
+        return inserted;
+    }
+
+    /// <summary>The runs as the JSON array the insert reads; contents and cached results are embedded as stored.</summary>
+    private static string SerializeRuns(IReadOnlyList<NewRun> runs)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
         {
-            await Outbox.AddAsync(s, "run.completed", new { runId = run.Id, attempt = 0, converged = true, solverSeconds = 0.0, cached = true }, ct);
+            json.WriteStartArray();
+            foreach (var run in runs)
+            {
+                json.WriteStartObject();
+                json.WriteString("id", run.Id);
+                json.WriteString("flowsheet_id", run.FlowsheetId);
+                json.WriteNumber("flowsheet_version", run.FlowsheetVersion);
+                if (run.StudyId is { } study)
+                {
+                    json.WriteString("study_id", study);
+                    json.WriteNumber("study_point", run.StudyPoint ?? 0);
+                }
+                WriteRawOrNull(json, "point_values", run.PointValues);
+                WriteRawOrNull(json, "content", run.Content);
+                json.WriteString("content_hash", run.ContentHash);
+                WriteRawOrNull(json, "cached_result", run.CachedResult);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
         }
-        return true;
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteRawOrNull(Utf8JsonWriter json, string name, string? raw)
+    {
+        json.WritePropertyName(name);
+        if (raw is null)
+        {
+            json.WriteNullValue();
+        }
+        else
+        {
+            json.WriteRawValue(raw);
+        }
     }
 
     /// <summary>Wakes this process's waiting claims after a commit that queued work.</summary>

@@ -73,13 +73,14 @@ public static class StudyEndpoints
         var paths = request.Parameters!.Select(p => p.Path!).ToList();
         var studyId = Guid.NewGuid();
         var points = StudyGrid.Points(axes);
+        var contents = points.Select(point => StudyGrid.Apply(flowsheet, paths, point)).ToList();
+        var hashes = contents.ConvertAll(content => CanonicalJson.Hash(RunService.ParseJson(content)));
+        var cached = await runs.CachedResultsAsync(tenant, hashes);
         var newRuns = new List<NewRun>(points.Count);
         for (var i = 0; i < points.Count; i++)
         {
-            var content = StudyGrid.Apply(flowsheet, paths, points[i]);
-            var hash = CanonicalJson.Hash(RunService.ParseJson(content));
-            newRuns.Add(new NewRun(Guid.NewGuid(), flowsheetId, snapshot.Version, content, hash, studyId, i,
-                JsonSerializer.Serialize(points[i]), await runs.CachedResultAsync(tenant, hash)));
+            newRuns.Add(new NewRun(Guid.NewGuid(), flowsheetId, snapshot.Version, contents[i], hashes[i], studyId, i,
+                JsonSerializer.Serialize(points[i]), cached[i]));
         }
         var now = clock.GetUtcNow().UtcDateTime;
         var createdAt = now.AddTicks(-(now.Ticks % 10));
@@ -98,10 +99,7 @@ public static class StudyEndpoints
                 insert into studies (id, tenant_id, flowsheet_id, flowsheet_version, name, parameters, total, created_by, created_at)
                 values (@studyId, @tenant, @flowsheetId, @version, @name, @parameters::jsonb, @total, @by, @createdAt)
                 """, new { studyId, tenant, flowsheetId, version = snapshot.Version, name = request.Name!.Trim(), parameters, total = points.Count, by = actor.Id, createdAt }, ct);
-            foreach (var run in newRuns)
-            {
-                await runs.InsertAsync(s, run, actor.Id, createdAt, null, null, null, ct);
-            }
+            await runs.InsertManyAsync(s, newRuns, actor.Id, createdAt, ct);
             await Outbox.AddAsync(s, "study.created", new { studyId, flowsheetId, points = points.Count }, ct);
             return true;
         }, ct);

@@ -7,21 +7,16 @@ namespace DeepSim.Simulation.Workers;
 public sealed record ClaimedRun(Guid RunId, int Attempt, DateTime LeaseExpiresAt, int LeaseSeconds, JsonElement Flowsheet);
 public sealed record HeartbeatAnswer(DateTime LeaseExpiresAt, bool CancelRequested);
 
+/// <summary>A finished attempt's result, as the Api's batch report takes it (the result is the engine's JSON, as is).</summary>
+public sealed record AttemptResult(Guid RunId, int Attempt, bool Converged, string? FailureReason, double SolverSeconds, string ResultJson);
+
+/// <summary>Per run of a batch report: accepted, or fenced off (then <see cref="Status"/> is what the run is now).</summary>
+public sealed record AttemptVerdict(Guid RunId, bool Accepted, string? Status);
+
 /// <summary>The Api's internal run endpoints as the worker sees them. A 409 means the attempt is fenced off.</summary>
 public sealed class ApiRunClient(HttpClient http)
 {
     public const string HttpClientName = "deepsim-api-internal";
-
-    public async Task<ClaimedRun?> ClaimAsync(string workerId, int waitSeconds, CancellationToken ct)
-    {
-        using var response = await http.PostAsJsonAsync("/internal/v1/runs/claim", new { workerId, waitSeconds }, ct);
-        if (response.StatusCode == HttpStatusCode.NoContent)
-        {
-            return null;
-        }
-        response.EnsureSuccessStatusCode();
-        return await response.Content.ReadFromJsonAsync<ClaimedRun>(ct);
-    }
 
     /// <summary>Up to <paramref name="max"/> runs claimed in one call; empty when none came within the wait.</summary>
     public async Task<IReadOnlyList<ClaimedRun>> ClaimBatchAsync(string workerId, int waitSeconds, int max, CancellationToken ct)
@@ -47,19 +42,41 @@ public sealed class ApiRunClient(HttpClient http)
         return await response.Content.ReadFromJsonAsync<HeartbeatAnswer>(ct);
     }
 
-    /// <summary>False when the attempt was fenced off and the result changed nothing.</summary>
-    public async Task<bool> CompleteAsync(Guid runId, int attempt, string workerId, bool converged, string? failureReason,
-        double solverSeconds, string resultJson, CancellationToken ct)
+    /// <summary>Reports many results in one call; the Api answers each one: accepted, or fenced off.</summary>
+    public async Task<IReadOnlyList<AttemptVerdict>> CompleteBatchAsync(string workerId, IReadOnlyList<AttemptResult> results, CancellationToken ct)
     {
-        using var result = JsonDocument.Parse(resultJson);
-        using var response = await http.PostAsJsonAsync($"/internal/v1/runs/{runId}/complete",
-            new { workerId, attempt, converged, failureReason, solverSeconds, result = result.RootElement }, ct);
-        if (response.StatusCode == HttpStatusCode.Conflict)
-        {
-            return false;
-        }
+        using var body = new ByteArrayContent(BatchBody(workerId, results));
+        body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var response = await http.PostAsync("/internal/v1/runs/complete-batch", body, ct);
         response.EnsureSuccessStatusCode();
-        return true;
+        return await response.Content.ReadFromJsonAsync<List<AttemptVerdict>>(ct) ?? [];
+    }
+
+    // The engine's result JSON is embedded as written, not parsed and serialised again.
+    private static byte[] BatchBody(string workerId, IReadOnlyList<AttemptResult> results)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("workerId", workerId);
+            json.WriteStartArray("results");
+            foreach (var r in results)
+            {
+                json.WriteStartObject();
+                json.WriteString("runId", r.RunId);
+                json.WriteNumber("attempt", r.Attempt);
+                json.WriteBoolean("converged", r.Converged);
+                json.WriteString("failureReason", r.FailureReason);
+                json.WriteNumber("solverSeconds", r.SolverSeconds);
+                json.WritePropertyName("result");
+                json.WriteRawValue(r.ResultJson, skipInputValidation: false);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Ends the attempt as failed, cancelled or released; false when fenced off.</summary>

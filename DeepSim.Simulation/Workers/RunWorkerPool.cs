@@ -34,6 +34,8 @@ public sealed partial class RunWorkerPool(ApiRunClient api, IOptions<WorkerOptio
         using var slots = new SemaphoreSlim(concurrency, concurrency);
         var inFlight = new List<Task>();
         var name = string.Create(CultureInfo.InvariantCulture, $"{workerId}/batch");
+        var reporter = new ResultReporter(api, name, logger);
+        var reporting = reporter.RunAsync();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -75,7 +77,7 @@ public sealed partial class RunWorkerPool(ApiRunClient api, IOptions<WorkerOptio
                 {
                     try
                     {
-                        await ProcessAsync(name, run, stoppingToken);
+                        await ProcessAsync(name, run, reporter, stoppingToken);
                     }
                     finally
                     {
@@ -85,9 +87,11 @@ public sealed partial class RunWorkerPool(ApiRunClient api, IOptions<WorkerOptio
             }
         }
         await Task.WhenAll(inFlight);
+        reporter.Complete();
+        await reporting;
     }
 
-    private async Task ProcessAsync(string name, ClaimedRun run, CancellationToken stopping)
+    private async Task ProcessAsync(string name, ClaimedRun run, ResultReporter reporter, CancellationToken stopping)
     {
         using var solve = new CancellationTokenSource();
         var grace = TimeSpan.FromSeconds(Math.Max(0, options.Value.ShutdownGraceSeconds));
@@ -117,8 +121,9 @@ public sealed partial class RunWorkerPool(ApiRunClient api, IOptions<WorkerOptio
         {
             var accepted = outcome.Status switch
             {
-                ExecutionStatus.Solved => await api.CompleteAsync(run.RunId, run.Attempt, name, outcome.Converged, outcome.FailureReason,
-                    outcome.SolverSeconds, outcome.ResultJson!, reportTimeout.Token),
+                // Results go out in batches; the rarer endings below are reported one by one.
+                ExecutionStatus.Solved => await reporter.ReportAsync(new AttemptResult(run.RunId, run.Attempt, outcome.Converged,
+                    outcome.FailureReason, outcome.SolverSeconds, outcome.ResultJson!)),
                 ExecutionStatus.Cancelled when state.CancelRequested => await api.ReportAsync(run.RunId, run.Attempt, name, "cancelled",
                     "stopped on request", false, reportTimeout.Token),
                 ExecutionStatus.Cancelled => await api.ReportAsync(run.RunId, run.Attempt, name, "released",
@@ -134,7 +139,7 @@ public sealed partial class RunWorkerPool(ApiRunClient api, IOptions<WorkerOptio
                 Log.Fenced(logger, run.RunId, run.Attempt, name);
             }
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException)
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException)
         {
             // The lease will expire and the run be claimed again; nothing is lost.
             Log.ReportFailed(logger, ex, run.RunId, run.Attempt);
