@@ -11,27 +11,38 @@ public static partial class FlowsheetReader
     {
         private static bool ValidId(string id) => id.Length > 0 && !id.Contains('.', StringComparison.Ordinal);
 
-        private void ReadUnitHeaders(JsonElement root)
+        /// <summary>
+        /// The object items, with their paths, of the required array <c>$.{key}</c>; reports the array missing, not an
+        /// array or (with <paramref name="nonEmpty"/>) empty, and skips every item that is not an object after reporting it.
+        /// </summary>
+        private IEnumerable<(JsonElement Item, string Path)> RequiredObjects(JsonElement root, string key, bool nonEmpty)
         {
-            const string path = "$.units";
-            if (!JsonCursor.TryGet(root, "units", out var list))
+            var path = "$." + key;
+            if (!JsonCursor.TryGet(root, key, out var list))
             {
-                Cursor.Error(path, "'units' is required");
-                return;
+                Cursor.Error(path, $"'{key}' is required");
+                yield break;
             }
-            if (list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
+            if (list.ValueKind != JsonValueKind.Array || (nonEmpty && list.GetArrayLength() == 0))
             {
-                Cursor.Error(path, "expected a non-empty array of units");
-                return;
+                Cursor.Error(path, nonEmpty ? $"expected a non-empty array of {key}" : $"expected an array of {key}");
+                yield break;
             }
             var i = 0;
             foreach (var item in list.EnumerateArray())
             {
                 var itemPath = JsonCursor.Index(path, i++);
-                if (!Cursor.IsObject(item, itemPath))
+                if (Cursor.IsObject(item, itemPath))
                 {
-                    continue;
+                    yield return (item, itemPath);
                 }
+            }
+        }
+
+        private void ReadUnitHeaders(JsonElement root)
+        {
+            foreach (var (item, itemPath) in RequiredObjects(root, "units", nonEmpty: true))
+            {
                 Cursor.OnlyKeys(item, itemPath, "unit field", ["id", "type", "spec", "description"]);
                 var id = Cursor.String(item, "id", itemPath, required: true);
                 var type = Cursor.String(item, "type", itemPath, required: true);
@@ -118,25 +129,8 @@ public static partial class FlowsheetReader
 
         private void ReadStreams(JsonElement root)
         {
-            const string path = "$.streams";
-            if (!JsonCursor.TryGet(root, "streams", out var list))
+            foreach (var (item, itemPath) in RequiredObjects(root, "streams", nonEmpty: false))
             {
-                Cursor.Error(path, "'streams' is required");
-                return;
-            }
-            if (list.ValueKind != JsonValueKind.Array)
-            {
-                Cursor.Error(path, "expected an array of streams");
-                return;
-            }
-            var i = 0;
-            foreach (var item in list.EnumerateArray())
-            {
-                var itemPath = JsonCursor.Index(path, i++);
-                if (!Cursor.IsObject(item, itemPath))
-                {
-                    continue;
-                }
                 Cursor.OnlyKeys(item, itemPath, "stream field", ["id", "from", "to", "initialGuess", "description"]);
                 var id = Cursor.String(item, "id", itemPath, required: true);
                 if (id is not null && streamIndex.ContainsKey(id))

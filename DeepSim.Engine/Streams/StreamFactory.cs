@@ -112,6 +112,22 @@ public static class StreamFactory
         return null;
     }
 
+    /// <summary>
+    /// Checks the conditions and the flows (normalising them into <paramref name="z"/>); returns the failure, or the
+    /// empty stream at <paramref name="emptyTemperatureK"/> when nothing flows, or null when there is something to flash.
+    /// </summary>
+    private static StreamOutcome? CheckFlows(IPropertyPackage package, double temperatureK, double pressurePa, double[] flows, double emptyTemperatureK, out double total, out double[] z)
+    {
+        total = 0;
+        z = [];
+        var bad = CheckConditions(temperatureK, pressurePa);
+        if (bad is not null || (bad = Prepare(flows, out total, out z)) is not null)
+        {
+            return StreamOutcome.Fail(bad);
+        }
+        return total <= 0 ? new StreamOutcome(Empty(package, emptyTemperatureK, pressurePa, flows), null) : null;
+    }
+
     /// <summary>Flashes the flows at temperature and pressure. <paramref name="flows"/> is owned by the result.</summary>
     public static StreamOutcome AtTemperaturePressure(IPropertyPackage package, double temperatureK, double pressurePa, double[] flows)
     {
@@ -119,31 +135,16 @@ public static class StreamFactory
         {
             return StreamOutcome.Fail("temperature is not a number");
         }
-        var bad = CheckConditions(temperatureK, pressurePa);
-        double total = 0;
-        double[] z = [];
-        if (bad is not null || (bad = Prepare(flows, out total, out z)) is not null)
-        {
-            return StreamOutcome.Fail(bad);
-        }
-        return total <= 0
-            ? new StreamOutcome(Empty(package, temperatureK, pressurePa, flows), null)
-            : FromFlash(package, package.FlashPT(temperatureK, pressurePa, z), flows, total, z, $"PT (T = {F(temperatureK)} K, P = {F(pressurePa)} Pa)");
+        return CheckFlows(package, temperatureK, pressurePa, flows, temperatureK, out var total, out var z)
+            ?? FromFlash(package, package.FlashPT(temperatureK, pressurePa, z), flows, total, z, $"PT (T = {F(temperatureK)} K, P = {F(pressurePa)} Pa)");
     }
 
     /// <summary>Flashes the flows at pressure and molar enthalpy.</summary>
     public static StreamOutcome AtPressureEnthalpy(IPropertyPackage package, double pressurePa, double molarEnthalpy, double[] flows, double temperatureGuessK)
     {
-        var bad = CheckConditions(double.NaN, pressurePa);
-        double total = 0;
-        double[] z = [];
-        if (bad is not null || (bad = Prepare(flows, out total, out z)) is not null)
+        if (CheckFlows(package, double.NaN, pressurePa, flows, temperatureGuessK, out var total, out var z) is { } early)
         {
-            return StreamOutcome.Fail(bad);
-        }
-        if (total <= 0)
-        {
-            return new StreamOutcome(Empty(package, temperatureGuessK, pressurePa, flows), null);
+            return early;
         }
         if (!double.IsFinite(molarEnthalpy))
         {
@@ -154,37 +155,13 @@ public static class StreamFactory
 
     /// <summary>Flashes the flows at pressure and molar entropy.</summary>
     public static StreamOutcome AtPressureEntropy(IPropertyPackage package, double pressurePa, double molarEntropy, double[] flows, double temperatureGuessK)
-    {
-        var bad = CheckConditions(double.NaN, pressurePa);
-        double total = 0;
-        double[] z = [];
-        if (bad is not null || (bad = Prepare(flows, out total, out z)) is not null)
-        {
-            return StreamOutcome.Fail(bad);
-        }
-        if (total <= 0)
-        {
-            return new StreamOutcome(Empty(package, temperatureGuessK, pressurePa, flows), null);
-        }
-        return FromFlash(package, package.FlashPS(pressurePa, molarEntropy, z, temperatureGuessK), flows, total, z, $"PS (P = {F(pressurePa)} Pa, S = {F(molarEntropy)} J/(mol K))");
-    }
+        => CheckFlows(package, double.NaN, pressurePa, flows, temperatureGuessK, out var total, out var z)
+            ?? FromFlash(package, package.FlashPS(pressurePa, molarEntropy, z, temperatureGuessK), flows, total, z, $"PS (P = {F(pressurePa)} Pa, S = {F(molarEntropy)} J/(mol K))");
 
     /// <summary>Flashes the flows at pressure and vapour fraction (0 bubble point, 1 dew point).</summary>
     public static StreamOutcome AtPressureVaporFraction(IPropertyPackage package, double pressurePa, double vaporFraction, double[] flows)
-    {
-        var bad = CheckConditions(double.NaN, pressurePa);
-        double total = 0;
-        double[] z = [];
-        if (bad is not null || (bad = Prepare(flows, out total, out z)) is not null)
-        {
-            return StreamOutcome.Fail(bad);
-        }
-        if (total <= 0)
-        {
-            return new StreamOutcome(Empty(package, double.NaN, pressurePa, flows), null);
-        }
-        return FromFlash(package, package.FlashPVF(pressurePa, vaporFraction, z), flows, total, z, $"P-vapour fraction (P = {F(pressurePa)} Pa, vf = {F(vaporFraction)})");
-    }
+        => CheckFlows(package, double.NaN, pressurePa, flows, double.NaN, out var total, out var z)
+            ?? FromFlash(package, package.FlashPVF(pressurePa, vaporFraction, z), flows, total, z, $"P-vapour fraction (P = {F(pressurePa)} Pa, vf = {F(vaporFraction)})");
 
     /// <summary>
     /// One phase of an equilibrium flash as its own stream, without re-flashing: the state is taken from the

@@ -13,6 +13,11 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
     protected const double TRef = FlashSettings.ReferenceTemperatureK;
     protected const double PRef = FlashSettings.ReferencePressurePa;
 
+    // The Wilson estimate only seeds the vapour-fraction solve, so 1e-6 relative width is ample; bisecting the log of
+    // the widest search range (13 decades of pressure) that far takes about 25 steps, so 100 never binds.
+    private const int WilsonBisectionMaxSteps = 100;
+    private const double WilsonBisectionRelativeWidth = 1e-6;
+
     protected readonly Component[] components;
     protected readonly int n;
     protected readonly double[] tc, pc, omega, mw, hf;
@@ -93,22 +98,12 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
 
     /// <remarks>Throws ArgumentException for invalid T, P or composition (a property call has no result object to carry a reason).</remarks>
     public double Enthalpy(Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> moleFractions)
-    {
-        ThrowIfInvalidState(temperatureK, pressurePa, moleFractions);
-        var ws = Workspace.Rent(n);
-        try
-        {
-            Normalize(moleFractions, ws.Tmp);
-            Prepare(ws, temperatureK);
-            return PhaseEnthalpy(ws, phase, temperatureK, pressurePa, ws.Tmp);
-        }
-        finally
-        {
-            Workspace.Return(ws);
-        }
-    }
+        => PhaseProperty(phase, temperatureK, pressurePa, moleFractions, entropy: false);
 
     public double Entropy(Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> moleFractions)
+        => PhaseProperty(phase, temperatureK, pressurePa, moleFractions, entropy: true);
+
+    private double PhaseProperty(Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> moleFractions, bool entropy)
     {
         ThrowIfInvalidState(temperatureK, pressurePa, moleFractions);
         var ws = Workspace.Rent(n);
@@ -116,7 +111,9 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
         {
             Normalize(moleFractions, ws.Tmp);
             Prepare(ws, temperatureK);
-            return PhaseEntropy(ws, phase, temperatureK, pressurePa, ws.Tmp);
+            return entropy
+                ? PhaseEntropy(ws, phase, temperatureK, pressurePa, ws.Tmp)
+                : PhaseEnthalpy(ws, phase, temperatureK, pressurePa, ws.Tmp);
         }
         finally
         {
@@ -874,7 +871,8 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
         var f = new VaporFractionResidual { Package = this, Ws = ws, Beta = beta, SolveForTemperature = solveForTemperature, Fixed = fixedValue };
 
         // Start from the Wilson estimate of the unknown, solved by bisection (monotone in T and in ln P).
-        var x0 = solveForTemperature ? WilsonTemperature(ws, fixedValue, beta) : Math.Log(WilsonPressure(ws, fixedValue, beta));
+        var wilson = WilsonSaturation(ws, solveForTemperature, fixedValue, beta);
+        var x0 = solveForTemperature ? wilson : Math.Log(wilson);
         for (var i = 0; i < n; i++)
         {
             ws.LnK[i] = solveForTemperature ? EstimateLnK(ws, i, x0, fixedValue) : EstimateLnK(ws, i, fixedValue, Math.Exp(x0));
@@ -1060,18 +1058,25 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
         return VaporFractionResult(ws, t, p, beta, 0);
     }
 
-    private double WilsonTemperature(Workspace ws, double pressurePa, double beta)
+    // Wilson estimate of the saturation T (at fixed P) or P (at fixed T) for vapour fraction beta: geometric bisection
+    // over the search range, as the Wilson K-values are monotone in T and in P.
+    private double WilsonSaturation(Workspace ws, bool solveForTemperature, double fixedValue, double beta)
     {
-        double lo = FlashSettings.MinSearchTemperatureK, hi = FlashSettings.MaxSearchTemperatureK;
-        for (var it = 0; it < 100; it++)
+        double lo = solveForTemperature ? FlashSettings.MinSearchTemperatureK : FlashSettings.MinSearchPressurePa;
+        double hi = solveForTemperature ? FlashSettings.MaxSearchTemperatureK : FlashSettings.MaxSearchPressurePa;
+        for (var it = 0; it < WilsonBisectionMaxSteps; it++)
         {
             var mid = Math.Sqrt(lo * hi);
+            var t = solveForTemperature ? mid : fixedValue;
+            var p = solveForTemperature ? fixedValue : mid;
             for (var i = 0; i < n; i++)
             {
-                ws.K[i] = Math.Exp(EstimateLnK(ws, i, mid, pressurePa));
+                ws.K[i] = Math.Exp(EstimateLnK(ws, i, t, p));
             }
 
-            if (RachfordRice.Evaluate(ws.Z, ws.K, beta, out _) > 0)
+            // A positive Rachford-Rice residual means more vapour than beta: a lower T or a higher P condenses it.
+            var moreVaporThanBeta = RachfordRice.Evaluate(ws.Z, ws.K, beta, out _) > 0;
+            if (moreVaporThanBeta == solveForTemperature)
             {
                 hi = mid;
             }
@@ -1080,36 +1085,7 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
                 lo = mid;
             }
 
-            if (hi / lo < 1 + 1e-6)
-            {
-                break;
-            }
-        }
-
-        return Math.Sqrt(lo * hi);
-    }
-
-    private double WilsonPressure(Workspace ws, double temperatureK, double beta)
-    {
-        double lo = FlashSettings.MinSearchPressurePa, hi = FlashSettings.MaxSearchPressurePa;
-        for (var it = 0; it < 100; it++)
-        {
-            var mid = Math.Sqrt(lo * hi);
-            for (var i = 0; i < n; i++)
-            {
-                ws.K[i] = Math.Exp(EstimateLnK(ws, i, temperatureK, mid));
-            }
-
-            if (RachfordRice.Evaluate(ws.Z, ws.K, beta, out _) > 0)
-            {
-                lo = mid;
-            }
-            else
-            {
-                hi = mid;
-            }
-
-            if (hi / lo < 1 + 1e-6)
+            if (hi / lo < 1 + WilsonBisectionRelativeWidth)
             {
                 break;
             }

@@ -90,6 +90,29 @@ public class FlowsheetReaderTests
         HasError(r, "$.streams[3].id", "duplicate stream id 'S1'");
     }
 
+    [Theory]
+    [InlineData("units", null, "$.units", "'units' is required")]
+    [InlineData("units", "[]", "$.units", "expected a non-empty array of units")]
+    [InlineData("units", "{}", "$.units", "expected a non-empty array of units")]
+    [InlineData("units", "[1]", "$.units[0]", "expected an object, found a number")]
+    [InlineData("streams", null, "$.streams", "'streams' is required")]
+    [InlineData("streams", "3", "$.streams", "expected an array of streams")]
+    [InlineData("streams", "[\"S1\"]", "$.streams[0]", "expected an object, found a string")]
+    public void Units_and_streams_must_be_arrays_of_objects(string key, string? json, string path, string message)
+    {
+        var doc = Doc();
+        if (json is null)
+        {
+            doc.Remove(key);
+        }
+        else
+        {
+            doc[key] = JsonNode.Parse(json);
+        }
+
+        HasError(Read(doc), path, message);
+    }
+
     [Fact]
     public void Unknown_unit_type_is_reported_with_the_close_match()
     {
