@@ -19,18 +19,30 @@ public class PublishedDataTests
 
     private static IPropertyPackage PR(params string[] names) => PropertyPackages.Create("peng-robinson", [.. names.Select(C)]);
 
-    [Fact]
-    public void Water_vapour_pressure_at_100_C_matches_NIST()
+    // One row per published point of a pure-component correlation: its source above it, the tolerance as a fraction.
+    [Theory]
+    // NIST Chemistry WebBook (IAPWS-95): Psat(373.15 K) = 101.418 kPa. DIPPR 101 fits water to ≈ 0.2 %.
+    [InlineData("water", nameof(Component.VaporPressure), 373.15, 101418, 0.005)]
+    // NIST WebBook (IAPWS-95): Psat(298.15 K) = 3.1699 kPa; 1 % covers the DIPPR fit at low reduced temperature.
+    [InlineData("water", nameof(Component.VaporPressure), 298.15, 3169.9, 0.01)]
+    // NIST WebBook: ΔvapH(298.15 K) = 43.99 kJ/mol (2441.7 kJ/kg). DIPPR 106 fit, 1 %.
+    [InlineData("water", nameof(Component.HeatOfVaporization), 298.15, 43990, 0.01)]
+    // NIST-JANAF Thermochemical Tables (4th ed.), H2O(g): Cp°(298.15 K) = 33.590 J/(mol K). 0.5 %.
+    [InlineData("water", nameof(Component.IdealGasHeatCapacity), 298.15, 33.590, 0.005)]
+    // NIST-JANAF, CH4(g): Cp°(298.15 K) = 35.639 J/(mol K). 0.75 % (ChemSep's Aly–Lee/DIPPR fit over 50–1500 K).
+    [InlineData("methane", nameof(Component.IdealGasHeatCapacity), 298.15, 35.639, 0.0075)]
+    public void Correlations_match_published_values(string name, string property, double temperatureK, double published, double relativeTolerance)
     {
-        // NIST Chemistry WebBook (IAPWS-95): Psat(373.15 K) = 101.418 kPa. DIPPR 101 fits water to ≈ 0.2 %.
-        Assert.Equal(101418, C("water").VaporPressure!.Evaluate(373.15), 0.005 * 101418);
-    }
-
-    [Fact]
-    public void Water_vapour_pressure_at_25_C_matches_NIST()
-    {
-        // NIST WebBook (IAPWS-95): Psat(298.15 K) = 3.1699 kPa; 1 % covers the DIPPR fit at low reduced temperature.
-        Assert.Equal(3169.9, C("water").VaporPressure!.Evaluate(298.15), 0.01 * 3169.9);
+        var component = C(name);
+        var correlation = property switch
+        {
+            nameof(Component.VaporPressure) => component.VaporPressure,
+            nameof(Component.HeatOfVaporization) => component.HeatOfVaporization,
+            nameof(Component.IdealGasHeatCapacity) => component.IdealGasHeatCapacity,
+            _ => throw new ArgumentOutOfRangeException(nameof(property)),
+        };
+        Assert.NotNull(correlation);
+        Assert.Equal(published, correlation.Evaluate(temperatureK), relativeTolerance * published);
     }
 
     [Theory]
@@ -55,32 +67,11 @@ public class PublishedDataTests
     }
 
     [Fact]
-    public void Water_heat_of_vaporization_at_25_C_matches_NIST()
-    {
-        // NIST WebBook: ΔvapH(298.15 K) = 43.99 kJ/mol (2441.7 kJ/kg). DIPPR 106 fit, 1 %.
-        Assert.Equal(43990, C("water").HeatOfVaporization!.Evaluate(298.15), 0.01 * 43990);
-    }
-
-    [Fact]
     public void Water_liquid_density_at_25_C_matches_NIST()
     {
         // NIST WebBook: 997.05 kg/m³ at 298.15 K, 0.1 MPa. ChemSep's equation 106 fit for water, 0.5 %.
         var water = C("water");
         Assert.Equal(997.05, water.LiquidDensity!.Evaluate(298.15) * water.MolarMass, 0.005 * 997.05);
-    }
-
-    [Fact]
-    public void Water_ideal_gas_heat_capacity_at_25_C_matches_JANAF()
-    {
-        // NIST-JANAF Thermochemical Tables (4th ed.), H2O(g): Cp°(298.15 K) = 33.590 J/(mol K). 0.5 %.
-        Assert.Equal(33.590, C("water").IdealGasHeatCapacity!.Evaluate(298.15), 0.005 * 33.59);
-    }
-
-    [Fact]
-    public void Methane_ideal_gas_heat_capacity_at_25_C_matches_JANAF()
-    {
-        // NIST-JANAF, CH4(g): Cp°(298.15 K) = 35.639 J/(mol K). 0.75 % (ChemSep's Aly–Lee/DIPPR fit over 50–1500 K).
-        Assert.Equal(35.639, C("methane").IdealGasHeatCapacity!.Evaluate(298.15), 0.0075 * 35.639);
     }
 
     [Fact]
