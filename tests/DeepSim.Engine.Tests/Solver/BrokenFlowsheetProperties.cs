@@ -113,6 +113,11 @@ public class BrokenFlowsheetProperties
                     if (current is JsonValue v && v.TryGetValue<double>(out var d))
                     {
                         var scaled = d * (random.NextDouble() * 4 - 1);
+                        // A junk 1e308 can scale past double's range, and infinity cannot be written as JSON: skip that edit.
+                        if (!double.IsFinite(scaled))
+                        {
+                            break;
+                        }
                         if (key is not null)
                         {
                             parent.AsObject()[key] = scaled;
