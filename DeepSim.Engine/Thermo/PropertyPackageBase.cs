@@ -213,38 +213,26 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
         => FlashPX(pressurePa, entropyJPerMolK, z, temperatureGuessK, entropy: true);
 
     public FlashResult FlashTVF(double temperatureK, double vaporFraction, ReadOnlySpan<double> z)
-    {
-        var invalid = ValidateTemperature(temperatureK) ?? ValidateVaporFraction(vaporFraction) ?? ValidateComposition(z);
-        if (invalid is not null)
-        {
-            return Failed(invalid, temperatureK, double.NaN);
-        }
-
-        var ws = Workspace.Rent(n);
-        try
-        {
-            Normalize(z, ws.Z);
-            return SolveVaporFraction(ws, vaporFraction, solveForTemperature: false, fixedValue: temperatureK, out _)!;
-        }
-        finally
-        {
-            Workspace.Return(ws);
-        }
-    }
+        => FlashVaporFraction(solveForTemperature: false, fixedValue: temperatureK, vaporFraction, z);
 
     public FlashResult FlashPVF(double pressurePa, double vaporFraction, ReadOnlySpan<double> z)
+        => FlashVaporFraction(solveForTemperature: true, fixedValue: pressurePa, vaporFraction, z);
+
+    // fixedValue is the pressure (Pa) when solving for temperature, else the temperature (K).
+    private FlashResult FlashVaporFraction(bool solveForTemperature, double fixedValue, double vaporFraction, ReadOnlySpan<double> z)
     {
-        var invalid = ValidatePressure(pressurePa) ?? ValidateVaporFraction(vaporFraction) ?? ValidateComposition(z);
+        var invalid = (solveForTemperature ? ValidatePressure(fixedValue) : ValidateTemperature(fixedValue))
+            ?? ValidateVaporFraction(vaporFraction) ?? ValidateComposition(z);
         if (invalid is not null)
         {
-            return Failed(invalid, double.NaN, pressurePa);
+            return solveForTemperature ? Failed(invalid, double.NaN, fixedValue) : Failed(invalid, fixedValue, double.NaN);
         }
 
         var ws = Workspace.Rent(n);
         try
         {
             Normalize(z, ws.Z);
-            return SolveVaporFraction(ws, vaporFraction, solveForTemperature: true, fixedValue: pressurePa, out _)!;
+            return SolveVaporFraction(ws, vaporFraction, solveForTemperature, fixedValue, out _)!;
         }
         finally
         {

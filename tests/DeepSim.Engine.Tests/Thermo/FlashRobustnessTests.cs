@@ -50,6 +50,23 @@ public class FlashRobustnessTests
     }
 
     [Fact]
+    public void A_vapour_fraction_flash_reports_a_bad_fixed_temperature_or_pressure_in_its_own_field()
+    {
+        var z = FlashIdentityTests.NaturalGas5Z;
+        var badTemperature = Pr.Value.FlashTVF(-5, 0.5, z);
+        var badPressure = Pr.Value.FlashPVF(0, 0.5, z);
+
+        Assert.False(badTemperature.Converged);
+        Assert.Contains("Temperature must be", badTemperature.FailureReason, StringComparison.Ordinal);
+        Assert.Equal(-5, badTemperature.TemperatureK);
+        Assert.True(double.IsNaN(badTemperature.PressurePa));
+        Assert.False(badPressure.Converged);
+        Assert.Contains("Pressure must be", badPressure.FailureReason, StringComparison.Ordinal);
+        Assert.Equal(0, badPressure.PressurePa);
+        Assert.True(double.IsNaN(badPressure.TemperatureK));
+    }
+
+    [Fact]
     public void Unreachable_specifications_fail_with_a_reason_instead_of_a_wrong_answer()
     {
         var z = FlashIdentityTests.NaturalGas5Z;
