@@ -37,6 +37,7 @@ public static class LoadBenchmark
     /// <summary>Runs per throughput phase (one study fans them out; distinct content so the cache never answers).</summary>
     private const int DefaultRunsPerPhase = 600;
     private const int LatencySamples = 40;
+    private const int WarmUpRuns = 100;
     private const int LimiterSamples = 5000;
     private const int DefaultWorkerConcurrency = 8;
     private const int MaxWorkerConcurrency = 32;
@@ -92,7 +93,11 @@ public static class LoadBenchmark
                 var workers = Enumerable.Range(0, processes).Select(_ => StartWorker(url)).ToList();
                 try
                 {
-                    await ThroughputPhaseAsync(http, postgres.OwnerConnectionString, flowsheetId, processes, runs, 80.0 + processes, total.Token);
+                    // Warm-up (not measured): the new worker processes start, connect and compile their hot paths.
+                    await ThroughputPhaseAsync(http, postgres.OwnerConnectionString, flowsheetId, processes, WarmUpRuns, 60.0 + processes,
+                        null, total.Token);
+                    await ThroughputPhaseAsync(http, postgres.OwnerConnectionString, flowsheetId, processes, runs, 80.0 + processes,
+                        new CpuMeter(folder, workers.ConvertAll(w => w.Pid)), total.Token);
                     await LatencyPhaseAsync(http, postgres.OwnerConnectionString, example, processes, total.Token);
                 }
                 finally
@@ -115,8 +120,10 @@ public static class LoadBenchmark
         }
     }
 
-    private static async Task ThroughputPhaseAsync(HttpClient http, string owner, Guid flowsheetId, int processes, int runs, double baseTemperature, CancellationToken ct)
+    private static async Task ThroughputPhaseAsync(HttpClient http, string owner, Guid flowsheetId, int processes, int runs, double baseTemperature,
+        CpuMeter? cpu, CancellationToken ct)
     {
+        var cpuBefore = cpu?.Read();
         using var phase = CancellationTokenSource.CreateLinkedTokenSource(ct);
         phase.CancelAfter(PhaseBudget);
         var clock = Stopwatch.StartNew();
@@ -145,9 +152,17 @@ public static class LoadBenchmark
         var rows = (await db.QueryAsync<(double Latency, double Solver, string Status)>(
             "select extract(epoch from finished_at - created_at)::float8, coalesce(solver_seconds, 0), status from runs where study_id = @studyId",
             new { studyId })).ToList();
+        var cpuUsed = cpu is null ? default : cpu.Read() - cpuBefore!.Value;
         var completed = rows.Count(r => r.Status == "completed");
+        if (cpu is null)
+        {
+            Console.WriteLine(FormattableString.Invariant($"warm-up, {processes} worker process(es): {completed}/{runs} completed in {elapsed.TotalSeconds:F2} s"));
+            return;
+        }
         Console.WriteLine(FormattableString.Invariant(
             $"throughput, {processes} worker process(es) x {WorkerConcurrency}: {completed}/{runs} completed in {elapsed.TotalSeconds:F2} s (submit of the batch {submitted.TotalMilliseconds:F0} ms) = {completed / elapsed.TotalSeconds:F1} runs/s; submit-to-completed p50 {Percentile(rows.Select(r => r.Latency), 0.5) * 1e3:F0} ms, p99 {Percentile(rows.Select(r => r.Latency), 0.99) * 1e3:F0} ms (includes queueing); solve p50 {Percentile(rows.Select(r => r.Solver), 0.5) * 1e3:F2} ms"));
+        Console.WriteLine(FormattableString.Invariant(
+            $"  CPU per run: Api (with this bench's client) {cpuUsed.Api / runs * 1e3:F2} ms, worker processes {cpuUsed.Workers / runs * 1e3:F2} ms, PostgreSQL {cpuUsed.Postgres / runs * 1e3:F2} ms ({cpuUsed.Total / elapsed.TotalSeconds:F2} cores busy of {Environment.ProcessorCount})"));
     }
 
     private static async Task LatencyPhaseAsync(HttpClient http, string owner, JsonNode example, int processes, CancellationToken ct)
@@ -158,6 +173,7 @@ public static class LoadBenchmark
         await db.OpenAsync(phase.Token);
         var latencies = new List<double>();
         var overheads = new List<double>();
+        var runIds = new List<Guid>();
         for (var i = 0; i < LatencySamples; i++)
         {
             var content = example.DeepClone();
@@ -166,6 +182,7 @@ public static class LoadBenchmark
             var clock = Stopwatch.StartNew();
             using var response = await http.PostAsJsonAsync("/api/v1/runs", new { flowsheetId }, phase.Token);
             var runId = (await response.Content.ReadFromJsonAsync<JsonElement>(phase.Token)).GetProperty("id").GetGuid();
+            runIds.Add(runId);
             double? solver = null;
             // Bounded by the phase budget; 1 ms polls so the measurement is not dominated by the poll interval.
             while (solver is null)
@@ -179,6 +196,18 @@ public static class LoadBenchmark
             latencies.Add(clock.Elapsed.TotalSeconds);
             overheads.Add(clock.Elapsed.TotalSeconds - solver.Value);
         }
+        // Where the time goes, from the run log's clock (each event is stamped when its transaction wrote it).
+        var steps = (await db.QueryAsync<(double Queued, double Claimed, double Completed)>(
+            """
+            select extract(epoch from q.at - r.created_at)::float8, extract(epoch from c.at - q.at)::float8, extract(epoch from d.at - c.at)::float8
+            from runs r
+            join run_events q on q.run_id = r.id and q.kind = 'queued'
+            join run_events c on c.run_id = r.id and c.kind = 'claimed'
+            join run_events d on d.run_id = r.id and d.kind = 'completed'
+            where r.id = any(@runIds)
+            """, new { runIds = runIds.ToArray() })).ToList();
+        Console.WriteLine(FormattableString.Invariant(
+            $"  steps p50: request to queued row {Percentile(steps.Select(x => x.Queued), 0.5) * 1e3:F1} ms, queued to claimed {Percentile(steps.Select(x => x.Claimed), 0.5) * 1e3:F1} ms, claimed to completed {Percentile(steps.Select(x => x.Completed), 0.5) * 1e3:F1} ms"));
         Console.WriteLine(FormattableString.Invariant(
             $"single runs, idle queue, {processes} worker process(es): submit-to-completed over HTTP p50 {Percentile(latencies, 0.5) * 1e3:F1} ms, p99 {Percentile(latencies, 0.99) * 1e3:F1} ms; platform overhead (minus solve) p50 {Percentile(overheads, 0.5) * 1e3:F1} ms, p99 {Percentile(overheads, 0.99) * 1e3:F1} ms"));
     }
@@ -297,4 +326,68 @@ public static class LoadBenchmark
             // files owned by the postgres user; /tmp is cleaned eventually
         }
     }
+}
+
+/// <summary>
+/// CPU seconds used so far (user + system, from /proc) by this process (the Api), the worker processes, and the
+/// PostgreSQL cluster in the bench folder (its postmaster and every backend), so a phase can say what a run costs.
+/// </summary>
+internal sealed class CpuMeter(string folder, IReadOnlyList<int> workerPids)
+{
+    private static readonly double TicksPerSecond = 100.0; // USER_HZ, 100 on Linux
+
+    public readonly record struct Reading(double Api, double Workers, double Postgres)
+    {
+        public double Total => Api + Workers + Postgres;
+
+        public static Reading operator -(Reading a, Reading b) => new(a.Api - b.Api, a.Workers - b.Workers, a.Postgres - b.Postgres);
+    }
+
+    public Reading Read()
+    {
+        var api = Seconds(Environment.ProcessId);
+        var workers = workerPids.Sum(Seconds);
+        var postmaster = Directory.EnumerateDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .FirstOrDefault(pid => pid > 0 && CommandLine(pid).Contains(folder, StringComparison.Ordinal) && CommandLine(pid).Contains("postgres", StringComparison.Ordinal));
+        var postgres = postmaster == 0 ? 0 : Seconds(postmaster) + Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && ParentOf(pid) == postmaster).Sum(Seconds);
+        return new Reading(api, workers, postgres);
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline");
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    // /proc/<pid>/stat: the fields after the parenthesised command name; ppid is the 2nd, utime and stime the 12th and 13th.
+    private static string[] StatFields(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+    }
+
+    private static int ParentOf(int pid) => StatFields(pid) is { Length: > 13 } f ? int.Parse(f[1], CultureInfo.InvariantCulture) : 0;
+
+    private static double Seconds(int pid) => StatFields(pid) is { Length: > 13 } f
+        ? (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / TicksPerSecond
+        : 0;
 }
