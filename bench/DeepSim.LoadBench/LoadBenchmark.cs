@@ -37,7 +37,7 @@ public static class LoadBenchmark
     /// <summary>Runs per throughput phase (one study fans them out; distinct content so the cache never answers).</summary>
     private const int DefaultRunsPerPhase = 600;
     private const int LatencySamples = 40;
-    private const int WarmUpRuns = 100;
+    private const int WarmUpRuns = 300;
     private const int LimiterSamples = 5000;
     private const int DefaultWorkerConcurrency = 8;
     private const int MaxWorkerConcurrency = 32;
