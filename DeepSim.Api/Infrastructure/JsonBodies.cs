@@ -32,15 +32,17 @@ public static class JsonBodies
         return jsonPath.StartsWith("$.", StringComparison.Ordinal) ? jsonPath[2..] : jsonPath[1..];
     }
 
+    /// <summary>Broken JSON syntax: the reader's own exception is the inner one (a wrong value or unknown field has none).</summary>
+    internal static bool IsMalformed(JsonException exception) => exception.InnerException is JsonException;
+
     /// <summary>What went wrong at the path, in words a client can act on (never .NET type names).</summary>
     internal static string Message(JsonException exception)
     {
         var where = exception.LineNumber is { } line && exception.BytePositionInLine is { } position
             ? $" (line {line + 1}, byte {position + 1})"
             : "";
-        // The reader's own exception type marks broken syntax; the serializer has no typed marker for an unmapped
-        // member, so its (invariant, non-localized) message is recognised instead.
-        if (exception.InnerException is JsonException)
+        // The serializer has no typed marker for an unmapped member, so its (invariant, non-localized) message is recognised.
+        if (IsMalformed(exception))
         {
             return "is not valid JSON" + where;
         }
@@ -66,12 +68,14 @@ internal sealed partial class BadRequestBodyHandler(IProblemDetailsService probl
             var field = JsonBodies.FieldPath(json.Path);
             var message = JsonBodies.Message(json);
             LogUnreadableBody(logger, httpContext.Request.Path, field, message);
+            // Broken syntax keeps the bad-request type clients already switch on; a readable body with a wrong field is a validation error.
+            var malformed = JsonBodies.IsMalformed(json);
             problem = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
             {
                 Status = bad.StatusCode,
-                Title = "Validation failed",
-                Type = ProblemTypes.Validation,
-                Detail = "The request body could not be read.",
+                Title = malformed ? "Malformed JSON" : "Validation failed",
+                Type = malformed ? ProblemTypes.BadRequest : ProblemTypes.Validation,
+                Detail = malformed ? "The request body is not valid JSON." : "One or more fields are invalid.",
             };
         }
         else

@@ -8,11 +8,12 @@ public sealed class JsonBodyTests(ApiFixture api)
 {
     private const string ProblemJson = "application/problem+json";
     private const string ValidationType = "https://deepsim.dev/problems/validation";
+    private const string BadRequestType = "https://deepsim.dev/problems/bad-request";
     private const string ServiceToken = "test-service-token-0123456789abcdef";
     private static readonly double[] Temperatures = [90.0, 95.0];
 
-    /// <summary>Asserts a 400 validation problem whose only error is at <paramref name="field"/>, and returns its messages.</summary>
-    private static async Task<string[]> SingleFieldErrorAsync(HttpResponseMessage response, string field)
+    /// <summary>Asserts a 400 problem (validation unless another type is given) whose only error is at <paramref name="field"/>, and returns its messages.</summary>
+    internal static async Task<string[]> SingleFieldErrorAsync(HttpResponseMessage response, string field, string type = ValidationType)
     {
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"expected 400, got {response.StatusCode}: {text}");
@@ -20,7 +21,7 @@ public sealed class JsonBodyTests(ApiFixture api)
         // Clients see field paths, never the Api's .NET type names.
         Assert.DoesNotContain("DeepSim", text, StringComparison.Ordinal);
         var json = JsonDocument.Parse(text).RootElement;
-        Assert.Equal(ValidationType, json.GetProperty("type").GetString());
+        Assert.Equal(type, json.GetProperty("type").GetString());
         var errors = json.GetProperty("errors").EnumerateObject().ToList();
         Assert.True(errors.Count == 1 && errors[0].Name == field, $"expected one error at '{field}': {text}");
         return errors[0].Value.EnumerateArray().Select(m => m.GetString()!).ToArray();
@@ -76,12 +77,12 @@ public sealed class JsonBodyTests(ApiFixture api)
         using (var truncated = await TestApi.Send(client, HttpMethod.Post, "/api/v1/api-keys", """{"name": "k", "permissions": ["flowsheets.read" """))
         {
             // The body ends where the array's second element would start: that is where the reader stopped.
-            var messages = await SingleFieldErrorAsync(truncated, "permissions[1]");
+            var messages = await SingleFieldErrorAsync(truncated, "permissions[1]", BadRequestType);
             Assert.StartsWith("is not valid JSON (line 1, byte ", Assert.Single(messages), StringComparison.Ordinal);
         }
         using (var broken = await TestApi.Send(client, HttpMethod.Post, "/api/v1/api-keys", "{\n  \"name\": \"k\",\n  \"permissions\": }"))
         {
-            var messages = await SingleFieldErrorAsync(broken, "permissions");
+            var messages = await SingleFieldErrorAsync(broken, "permissions", BadRequestType);
             Assert.StartsWith("is not valid JSON (line 3, byte ", Assert.Single(messages), StringComparison.Ordinal);
         }
         using (var wrongType = await TestApi.Send(client, HttpMethod.Post, "/api/v1/api-keys", """{"name": 5, "permissions": ["flowsheets.read"]}"""))
