@@ -9,7 +9,8 @@ namespace DeepSim.Api.Infrastructure;
 /// <summary>
 /// Request bodies are read strictly: a field the request type does not have is an error, not silently dropped (a
 /// misspelt optional field would otherwise look accepted). Free-form <see cref="JsonElement"/> properties still take
-/// any content. Unreadable bodies become validation problems keyed by the JSON path, like every other field error.
+/// any content. An unreadable body is a problem keyed by its JSON path, like every other field error: <c>validation</c> for
+/// an unknown field or a wrong value, <c>bad-request</c> for broken JSON syntax.
 /// </summary>
 public static class JsonBodies
 {
@@ -32,7 +33,7 @@ public static class JsonBodies
         return jsonPath.StartsWith("$.", StringComparison.Ordinal) ? jsonPath[2..] : jsonPath[1..];
     }
 
-    /// <summary>Broken JSON syntax: the reader's own exception is the inner one (a wrong value or unknown field has none).</summary>
+    /// <summary>Broken JSON syntax: the reader's own exception is the inner one (a wrong value or an unknown field has no JSON one).</summary>
     internal static bool IsMalformed(JsonException exception) => exception.InnerException is JsonException;
 
     /// <summary>What went wrong at the path, in words a client can act on (never .NET type names).</summary>
@@ -41,11 +42,11 @@ public static class JsonBodies
         var where = exception.LineNumber is { } line && exception.BytePositionInLine is { } position
             ? $" (line {line + 1}, byte {position + 1})"
             : "";
-        // The serializer has no typed marker for an unmapped member, so its (invariant, non-localized) message is recognised.
         if (IsMalformed(exception))
         {
             return "is not valid JSON" + where;
         }
+        // The serializer has no typed marker for an unmapped member, so its (invariant, non-localized) message is recognised.
         return exception.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal)
             ? "is not a known field"
             : "has a value of the wrong type" + where;
