@@ -66,7 +66,8 @@ public static partial class AuthEndpoints
     }
 
     public static async Task<Results<Created<TokenResponse>, ValidationProblem, ProblemHttpResult>> SignUp(
-        SignUpRequest request, TenantDb db, PasswordHasher hasher, Sessions sessions, AuditNotes audit, CancellationToken ct)
+        SignUpRequest request, TenantDb db, PasswordHasher hasher, Sessions sessions, IOptions<AuthSettings> options,
+        TimeProvider time, AuditNotes audit, CancellationToken ct)
     {
         var errors = new FieldErrors()
             .Required("tenantName", request.TenantName, 200)
@@ -84,8 +85,8 @@ public static partial class AuthEndpoints
         }
         var email = TokenService.NormalizeEmail(request.Email!);
         var existing = await db.WithoutTenantAsync(s => s.QuerySingleOrDefaultAsync<UserRow>(UserByEmailSql, new { email }, ct), ct);
-        // An existing user may found another tenant, but only with their own password.
-        if (existing is not null && !PasswordHasher.Verify(request.Password!, existing.PasswordHash))
+        // An existing user may found another tenant, but only with their own password, checked under the sign-in lockout.
+        if (existing is not null && !await PasswordAcceptedAsync(db, existing, request.Password!, options.Value, time, ct))
         {
             return Problems.Unauthorized(InvalidCredentialsDetail, ProblemTypes.InvalidCredentials);
         }
@@ -127,6 +128,34 @@ public static partial class AuthEndpoints
         from users where email_normalized = @email
         """;
 
+    /// <summary>
+    /// An existing user's password check under the lockout: a locked account fails even with the right password, and a
+    /// wrong one counts toward the lock. Sign-in and sign-up share it, so neither is a way around the other's limit.
+    /// </summary>
+    private static async Task<bool> PasswordAcceptedAsync(TenantDb db, UserRow user, string password, AuthSettings settings, TimeProvider time, CancellationToken ct)
+    {
+        var passwordOk = PasswordHasher.Verify(password, user.PasswordHash);
+        if (user.LockedUntil is { } until && until > time.GetUtcNow().UtcDateTime)
+        {
+            return false;
+        }
+        if (passwordOk)
+        {
+            return true;
+        }
+        // One atomic statement: concurrent failures each count, and each failure past the threshold doubles the lock.
+        await db.WithoutTenantAsync(s => s.ExecuteAsync(
+            """
+            update users set failed_sign_ins = failed_sign_ins + 1,
+                   locked_until = case when failed_sign_ins + 1 >= @threshold
+                       then now() + make_interval(secs => least(@baseSeconds * power(2, least(failed_sign_ins + 1 - @threshold, 20)), @maxSeconds))
+                       else locked_until end
+            where id = @id
+            """,
+            new { threshold = settings.LockoutThreshold, baseSeconds = (double)settings.LockoutBaseSeconds, maxSeconds = (double)settings.LockoutMaxSeconds, id = user.Id }, ct), ct);
+        return false;
+    }
+
     public static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> SignIn(
         SignInRequest request, TenantDb db, PasswordHasher hasher, Sessions sessions, IOptions<AuthSettings> options,
         TimeProvider time, AuditNotes audit, CancellationToken ct)
@@ -150,25 +179,8 @@ public static partial class AuthEndpoints
             hasher.VerifyAgainstDummy(request.Password!); // same work as a real check: no timing difference to probe
             return invalid;
         }
-        var now = time.GetUtcNow().UtcDateTime;
-        var passwordOk = PasswordHasher.Verify(request.Password!, user.PasswordHash);
-        if (user.LockedUntil is { } until && until > now)
+        if (!await PasswordAcceptedAsync(db, user, request.Password!, options.Value, time, ct))
         {
-            return invalid;
-        }
-        if (!passwordOk)
-        {
-            var settings = options.Value;
-            // One atomic statement: concurrent failures each count, and each failure past the threshold doubles the lock.
-            await db.WithoutTenantAsync(s => s.ExecuteAsync(
-                """
-                update users set failed_sign_ins = failed_sign_ins + 1,
-                       locked_until = case when failed_sign_ins + 1 >= @threshold
-                           then now() + make_interval(secs => least(@baseSeconds * power(2, least(failed_sign_ins + 1 - @threshold, 20)), @maxSeconds))
-                           else locked_until end
-                where id = @id
-                """,
-                new { threshold = settings.LockoutThreshold, baseSeconds = (double)settings.LockoutBaseSeconds, maxSeconds = (double)settings.LockoutMaxSeconds, id = user.Id }, ct), ct);
             return invalid;
         }
         var memberships = await db.WithoutTenantAsync(async s =>

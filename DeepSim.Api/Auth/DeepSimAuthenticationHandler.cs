@@ -12,7 +12,8 @@ namespace DeepSim.Api.Auth;
 /// Bearer authentication for JWT access tokens and API keys. Beyond the signature it checks, on every request,
 /// that the token was not signed out (Redis), that its session family is not revoked, that the tenant is active
 /// and that the user is still a member, taking the role from the database: suspension, removal, demotion and
-/// revocation apply at once, not when the token expires.
+/// revocation apply at once, not when the token expires. An API key holds at most what its creator's current role
+/// allows, and nothing once its creator has left the tenant.
 /// </summary>
 public sealed class DeepSimAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -31,7 +32,7 @@ public sealed class DeepSimAuthenticationHandler(
     private const string InternalPathPrefix = "/internal";
 
     private sealed record TenantState(string Status, string Plan, string? Role, bool SessionRevoked);
-    private sealed record ApiKeyRow(byte[] KeyHash, string Permissions, bool Revoked, string Status, string Plan);
+    private sealed record ApiKeyRow(byte[] KeyHash, string Permissions, bool Revoked, string Status, string Plan, string? CreatorRole);
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -114,11 +115,13 @@ public sealed class DeepSimAuthenticationHandler(
             var key = await s.QuerySingleOrDefaultAsync<ApiKeyRow>(
                 """
                 select k.key_hash as "KeyHash", array_to_string(k.permissions, ',') as "Permissions", k.revoked_at is not null as "Revoked",
-                       t.status as "Status", t.plan as "Plan"
+                       t.status as "Status", t.plan as "Plan", m.role as "CreatorRole"
                 from api_keys k join tenants t on t.id = k.tenant_id
+                     left join memberships m on m.tenant_id = k.tenant_id and m.user_id = k.created_by
                 where k.id = @id
                 """, new { id = keyId }, ct);
-            if (key is { Revoked: false, Status: "active" } && TokenService.OpaqueTokenMatches(token, key.KeyHash))
+            // A key acts for its creator: once they have left the tenant, it acts for no one.
+            if (key is { Revoked: false, Status: "active", CreatorRole: not null } && TokenService.OpaqueTokenMatches(token, key.KeyHash))
             {
                 await s.ExecuteAsync("update api_keys set last_used_at = now() where id = @id", new { id = keyId }, ct);
                 return key;
@@ -127,7 +130,15 @@ public sealed class DeepSimAuthenticationHandler(
         }, ct);
         return row is null
             ? AuthenticateResult.Fail("invalid API key")
-            : Success(null, keyId, tenantId, null, row.Plan, row.Permissions.Split(',', StringSplitOptions.RemoveEmptyEntries), Actor.KindApiKey, null, null);
+            : Success(null, keyId, tenantId, null, row.Plan, EffectiveApiKeyPermissions(row.Permissions, row.CreatorRole!), Actor.KindApiKey, null, null);
+    }
+
+    /// <summary>A key never does more than its creator may do now: its stored permissions cut by the creator's current role.</summary>
+    internal static IEnumerable<string> EffectiveApiKeyPermissions(string stored, string creatorRole)
+    {
+        var allowed = PermissionTable.For(creatorRole);
+        return stored.Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Where(name => PermissionTable.TryParse(name, out var permission) && allowed.Contains(permission));
     }
 
     private static AuthenticateResult Success(Guid? userId, Guid? apiKeyId, Guid? tenantId, string? role, string? plan,

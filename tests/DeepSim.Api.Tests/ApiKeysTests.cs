@@ -79,4 +79,62 @@ public sealed class ApiKeysTests(ApiFixture api)
         Assert.False(errors.TryGetProperty("permissions[0]", out _));
         Assert.Equal(0L, await TestApi.ScalarAsync<long>(api, "select count(*) from api_keys where tenant_id = @t", ("t", a.Id)));
     }
+
+    private static async Task<HttpStatusCode> StatusAsync(HttpClient client, string url)
+    {
+        using var response = await TestApi.Send(client, HttpMethod.Get, url);
+        return response.StatusCode;
+    }
+
+    private static async Task ChangeRoleAsync(HttpClient owner, Guid userId, string role)
+    {
+        using var response = await TestApi.Send(owner, HttpMethod.Put, $"/api/v1/team/members/{userId}/role", new { role });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_key_loses_what_its_demoted_creator_no_longer_holds_and_keeps_the_rest()
+    {
+        var a = await TestApi.SignUpAsync(api);
+        var admin = await TestApi.AddMemberAsync(api, a, Roles.Admin);
+        var secret = await CreateKeyAsync(api, admin.Tokens.AccessToken, ["flowsheets.read", "audit.read"]);
+        using var owner = api.CreateClient(a.Owner.AccessToken);
+        using var program = api.CreateClient(secret);
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(program, "/api/v1/audit"));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(program, "/api/v1/flowsheets"));
+
+        await ChangeRoleAsync(owner, admin.UserId, Roles.Engineer);
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync(program, "/api/v1/audit"));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(program, "/api/v1/flowsheets"));
+        using (var me = await TestApi.Send(program, HttpMethod.Get, "/api/v1/auth/me"))
+        {
+            var permissions = (await me.ReadJsonAsync()).GetProperty("permissions").EnumerateArray().Select(p => p.GetString()).ToList();
+            Assert.Equal(["flowsheets.read"], permissions);
+        }
+        // The key's own grant is unchanged: the cut is made per request from the creator's current role.
+        await ChangeRoleAsync(owner, admin.UserId, Roles.Admin);
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(program, "/api/v1/audit"));
+    }
+
+    [Fact]
+    public async Task A_key_whose_creator_left_the_tenant_authenticates_to_nothing()
+    {
+        var a = await TestApi.SignUpAsync(api);
+        var admin = await TestApi.AddMemberAsync(api, a, Roles.Admin);
+        var secret = await CreateKeyAsync(api, admin.Tokens.AccessToken, ["flowsheets.read"]);
+        var ownersKey = await CreateKeyAsync(api, a.Owner.AccessToken, ["flowsheets.read"]);
+        using var program = api.CreateClient(secret);
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(program, "/api/v1/flowsheets"));
+
+        using var owner = api.CreateClient(a.Owner.AccessToken);
+        using (var remove = await TestApi.Send(owner, HttpMethod.Delete, $"/api/v1/team/members/{admin.UserId}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, remove.StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(program, "/api/v1/flowsheets"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(program, "/api/v1/auth/me"));
+        // Only the departed creator's keys stop: another member's key in the same tenant still works.
+        using var ownersProgram = api.CreateClient(ownersKey);
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(ownersProgram, "/api/v1/flowsheets"));
+    }
 }

@@ -192,6 +192,43 @@ public sealed class AuthTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task Sign_up_with_a_registered_email_counts_toward_and_respects_the_sign_in_lockout()
+    {
+        var a = await TestApi.SignUpAsync(api);
+        using var client = api.CreateClient();
+        object SignUp(string password) => new { tenantName = "Second", slug = TestApi.UniqueSlug("second"), email = a.OwnerEmail, password, displayName = "Owner" };
+        for (var i = 0; i < ApiFixture.LockoutThreshold; i++)
+        {
+            using var wrong = await TestApi.Send(client, HttpMethod.Post, "/api/v1/auth/signup", SignUp("wrong-password-" + i));
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+        // Sign-up is no way around the lock: the right password now fails there and at sign-in alike.
+        using (var locked = await TestApi.Send(client, HttpMethod.Post, "/api/v1/auth/signup", SignUp(a.OwnerPassword)))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, locked.StatusCode);
+            Assert.Equal(AuthEndpoints.InvalidCredentialsDetail, (await locked.ReadJsonAsync()).GetProperty("detail").GetString());
+        }
+        using (var signIn = await TestApi.Send(client, HttpMethod.Post, "/api/v1/auth/signin", new { email = a.OwnerEmail, password = a.OwnerPassword }))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, signIn.StatusCode);
+        }
+        Assert.Equal(1L, await TestApi.ScalarAsync<long>(api, "select count(*) from memberships where user_id = @u", ("u", a.OwnerId)));
+
+        // Once the lock has passed, the owner founds a second tenant with their own password.
+        await using (var owner = await api.OpenOwnerAsync())
+        await using (var expire = new Npgsql.NpgsqlCommand("update users set locked_until = now() - interval '1 second' where id = @u", owner))
+        {
+            expire.Parameters.AddWithValue("u", a.OwnerId);
+            await expire.ExecuteNonQueryAsync();
+        }
+        using (var second = await TestApi.Send(client, HttpMethod.Post, "/api/v1/auth/signup", SignUp(a.OwnerPassword)))
+        {
+            Assert.Equal(HttpStatusCode.Created, second.StatusCode);
+        }
+        Assert.Equal(2L, await TestApi.ScalarAsync<long>(api, "select count(*) from memberships where user_id = @u", ("u", a.OwnerId)));
+    }
+
+    [Fact]
     public async Task Lock_length_doubles_with_each_further_failure()
     {
         var a = await TestApi.SignUpAsync(api);

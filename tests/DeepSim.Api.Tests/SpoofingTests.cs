@@ -9,7 +9,7 @@ public sealed class SpoofingTests(ApiFixture api)
 {
 
     [Fact]
-    public async Task Tenant_named_in_headers_query_or_body_is_ignored()
+    public async Task Tenant_named_in_headers_or_query_is_ignored_and_in_a_body_is_refused()
     {
         var a = await TestApi.SignUpAsync(api);
         var b = await TestApi.SignUpAsync(api);
@@ -29,25 +29,35 @@ public sealed class SpoofingTests(ApiFixture api)
             Assert.Equal(b.Id, (await tenant.ReadJsonAsync()).GetProperty("id").GetGuid());
         }
         using (var create = await TestApi.Send(client, HttpMethod.Post, $"/api/v1/flowsheets?tenantId={a.Id}",
-            new { name = "planted", content = TestApi.SampleFlowsheet(), tenantId = a.Id, tenant_id = a.Id }, headers))
+            new { name = "planted", content = TestApi.SampleFlowsheet() }, headers))
         {
             Assert.Equal(HttpStatusCode.Created, create.StatusCode);
         }
-        Assert.Equal(0L, await TestApi.ScalarAsync<long>(api, "select count(*) from flowsheets where tenant_id = @a and name = 'planted'", ("a", a.Id)));
-        Assert.Equal(1L, await TestApi.ScalarAsync<long>(api, "select count(*) from flowsheets where tenant_id = @b and name = 'planted'", ("b", b.Id)));
+        // A tenant in the body is not a field of any request: refused outright, not silently dropped.
+        using (var create = await TestApi.Send(client, HttpMethod.Post, "/api/v1/flowsheets",
+            new { name = "planted-body", content = TestApi.SampleFlowsheet(), tenantId = a.Id, tenant_id = a.Id }, headers))
+        {
+            await JsonBodyTests.SingleFieldErrorAsync(create, "tenantId");
+        }
+        Assert.Equal(0L, await TestApi.ScalarAsync<long>(api, "select count(*) from flowsheets where tenant_id = @a and name like 'planted%'", ("a", a.Id)));
+        Assert.Equal(1L, await TestApi.ScalarAsync<long>(api, "select count(*) from flowsheets where tenant_id = @b and name like 'planted%'", ("b", b.Id)));
     }
 
     [Fact]
-    public async Task Protected_fields_in_bodies_change_nothing()
+    public async Task Protected_fields_in_bodies_are_refused_and_change_nothing()
     {
         var a = await TestApi.SignUpAsync(api);
         var b = await TestApi.SignUpAsync(api);
         var viewerEmail = TestApi.UniqueEmail("viewer");
         var token = await TestApi.InviteAsync(api, a.Owner.AccessToken, viewerEmail, Roles.Viewer);
         using var anonymous = api.CreateClient();
-        // Accepting with role/tenant fields still gives the invited role in the invited tenant.
+        // Accepting with role/tenant fields is refused; the invitation stays open and accepting it plainly gives the invited role.
         using (var accept = await TestApi.Send(anonymous, HttpMethod.Post, "/api/v1/invitations/accept",
             new { token, password = TestApi.Password, displayName = "V", role = "owner", tenantId = b.Id, isPlatformOperator = true }))
+        {
+            await JsonBodyTests.SingleFieldErrorAsync(accept, "role");
+        }
+        using (var accept = await TestApi.Send(anonymous, HttpMethod.Post, "/api/v1/invitations/accept", new { token, password = TestApi.Password, displayName = "V" }))
         {
             var tokens = TestApi.ToTokens(await accept.ReadJsonAsync());
             Assert.Equal(Roles.Viewer, tokens.Role);
@@ -56,31 +66,28 @@ public sealed class SpoofingTests(ApiFixture api)
         Assert.False(await TestApi.ScalarAsync<bool>(api, "select is_platform_operator from users where email_normalized = @e", ("e", viewerEmail)));
 
         using var owner = api.CreateClient(a.Owner.AccessToken);
-        var forcedId = Guid.NewGuid();
         using (var create = await TestApi.Send(owner, HttpMethod.Post, "/api/v1/flowsheets",
-            new { id = forcedId, name = "mass", content = TestApi.SampleFlowsheet(), version = 42, createdBy = b.OwnerId, tenantId = b.Id }))
+            new { id = Guid.NewGuid(), name = "mass", content = TestApi.SampleFlowsheet(), version = 42, createdBy = b.OwnerId, tenantId = b.Id }))
         {
-            var json = await create.ReadJsonAsync();
-            Assert.Equal(HttpStatusCode.Created, create.StatusCode);
-            Assert.NotEqual(forcedId, json.GetProperty("id").GetGuid());
-            Assert.Equal(1, json.GetProperty("version").GetInt32());
+            await JsonBodyTests.SingleFieldErrorAsync(create, "id");
         }
-        Assert.Equal(a.OwnerId, await TestApi.ScalarAsync<Guid>(api, "select created_by from flowsheets where tenant_id = @t and name = 'mass'", ("t", a.Id)));
+        Assert.Equal(0L, await TestApi.ScalarAsync<long>(api, "select count(*) from flowsheets where name = 'mass' and tenant_id in (@a, @b)", ("a", a.Id), ("b", b.Id)));
 
         using (var rename = await TestApi.Send(owner, HttpMethod.Patch, "/api/v1/tenant", new { name = "Renamed", plan = "enterprise", status = "suspended", slug = "hijacked", id = b.Id }))
         {
-            Assert.Equal(HttpStatusCode.OK, rename.StatusCode);
+            await JsonBodyTests.SingleFieldErrorAsync(rename, "plan");
         }
-        Assert.Equal("pro|active|Renamed", await TestApi.ScalarAsync<string>(api, "select plan || '|' || status || '|' || name from tenants where id = @t", ("t", a.Id)));
+        Assert.Equal("pro|active", await TestApi.ScalarAsync<string>(api, "select plan || '|' || status from tenants where id = @t", ("t", a.Id)));
+        Assert.NotEqual("Renamed", await TestApi.ScalarAsync<string>(api, "select name from tenants where id = @t", ("t", a.Id)));
         Assert.NotEqual("Renamed", await TestApi.ScalarAsync<string>(api, "select name from tenants where id = @t", ("t", b.Id)));
 
+        var greedySlug = TestApi.UniqueSlug("greedy");
         using (var signup = await TestApi.Send(anonymous, HttpMethod.Post, "/api/v1/auth/signup",
-            new { tenantName = "Greedy", slug = TestApi.UniqueSlug("greedy"), email = TestApi.UniqueEmail("greedy"), password = TestApi.Password, displayName = "G", plan = "enterprise", status = "suspended", isPlatformOperator = true, role = "admin" }))
+            new { tenantName = "Greedy", slug = greedySlug, email = TestApi.UniqueEmail("greedy"), password = TestApi.Password, displayName = "G", plan = "enterprise", status = "suspended", isPlatformOperator = true, role = "admin" }))
         {
-            var tokens = TestApi.ToTokens(await signup.ReadJsonAsync());
-            Assert.Equal(Roles.Owner, tokens.Role);
-            Assert.Equal("free", await TestApi.ScalarAsync<string>(api, "select plan from tenants where id = @t", ("t", tokens.TenantId!.Value)));
+            await JsonBodyTests.SingleFieldErrorAsync(signup, "plan");
         }
+        Assert.Equal(0L, await TestApi.ScalarAsync<long>(api, "select count(*) from tenants where slug = @s", ("s", greedySlug)));
         Assert.Equal(1L, await TestApi.ScalarAsync<long>(api, "select count(*) from users where is_platform_operator"));
     }
 
