@@ -50,9 +50,12 @@ public sealed class SubmissionTests(RunsFixture fixture)
         var flowsheet = await tenant.CreateFlowsheetAsync(fixture.Api, TestTenant.FlashAt(82));
         await using (var db = await fixture.OpenOwnerAsync())
         {
-            // Pro allows 1,000 a month: 995 used leaves 5.
+            // Pro allows 1,000 a month: 995 used leaves 5. The usage flusher may already have made the month's row (API calls).
             await db.ExecuteAsync(
-                "insert into usage_monthly (tenant_id, month, runs) values (@Id, date_trunc('month', now() at time zone 'UTC')::date, 995)", new { tenant.Id });
+                """
+                insert into usage_monthly (tenant_id, month, runs) values (@Id, date_trunc('month', now() at time zone 'UTC')::date, 995)
+                on conflict (tenant_id, month) do update set runs = excluded.runs
+                """, new { tenant.Id });
         }
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => tenant.SubmitAsync(fixture.Api, flowsheet)));
