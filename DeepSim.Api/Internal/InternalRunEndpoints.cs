@@ -14,8 +14,9 @@ public sealed record HeartbeatRequest(string? WorkerId, int Attempt);
 public sealed record HeartbeatResponse(DateTime LeaseExpiresAt, bool CancelRequested);
 public sealed record CompleteRequest(string? WorkerId, int Attempt, bool Converged, string? FailureReason, double SolverSeconds, JsonElement Result);
 public sealed record CompletedAttempt(Guid RunId, int Attempt, bool Converged, string? FailureReason, double SolverSeconds, JsonElement Result);
-public sealed record CompleteBatchRequest(string? WorkerId, List<CompletedAttempt>? Results);
+public sealed record CompleteBatchRequest(string? WorkerId, List<CompletedAttempt>? Results, int? Claim);
 public sealed record CompleteBatchOutcome(Guid RunId, bool Accepted, string? Status);
+public sealed record CompleteBatchResponse(List<CompleteBatchOutcome> Results, List<ClaimedRun> Claimed);
 public sealed record ReportRequest(string? WorkerId, int Attempt, string? Outcome, string? Reason, bool Retryable);
 public sealed record ReportResponse(string Status);
 
@@ -54,11 +55,23 @@ public static class InternalRunEndpoints
             .WithSummary("Claim up to max runs in one transaction (long poll; 204 when none)");
         group.MapPost("/{runId:guid}/heartbeat", Heartbeat).WithName("internal.runs.heartbeat").WithSummary("Renew the lease of the current attempt");
         group.MapPost("/complete-batch", CompleteBatch).WithName("internal.runs.complete-batch")
-            .WithSummary("Report the results of many current attempts in one transaction; each is accepted or fenced on its own");
+            .WithSummary("Report the results of many current attempts, each accepted or fenced on its own, and claim up to claim runs for the freed slots; one transaction");
         group.MapPost("/{runId:guid}/complete", Complete).WithName("internal.runs.complete").WithSummary("Report the result of the current attempt");
         group.MapPost("/{runId:guid}/report", Report).WithName("internal.runs.report")
             .WithSummary("End the current attempt without a result: failed, cancelled or released");
         return routes;
+    }
+
+    /// <summary>Up to <paramref name="max"/> runs through <c>runs_claim_batch</c>, in the scope's transaction.</summary>
+    private static async Task<List<ClaimedRun>> ClaimAsync(DbScope s, string workerId, int leaseSeconds, int max, CancellationToken ct)
+    {
+        var rows = await s.QueryAsync<ClaimRow>(
+            """
+            select o_run_id as "RunId", o_tenant_id as "TenantId", o_attempt as "Attempt", o_lease_expires_at as "LeaseExpiresAt",
+                   o_content::text as "Content"
+            from runs_claim_batch(@workerId, @leaseSeconds, @max)
+            """, new { workerId, leaseSeconds, max }, ct);
+        return rows.Select(row => new ClaimedRun(row.RunId, row.Attempt, row.LeaseExpiresAt, leaseSeconds, RunService.ParseJson(row.Content))).ToList();
     }
 
     private static bool ValidWorker(string? workerId) => !string.IsNullOrWhiteSpace(workerId) && workerId.Length <= MaxWorkerIdLength;
@@ -78,15 +91,10 @@ public static class InternalRunEndpoints
         // Bounded: the loop ends at the wait deadline (or when the worker hangs up).
         while (true)
         {
-            var row = await db.WithoutTenantAsync(s => s.QuerySingleOrDefaultAsync<ClaimRow>(
-                """
-                select o_run_id as "RunId", o_tenant_id as "TenantId", o_attempt as "Attempt", o_lease_expires_at as "LeaseExpiresAt",
-                       o_content::text as "Content"
-                from runs_claim(@worker, @lease)
-                """, new { worker = request.WorkerId, lease = config.LeaseSeconds }, ct), ct);
-            if (row is not null)
+            var claimed = await db.WithoutTenantAsync(s => ClaimAsync(s, request.WorkerId!, config.LeaseSeconds, 1, ct), ct);
+            if (claimed.Count > 0)
             {
-                return TypedResults.Ok(new ClaimedRun(row.RunId, row.Attempt, row.LeaseExpiresAt, config.LeaseSeconds, RunService.ParseJson(row.Content)));
+                return TypedResults.Ok(claimed[0]);
             }
             if (clock.Elapsed >= wait || ct.IsCancellationRequested)
             {
@@ -124,16 +132,10 @@ public static class InternalRunEndpoints
         {
             // Wakes taken before the claim: a submit landing while the claim runs is not missed.
             var wake = signals.Current;
-            var rows = (await db.WithoutTenantAsync(s => s.QueryAsync<ClaimRow>(
-                """
-                select o_run_id as "RunId", o_tenant_id as "TenantId", o_attempt as "Attempt", o_lease_expires_at as "LeaseExpiresAt",
-                       o_content::text as "Content"
-                from runs_claim_batch(@worker, @lease, @max)
-                """, new { worker = request.WorkerId, lease = config.LeaseSeconds, max = request.Max!.Value }, ct), ct)).ToList();
-            if (rows.Count > 0)
+            var claimed = await db.WithoutTenantAsync(s => ClaimAsync(s, request.WorkerId!, config.LeaseSeconds, request.Max!.Value, ct), ct);
+            if (claimed.Count > 0)
             {
-                return TypedResults.Ok(rows.Select(row => new ClaimedRun(row.RunId, row.Attempt, row.LeaseExpiresAt, config.LeaseSeconds,
-                    RunService.ParseJson(row.Content))).ToList());
+                return TypedResults.Ok(claimed);
             }
             if (clock.Elapsed >= wait || ct.IsCancellationRequested)
             {
@@ -174,7 +176,7 @@ public static class InternalRunEndpoints
         {
             return errors.ToProblem();
         }
-        var row = (await RecordAsync(db, cache, signals, request.WorkerId!, [attempt], ct))[0];
+        var row = (await RecordAsync(db, cache, signals, request.WorkerId!, [attempt], null, ct)).Rows[0];
         return row.Ok
             ? TypedResults.Ok(new ReportResponse("completed"))
             : Problems.Conflict(row.Status is null ? "The run does not exist." : $"This attempt is no longer current (the run is {row.Status}); the report changed nothing.",
@@ -185,8 +187,8 @@ public static class InternalRunEndpoints
     /// Many results in one call and one transaction. Each is fenced on its own: the answer lists, per run, whether it
     /// was accepted, and the run's status (null when the run does not exist).
     /// </summary>
-    public static async Task<Results<Ok<List<CompleteBatchOutcome>>, ValidationProblem>> CompleteBatch(
-        CompleteBatchRequest request, TenantDb db, ResultCache cache, RunSignals signals, CancellationToken ct)
+    public static async Task<Results<Ok<CompleteBatchResponse>, ValidationProblem>> CompleteBatch(
+        CompleteBatchRequest request, TenantDb db, ResultCache cache, RunSignals signals, IOptions<RunsSettings> settings, CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (!ValidWorker(request.WorkerId))
@@ -197,6 +199,10 @@ public static class InternalRunEndpoints
         if (results.Count is < 1 or > MaxCompleteBatch)
         {
             errors.Add("results", $"must hold 1..{MaxCompleteBatch} results");
+        }
+        if (request.Claim is < 0 or > MaxClaimBatch)
+        {
+            errors.Add("claim", $"must be 0..{MaxClaimBatch}");
         }
         var seen = new HashSet<Guid>();
         for (var i = 0; i < results.Count; i++)
@@ -216,8 +222,9 @@ public static class InternalRunEndpoints
         {
             return errors.ToProblem();
         }
-        var rows = await RecordAsync(db, cache, signals, request.WorkerId!, results, ct);
-        return TypedResults.Ok(rows.Select(r => new CompleteBatchOutcome(r.RunId, r.Ok, r.Status)).ToList());
+        var claim = request.Claim is > 0 ? new ClaimOrder(settings.Value.LeaseSeconds, request.Claim.Value) : null;
+        var (rows, claimed) = await RecordAsync(db, cache, signals, request.WorkerId!, results, claim, ct);
+        return TypedResults.Ok(new CompleteBatchResponse(rows.Select(r => new CompleteBatchOutcome(r.RunId, r.Ok, r.Status)).ToList(), claimed));
     }
 
     private static void ValidateAttempt(CompletedAttempt attempt, string prefix, FieldErrors errors)
@@ -236,16 +243,27 @@ public static class InternalRunEndpoints
         }
     }
 
-    /// <summary>Records the attempts through <c>runs_complete_batch</c>, then caches the converged results.</summary>
-    private static async Task<List<CompleteRow>> RecordAsync(TenantDb db, ResultCache cache, RunSignals signals, string workerId,
-        IReadOnlyList<CompletedAttempt> attempts, CancellationToken ct)
+    private sealed record ClaimOrder(int LeaseSeconds, int Max);
+
+    /// <summary>
+    /// Records the attempts through <c>runs_complete_batch</c> and, when asked, claims the next runs for the slots they
+    /// free in the same transaction (one round trip and one commit per cycle of a busy worker); then caches the
+    /// converged results.
+    /// </summary>
+    private static async Task<(List<CompleteRow> Rows, List<ClaimedRun> Claimed)> RecordAsync(TenantDb db, ResultCache cache, RunSignals signals,
+        string workerId, IReadOnlyList<CompletedAttempt> attempts, ClaimOrder? claim, CancellationToken ct)
     {
         var items = SerializeAttempts(attempts);
-        var rows = (await db.WithoutTenantAsync(s => s.QueryAsync<CompleteRow>(
-            """
-            select o_run_id as "RunId", o_ok as "Ok", o_tenant_id as "TenantId", o_content_hash as "ContentHash", o_status as "Status"
-            from runs_complete_batch(@worker, @items::jsonb)
-            """, new { worker = workerId, items }, ct), ct)).ToList();
+        var (rows, claimed) = await db.WithoutTenantAsync(async s =>
+        {
+            var recorded = (await s.QueryAsync<CompleteRow>(
+                """
+                select o_run_id as "RunId", o_ok as "Ok", o_tenant_id as "TenantId", o_content_hash as "ContentHash", o_status as "Status"
+                from runs_complete_batch(@worker, @items::jsonb)
+                """, new { worker = workerId, items }, ct)).ToList();
+            var next = claim is null ? [] : await ClaimAsync(s, workerId, claim.LeaseSeconds, claim.Max, ct);
+            return (recorded, next);
+        }, ct);
         if (rows.Any(r => r.Ok))
         {
             signals.Pulse();
@@ -254,7 +272,7 @@ public static class InternalRunEndpoints
         await Task.WhenAll(rows
             .Where(r => r is { Ok: true, TenantId: not null, ContentHash: not null } && byRun[r.RunId].Converged)
             .Select(r => cache.SetAsync(r.TenantId!.Value, r.ContentHash!, byRun[r.RunId].Result.GetRawText())));
-        return rows;
+        return (rows, claimed);
     }
 
     /// <summary>The attempts as the JSON array <c>runs_complete_batch</c> reads (results embedded as they came).</summary>

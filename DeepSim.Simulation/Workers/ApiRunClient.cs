@@ -13,6 +13,9 @@ public sealed record AttemptResult(Guid RunId, int Attempt, bool Converged, stri
 /// <summary>Per run of a batch report: accepted, or fenced off (then <see cref="Status"/> is what the run is now).</summary>
 public sealed record AttemptVerdict(Guid RunId, bool Accepted, string? Status);
 
+/// <summary>A batch report's answer: a verdict per result and the runs claimed in the same call.</summary>
+public sealed record BatchReportAnswer(List<AttemptVerdict> Results, List<ClaimedRun> Claimed);
+
 /// <summary>The Api's internal run endpoints as the worker sees them. A 409 means the attempt is fenced off.</summary>
 public sealed class ApiRunClient(HttpClient http)
 {
@@ -42,24 +45,28 @@ public sealed class ApiRunClient(HttpClient http)
         return await response.Content.ReadFromJsonAsync<HeartbeatAnswer>(ct);
     }
 
-    /// <summary>Reports many results in one call; the Api answers each one: accepted, or fenced off.</summary>
-    public async Task<IReadOnlyList<AttemptVerdict>> CompleteBatchAsync(string workerId, IReadOnlyList<AttemptResult> results, CancellationToken ct)
+    /// <summary>
+    /// Reports many results in one call and claims up to <paramref name="claim"/> runs in the same transaction; the
+    /// Api answers each result: accepted, or fenced off.
+    /// </summary>
+    public async Task<BatchReportAnswer> CompleteBatchAsync(string workerId, IReadOnlyList<AttemptResult> results, int claim, CancellationToken ct)
     {
-        using var body = new ByteArrayContent(BatchBody(workerId, results));
+        using var body = new ByteArrayContent(BatchBody(workerId, results, claim));
         body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         using var response = await http.PostAsync("/internal/v1/runs/complete-batch", body, ct);
         response.EnsureSuccessStatusCode();
-        return await response.Content.ReadFromJsonAsync<List<AttemptVerdict>>(ct) ?? [];
+        return await response.Content.ReadFromJsonAsync<BatchReportAnswer>(ct) ?? new BatchReportAnswer([], []);
     }
 
     // The engine's result JSON is embedded as written, not parsed and serialised again.
-    private static byte[] BatchBody(string workerId, IReadOnlyList<AttemptResult> results)
+    private static byte[] BatchBody(string workerId, IReadOnlyList<AttemptResult> results, int claim)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
             json.WriteString("workerId", workerId);
+            json.WriteNumber("claim", claim);
             json.WriteStartArray("results");
             foreach (var r in results)
             {

@@ -7,7 +7,14 @@ namespace DeepSim.Simulation.Workers;
 /// while the previous call was in flight, so under load a worker pays one round trip for many runs and when idle
 /// a result still leaves at once. Each caller gets its own verdict: accepted, or fenced off.
 /// </summary>
-internal sealed partial class ResultReporter(ApiRunClient api, string workerId, ILogger logger)
+/// <summary>The Api's answer to one result; <see cref="SlotHandedOver"/> when a run claimed in the same call took its slot.</summary>
+internal readonly record struct ReportVerdict(bool Accepted, bool SlotHandedOver);
+
+/// <remarks>
+/// Each call also claims up to as many runs as it carries results (when <paramref name="mayClaim"/> says so): the
+/// slots those results free are handed straight to the new runs, started through <paramref name="start"/>.
+/// </remarks>
+internal sealed partial class ResultReporter(ApiRunClient api, string workerId, Func<bool> mayClaim, Action<ClaimedRun> start, ILogger logger)
 {
     /// <summary>Results per call, the Api's limit.</summary>
     public const int MaxBatch = 100;
@@ -17,10 +24,10 @@ internal sealed partial class ResultReporter(ApiRunClient api, string workerId, 
 
     private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
-    /// <summary>Queues a result; the task ends with true when the Api accepted it, false when the attempt was fenced off.</summary>
-    public Task<bool> ReportAsync(AttemptResult result)
+    /// <summary>Queues a result; the verdict says whether the Api accepted it and whether its slot now holds a new run.</summary>
+    public Task<ReportVerdict> ReportAsync(AttemptResult result)
     {
-        var pending = new Pending(result, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(result, new TaskCompletionSource<ReportVerdict>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!queue.Writer.TryWrite(pending))
         {
             pending.Verdict.SetException(new InvalidOperationException("the reporter has stopped"));
@@ -46,13 +53,21 @@ internal sealed partial class ResultReporter(ApiRunClient api, string workerId, 
             using var timeout = new CancellationTokenSource(CallTimeout);
             try
             {
-                var verdicts = (await api.CompleteBatchAsync(workerId, batch.ConvertAll(p => p.Result), timeout.Token))
-                    .ToDictionary(v => v.RunId);
-                foreach (var pending in batch)
+                var claim = mayClaim() ? batch.Count : 0;
+                var answer = await api.CompleteBatchAsync(workerId, batch.ConvertAll(p => p.Result), claim, timeout.Token);
+                var verdicts = answer.Results.ToDictionary(v => v.RunId);
+                // Runs claimed in the call take over the slots of the first results; bounded by claim <= batch.Count.
+                var handOver = Math.Min(answer.Claimed.Count, batch.Count);
+                for (var i = 0; i < batch.Count; i++)
                 {
-                    pending.Verdict.TrySetResult(verdicts.TryGetValue(pending.Result.RunId, out var verdict) && verdict.Accepted);
+                    var accepted = verdicts.TryGetValue(batch[i].Result.RunId, out var verdict) && verdict.Accepted;
+                    batch[i].Verdict.TrySetResult(new ReportVerdict(accepted, i < handOver));
                 }
-                Log.Reported(logger, batch.Count, workerId);
+                foreach (var run in answer.Claimed.Take(handOver))
+                {
+                    start(run);
+                }
+                Log.Reported(logger, batch.Count, handOver, workerId);
             }
             catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException
                                            or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException)
@@ -65,11 +80,11 @@ internal sealed partial class ResultReporter(ApiRunClient api, string workerId, 
         }
     }
 
-    private sealed record Pending(AttemptResult Result, TaskCompletionSource<bool> Verdict);
+    private sealed record Pending(AttemptResult Result, TaskCompletionSource<ReportVerdict> Verdict);
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Debug, Message = "Reported {Count} results for {Worker} in one call")]
-        public static partial void Reported(ILogger logger, int count, string worker);
+        [LoggerMessage(Level = LogLevel.Debug, Message = "Reported {Count} results and took {Claimed} new runs for {Worker} in one call")]
+        public static partial void Reported(ILogger logger, int count, int claimed, string worker);
     }
 }

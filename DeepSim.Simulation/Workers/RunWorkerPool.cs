@@ -17,6 +17,9 @@ public sealed partial class RunWorkerPool(ApiRunClient api, IOptions<WorkerOptio
     private static readonly TimeSpan MinimumHeartbeatInterval = TimeSpan.FromMilliseconds(200);
     // Reports after shutdown began still get this long to reach the Api.
     private static readonly TimeSpan ReportTimeout = TimeSpan.FromSeconds(10);
+    private const int MaxDrainPasses = 100;
+    // The Api's limit on a reported reason (InternalRunEndpoints.MaxReasonLength).
+    private const int MaxReasonLength = 4000;
 
     // Solves at once are capped at the cores: more slots keep small runs from waiting on round trips, not more CPU.
     private readonly SemaphoreSlim cpu = new(Math.Max(1, Environment.ProcessorCount));
@@ -34,7 +37,34 @@ public sealed partial class RunWorkerPool(ApiRunClient api, IOptions<WorkerOptio
         using var slots = new SemaphoreSlim(concurrency, concurrency);
         var inFlight = new List<Task>();
         var name = string.Create(CultureInfo.InvariantCulture, $"{workerId}/batch");
-        var reporter = new ResultReporter(api, name, logger);
+        // A busy worker's reports also claim the next runs for the slots they free; the claim loop below then only
+        // long-polls when slots are idle.
+        ResultReporter reporter = null!;
+        void Start(ClaimedRun run)
+        {
+            var task = Task.Run(async () =>
+            {
+                var handedOver = false;
+                try
+                {
+                    handedOver = await ProcessAsync(name, run, reporter, stoppingToken);
+                }
+                finally
+                {
+                    // A slot handed over already carries a run the report claimed in its place.
+                    if (!handedOver)
+                    {
+                        slots.Release();
+                    }
+                }
+            }, CancellationToken.None);
+            lock (inFlight)
+            {
+                inFlight.RemoveAll(t => t.IsCompleted);
+                inFlight.Add(task);
+            }
+        }
+        reporter = new ResultReporter(api, name, () => !stoppingToken.IsCancellationRequested, Start, logger);
         var reporting = reporter.RunAsync();
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -70,28 +100,32 @@ public sealed partial class RunWorkerPool(ApiRunClient api, IOptions<WorkerOptio
             {
                 slots.Release(free - runs.Count);
             }
-            inFlight.RemoveAll(t => t.IsCompleted);
             foreach (var run in runs)
             {
-                inFlight.Add(Task.Run(async () =>
-                {
-                    try
-                    {
-                        await ProcessAsync(name, run, reporter, stoppingToken);
-                    }
-                    finally
-                    {
-                        slots.Release();
-                    }
-                }, CancellationToken.None));
+                Start(run);
             }
         }
-        await Task.WhenAll(inFlight);
+        // Runs a report claimed while stopping start too (and are released after the grace): wait until none is left.
+        // Bounded: after the stop no report claims, so each pass can only find what the last in-flight report brought.
+        for (var pass = 0; pass < MaxDrainPasses; pass++)
+        {
+            Task[] running;
+            lock (inFlight)
+            {
+                running = [.. inFlight.Where(t => !t.IsCompleted)];
+            }
+            if (running.Length == 0)
+            {
+                break;
+            }
+            await Task.WhenAll(running);
+        }
         reporter.Complete();
         await reporting;
     }
 
-    private async Task ProcessAsync(string name, ClaimedRun run, ResultReporter reporter, CancellationToken stopping)
+    /// <summary>Solves and reports one run; true when its slot was handed over to a run claimed with its report.</summary>
+    private async Task<bool> ProcessAsync(string name, ClaimedRun run, ResultReporter reporter, CancellationToken stopping)
     {
         using var solve = new CancellationTokenSource();
         var grace = TimeSpan.FromSeconds(Math.Max(0, options.Value.ShutdownGraceSeconds));
@@ -114,23 +148,25 @@ public sealed partial class RunWorkerPool(ApiRunClient api, IOptions<WorkerOptio
         if (state.Fenced)
         {
             Log.Fenced(logger, run.RunId, run.Attempt, name);
-            return;
+            return false;
         }
         using var reportTimeout = new CancellationTokenSource(ReportTimeout);
         try
         {
-            var accepted = outcome.Status switch
+            var verdict = outcome.Status switch
             {
-                // Results go out in batches; the rarer endings below are reported one by one.
+                // Results go out in batches (which may hand this slot to a run claimed in the same call); the rarer
+                // endings below are reported one by one.
                 ExecutionStatus.Solved => await reporter.ReportAsync(new AttemptResult(run.RunId, run.Attempt, outcome.Converged,
-                    outcome.FailureReason, outcome.SolverSeconds, outcome.ResultJson!)),
-                ExecutionStatus.Cancelled when state.CancelRequested => await api.ReportAsync(run.RunId, run.Attempt, name, "cancelled",
-                    "stopped on request", false, reportTimeout.Token),
-                ExecutionStatus.Cancelled => await api.ReportAsync(run.RunId, run.Attempt, name, "released",
-                    "the worker is shutting down", true, reportTimeout.Token),
-                _ => await api.ReportAsync(run.RunId, run.Attempt, name, "failed", outcome.FailureReason, state.Crashed, reportTimeout.Token),
+                    Clip(outcome.FailureReason), outcome.SolverSeconds, outcome.ResultJson!)),
+                ExecutionStatus.Cancelled when state.CancelRequested => new ReportVerdict(await api.ReportAsync(run.RunId, run.Attempt, name, "cancelled",
+                    "stopped on request", false, reportTimeout.Token), false),
+                ExecutionStatus.Cancelled => new ReportVerdict(await api.ReportAsync(run.RunId, run.Attempt, name, "released",
+                    "the worker is shutting down", true, reportTimeout.Token), false),
+                _ => new ReportVerdict(await api.ReportAsync(run.RunId, run.Attempt, name, "failed", Clip(outcome.FailureReason), state.Crashed,
+                    reportTimeout.Token), false),
             };
-            if (accepted)
+            if (verdict.Accepted)
             {
                 Log.Reported(logger, run.RunId, run.Attempt, outcome.Status, outcome.Converged, outcome.SolverSeconds);
             }
@@ -138,11 +174,13 @@ public sealed partial class RunWorkerPool(ApiRunClient api, IOptions<WorkerOptio
             {
                 Log.Fenced(logger, run.RunId, run.Attempt, name);
             }
+            return verdict.SlotHandedOver;
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException)
         {
             // The lease will expire and the run be claimed again; nothing is lost.
             Log.ReportFailed(logger, ex, run.RunId, run.Attempt);
+            return false;
         }
     }
 
@@ -221,6 +259,10 @@ public sealed partial class RunWorkerPool(ApiRunClient api, IOptions<WorkerOptio
             }
         }
     }
+
+    // The Api refuses longer reasons; one over-long reason must not sink the batch it travels in.
+    private static string? Clip(string? reason) =>
+        reason is { Length: > MaxReasonLength } ? string.Concat(reason.AsSpan(0, MaxReasonLength - 1), "…") : reason;
 
     public override void Dispose()
     {

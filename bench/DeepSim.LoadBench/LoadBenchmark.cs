@@ -35,9 +35,9 @@ public static class LoadBenchmark
     private static readonly TimeSpan PhaseBudget = TimeSpan.FromMinutes(2);
 
     /// <summary>Runs per throughput phase (one study fans them out; distinct content so the cache never answers).</summary>
-    private const int DefaultRunsPerPhase = 600;
+    private const int DefaultRunsPerPhase = 1000;
     private const int LatencySamples = 40;
-    private const int WarmUpRuns = 300;
+    private const int WarmUpRuns = 500;
     private const int LimiterSamples = 5000;
     private const int DefaultWorkerConcurrency = 8;
     private const int MaxWorkerConcurrency = 32;
@@ -144,7 +144,13 @@ public static class LoadBenchmark
         await using var db = new NpgsqlConnection(owner);
         await db.OpenAsync(phase.Token);
         // Bounded by the phase budget.
-        while (await db.ExecuteScalarAsync<long>("select count(*) from runs where study_id = @studyId and status in ('queued', 'running')", new { studyId }) > 0)
+        // Counts through the queued/running partial indexes: the poll reads the unfinished runs only, not the whole study.
+        while (await db.ExecuteScalarAsync<long>(
+            """
+            select (select count(*) from runs where tenant_id = s.tenant_id and status = 'queued' and study_id = s.id)
+                 + (select count(*) from runs where tenant_id = s.tenant_id and status = 'running' and study_id = s.id)
+            from studies s where s.id = @studyId
+            """, new { studyId }) > 0)
         {
             await Task.Delay(20, phase.Token);
         }

@@ -86,6 +86,36 @@ public sealed class BatchCompleteTests(RunsFixture fixture)
     }
 
     [Fact]
+    public async Task A_batch_report_claims_the_next_runs_in_the_same_call_within_the_tenant_cap()
+    {
+        await ClearQueueAsync();
+        // The Pro plan's max_concurrent_runs (migration 0100) is 5: submit 7, hold 5, report 2 asking for 5 more.
+        var tenant = await TestTenant.CreateAsync(fixture, "pro");
+        for (var i = 0; i < 7; i++)
+        {
+            await tenant.SubmitOkAsync(fixture.Api, await tenant.CreateFlowsheetAsync(fixture.Api, TestTenant.FlashAt(30.0 + i)));
+        }
+        using var service = fixture.Api.Client(RunsFixture.ServiceToken);
+        var held = await ClaimAsync(service, 100);
+        Assert.Equal(5, held.Count);
+
+        var (verdicts, claimed) = await CompleteAndClaimAsync(service, 5, Result(held[0].Id, held[0].Attempt, 0.1), Result(held[1].Id, held[1].Attempt, 0.1));
+
+        Assert.All(verdicts.Values, v => Assert.True(v.Accepted));
+        // The two results freed two places under the cap, and only two: the other three are still running.
+        Assert.Equal(2, claimed.Count);
+        Assert.Empty(claimed.Select(c => c.Id).Intersect(held.Select(h => h.Id)));
+        await using var db = await fixture.OpenOwnerAsync();
+        var states = (await db.QueryAsync<(string Status, long Count)>(
+            "select status, count(*) from runs where tenant_id = @id group by status", new { id = tenant.Id })).ToDictionary(r => r.Status, r => r.Count);
+        Assert.Equal(2L, states["completed"]);
+        Assert.Equal(5L, states["running"]);
+        Assert.False(states.ContainsKey("queued"));
+        var rest = held.Skip(2).Concat(claimed).Select(c => Result(c.Id, c.Attempt, 0.1)).ToArray();
+        Assert.All((await CompleteAsync(service, rest)).Values, v => Assert.True(v.Accepted));
+    }
+
+    [Fact]
     public async Task A_batch_claim_deals_runs_round_robin_across_tenants()
     {
         await ClearQueueAsync();
@@ -128,13 +158,20 @@ public sealed class BatchCompleteTests(RunsFixture fixture)
             .Select(r => (r.GetProperty("runId").GetGuid(), r.GetProperty("attempt").GetInt32())).ToList();
     }
 
-    private static async Task<Dictionary<Guid, (bool Accepted, string? Status)>> CompleteAsync(HttpClient service, params object[] results)
+    private static async Task<Dictionary<Guid, (bool Accepted, string? Status)>> CompleteAsync(HttpClient service, params object[] results) =>
+        (await CompleteAndClaimAsync(service, 0, results)).Verdicts;
+
+    private static async Task<(Dictionary<Guid, (bool Accepted, string? Status)> Verdicts, List<(Guid Id, int Attempt)> Claimed)> CompleteAndClaimAsync(
+        HttpClient service, int claim, params object[] results)
     {
-        using var response = await service.PostAsJsonAsync("/internal/v1/runs/complete-batch", new { workerId = Worker, results });
+        using var response = await service.PostAsJsonAsync("/internal/v1/runs/complete-batch", new { workerId = Worker, results, claim });
         var body = await TestTenant.ReadAsync(response);
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"complete-batch: {response.StatusCode} {body}");
-        return body.EnumerateArray().ToDictionary(v => v.GetProperty("runId").GetGuid(),
+        var verdicts = body.GetProperty("results").EnumerateArray().ToDictionary(v => v.GetProperty("runId").GetGuid(),
             v => (v.GetProperty("accepted").GetBoolean(), v.GetProperty("status").ValueKind == JsonValueKind.Null ? null : v.GetProperty("status").GetString()));
+        var claimed = body.GetProperty("claimed").EnumerateArray()
+            .Select(r => (r.GetProperty("runId").GetGuid(), r.GetProperty("attempt").GetInt32())).ToList();
+        return (verdicts, claimed);
     }
 
     private static async Task AssertRefusedAsync(HttpClient service, object body, string field)

@@ -88,10 +88,8 @@ begin
 end
 $$;
 
-create or replace function runs_claim(p_worker text, p_lease_seconds integer)
-returns table (o_run_id uuid, o_tenant_id uuid, o_attempt integer, o_lease_expires_at timestamptz, o_content jsonb)
-language sql security definer set search_path = public, pg_temp as
-$$ select * from runs_claim_batch(p_worker, p_lease_seconds, 1) $$;
+-- The one-run claim endpoint asks for a batch of one: there is a single claim path.
+drop function runs_claim(text, integer);
 
 -- Records the results of up to 100 attempts at once. Each is accepted only when its attempt is still the run's
 -- current, running one (fencing); the others change nothing and are logged as stale. Solver seconds go to each
