@@ -91,6 +91,8 @@ public static class InternalRunEndpoints
         // Bounded: the loop ends at the wait deadline (or when the worker hangs up).
         while (true)
         {
+            // Wakes taken before the claim: a submit landing while the claim runs is not missed.
+            var wake = signals.Current;
             var claimed = await db.WithoutTenantAsync(s => ClaimAsync(s, request.WorkerId!, config.LeaseSeconds, 1, ct), ct);
             if (claimed.Count > 0)
             {
@@ -101,7 +103,7 @@ public static class InternalRunEndpoints
                 return TypedResults.NoContent();
             }
             var remaining = wait - clock.Elapsed;
-            await signals.WaitAsync(delay < remaining ? delay : remaining, ct);
+            await RunSignals.WaitAsync(wake, delay < remaining ? delay : remaining, ct);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxPollDelay.Ticks));
         }
     }
@@ -163,7 +165,7 @@ public static class InternalRunEndpoints
     }
 
     public static async Task<Results<Ok<ReportResponse>, ProblemHttpResult, ValidationProblem>> Complete(
-        Guid runId, CompleteRequest request, TenantDb db, ResultCache cache, RunSignals signals, CancellationToken ct)
+        Guid runId, CompleteRequest request, TenantDb db, ResultCache cache, CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (!ValidWorker(request.WorkerId))
@@ -176,7 +178,7 @@ public static class InternalRunEndpoints
         {
             return errors.ToProblem();
         }
-        var row = (await RecordAsync(db, cache, signals, request.WorkerId!, [attempt], null, ct)).Rows[0];
+        var row = (await RecordAsync(db, cache, request.WorkerId!, [attempt], null, ct)).Rows[0];
         return row.Ok
             ? TypedResults.Ok(new ReportResponse("completed"))
             : Problems.Conflict(row.Status is null ? "The run does not exist." : $"This attempt is no longer current (the run is {row.Status}); the report changed nothing.",
@@ -188,7 +190,7 @@ public static class InternalRunEndpoints
     /// was accepted, and the run's status (null when the run does not exist).
     /// </summary>
     public static async Task<Results<Ok<CompleteBatchResponse>, ValidationProblem>> CompleteBatch(
-        CompleteBatchRequest request, TenantDb db, ResultCache cache, RunSignals signals, IOptions<RunsSettings> settings, CancellationToken ct)
+        CompleteBatchRequest request, TenantDb db, ResultCache cache, IOptions<RunsSettings> settings, CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (!ValidWorker(request.WorkerId))
@@ -223,7 +225,7 @@ public static class InternalRunEndpoints
             return errors.ToProblem();
         }
         var claim = request.Claim is > 0 ? new ClaimOrder(settings.Value.LeaseSeconds, request.Claim.Value) : null;
-        var (rows, claimed) = await RecordAsync(db, cache, signals, request.WorkerId!, results, claim, ct);
+        var (rows, claimed) = await RecordAsync(db, cache, request.WorkerId!, results, claim, ct);
         return TypedResults.Ok(new CompleteBatchResponse(rows.Select(r => new CompleteBatchOutcome(r.RunId, r.Ok, r.Status)).ToList(), claimed));
     }
 
@@ -250,8 +252,7 @@ public static class InternalRunEndpoints
     /// free in the same transaction (one round trip and one commit per cycle of a busy worker); then caches the
     /// converged results.
     /// </summary>
-    private static async Task<(List<CompleteRow> Rows, List<ClaimedRun> Claimed)> RecordAsync(TenantDb db, ResultCache cache, RunSignals signals,
-        string workerId, IReadOnlyList<CompletedAttempt> attempts, ClaimOrder? claim, CancellationToken ct)
+    private static async Task<(List<CompleteRow> Rows, List<ClaimedRun> Claimed)> RecordAsync(TenantDb db, ResultCache cache, string workerId, IReadOnlyList<CompletedAttempt> attempts, ClaimOrder? claim, CancellationToken ct)
     {
         var items = SerializeAttempts(attempts);
         var (rows, claimed) = await db.WithoutTenantAsync(async s =>
@@ -262,12 +263,13 @@ public static class InternalRunEndpoints
                 from runs_complete_batch(@worker, @items::jsonb)
                 """, new { worker = workerId, items }, ct)).ToList();
             var next = claim is null ? [] : await ClaimAsync(s, workerId, claim.LeaseSeconds, claim.Max, ct);
+            // Places freed under a tenant's cap and not refilled here may let another waiting claim go.
+            if (recorded.Count(r => r.Ok) > next.Count)
+            {
+                await RunSignals.NotifyAsync(s, ct);
+            }
             return (recorded, next);
         }, ct);
-        if (rows.Any(r => r.Ok))
-        {
-            signals.Pulse();
-        }
         var byRun = attempts.ToDictionary(a => a.RunId);
         await Task.WhenAll(rows
             .Where(r => r is { Ok: true, TenantId: not null, ContentHash: not null } && byRun[r.RunId].Converged)
@@ -300,7 +302,7 @@ public static class InternalRunEndpoints
     }
 
     public static async Task<Results<Ok<ReportResponse>, ProblemHttpResult, ValidationProblem>> Report(
-        Guid runId, ReportRequest request, TenantDb db, RunSignals signals, CancellationToken ct)
+        Guid runId, ReportRequest request, TenantDb db, CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (!ValidWorker(request.WorkerId))
@@ -319,15 +321,23 @@ public static class InternalRunEndpoints
         {
             return errors.ToProblem();
         }
-        var row = await db.WithoutTenantAsync(s => s.QuerySingleOrDefaultAsync<(bool Ok, string? Status)>(
-            "select o_ok, o_status from runs_report(@runId, @attempt, @worker, @outcome, @reason, @retryable)",
-            new { runId, attempt = request.Attempt, worker = request.WorkerId, outcome = request.Outcome, reason = request.Reason, retryable = request.Retryable }, ct), ct);
+        var row = await db.WithoutTenantAsync(async s =>
+        {
+            var reported = await s.QuerySingleOrDefaultAsync<(bool Ok, string? Status)>(
+                "select o_ok, o_status from runs_report(@runId, @attempt, @worker, @outcome, @reason, @retryable)",
+                new { runId, attempt = request.Attempt, worker = request.WorkerId, outcome = request.Outcome, reason = request.Reason, retryable = request.Retryable }, ct);
+            if (reported.Ok)
+            {
+                // The attempt's place under the cap is free, and a released or retried run is claimable again.
+                await RunSignals.NotifyAsync(s, ct);
+            }
+            return reported;
+        }, ct);
         if (!row.Ok)
         {
             return Problems.Conflict(row.Status is null ? "The run does not exist." : $"This attempt is no longer current (the run is {row.Status}); the report changed nothing.",
                 RunProblems.StaleAttempt);
         }
-        signals.Pulse();
         return TypedResults.Ok(new ReportResponse(row.Status!));
     }
 }

@@ -146,7 +146,6 @@ public static class RunEndpoints
         {
             return RunProblems.Quota(refusal.Plan, refusal.Limit, refusal.Usage, refusal.ResetsAt);
         }
-        runs.Queued();
         audit.Target = "run=" + runId.ToString("D", CultureInfo.InvariantCulture);
         return Accepted(responseJson);
     }
@@ -229,7 +228,7 @@ public static class RunEndpoints
         return events is null ? Problems.NotFound("The run does not exist.") : TypedResults.Ok<IReadOnlyList<RunEvent>>(events);
     }
 
-    public static async Task<Results<Ok<RunSummary>, ProblemHttpResult>> Cancel(Guid runId, HttpContext http, TenantDb db, RunSignals signals, CancellationToken ct)
+    public static async Task<Results<Ok<RunSummary>, ProblemHttpResult>> Cancel(Guid runId, HttpContext http, TenantDb db, CancellationToken ct)
     {
         var actor = Actor.FromPrincipal(http.User);
         var (status, run) = await db.ForActorAsync(actor, async s =>
@@ -245,7 +244,6 @@ public static class RunEndpoints
         {
             return Problems.Conflict($"The run already {status}; there is nothing to cancel.", RunProblems.RunFinished);
         }
-        signals.Pulse();
         return TypedResults.Ok(run);
     }
 }

@@ -25,7 +25,7 @@ public sealed record QuotaRefusal(string Plan, int Limit, int Usage, DateTimeOff
 public sealed record FlowsheetSnapshot(Guid FlowsheetId, int Version, string Content);
 
 /// <summary>The tenant side of the run queue: snapshots, quota, inserts with their events.</summary>
-public sealed class RunService(ResultCache cache, RunSignals signals, TimeProvider clock, IOptions<RunsSettings> settings)
+public sealed class RunService(ResultCache cache, TimeProvider clock, IOptions<RunsSettings> settings)
 {
     public RunsSettings Settings => settings.Value;
 
@@ -140,6 +140,10 @@ public sealed class RunService(ResultCache cache, RunSignals signals, TimeProvid
         {
             await s.ExecuteAsync("insert into run_tenant_state (tenant_id) values (@tenant) on conflict do nothing", new { tenant }, ct);
         }
+        if (inserted > 0 && runs.Any(r => r.CachedResult is null))
+        {
+            await RunSignals.NotifyAsync(s, ct);
+        }
         return inserted;
     }
 
@@ -184,9 +188,6 @@ public sealed class RunService(ResultCache cache, RunSignals signals, TimeProvid
             json.WriteRawValue(raw);
         }
     }
-
-    /// <summary>Wakes this process's waiting claims after a commit that queued work.</summary>
-    public void Queued() => signals.Pulse();
 
     /// <summary>
     /// Cancels a run: a queued one at once; a running one is flagged and stopped by its worker at its next heartbeat.

@@ -15,6 +15,8 @@ public static class RunsServiceExtensions
         services.AddSingleton<PlanCatalog>();
         services.AddSingleton<ResultCache>();
         services.AddSingleton<RunSignals>();
+        services.AddSingleton<RunSignalListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<RunSignalListener>());
         services.AddSingleton<RunService>();
         services.AddSingleton<TenantRateLimiter>();
         services.AddSingleton<ApiCallCounter>();

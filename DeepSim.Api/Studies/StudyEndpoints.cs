@@ -107,7 +107,6 @@ public static class StudyEndpoints
         {
             return RunProblems.Quota(refusal.Plan, refusal.Limit, refusal.Usage, refusal.ResetsAt);
         }
-        runs.Queued();
         audit.Target = "study=" + studyId.ToString("D", CultureInfo.InvariantCulture);
         var study = await db.InTenantAsync(tenant, s => LoadAsync(s, studyId, ct), ct);
         return TypedResults.Created($"/api/v1/studies/{studyId}", study!);
@@ -170,7 +169,7 @@ public static class StudyEndpoints
             : TypedResults.File(StudyExport.Xlsx(table), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name + ".xlsx");
     }
 
-    public static async Task<Results<Ok<StudyResponse>, ProblemHttpResult>> Cancel(Guid studyId, HttpContext http, TenantDb db, RunSignals signals, CancellationToken ct)
+    public static async Task<Results<Ok<StudyResponse>, ProblemHttpResult>> Cancel(Guid studyId, HttpContext http, TenantDb db, CancellationToken ct)
     {
         var actor = Actor.FromPrincipal(http.User);
         var study = await db.ForActorAsync(actor, async s =>
@@ -192,7 +191,6 @@ public static class StudyEndpoints
             }
             return await LoadAsync(s, studyId, ct);
         }, ct);
-        signals.Pulse();
         return study is null ? Problems.NotFound("The study does not exist.") : TypedResults.Ok(study);
     }
 
