@@ -278,28 +278,16 @@ public static class InternalRunEndpoints
     }
 
     /// <summary>The attempts as the JSON array <c>runs_complete_batch</c> reads (results embedded as they came).</summary>
-    private static string SerializeAttempts(IReadOnlyList<CompletedAttempt> attempts)
+    private static string SerializeAttempts(IReadOnlyList<CompletedAttempt> attempts) => JsonRows.Array(attempts, (json, a) =>
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartArray();
-            foreach (var a in attempts)
-            {
-                json.WriteStartObject();
-                json.WriteString("run_id", a.RunId);
-                json.WriteNumber("attempt", a.Attempt);
-                json.WritePropertyName("result");
-                a.Result.WriteTo(json);
-                json.WriteBoolean("converged", a.Converged);
-                json.WriteString("reason", a.FailureReason);
-                json.WriteNumber("solver_seconds", a.SolverSeconds);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-        }
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
+        json.WriteString("run_id", a.RunId);
+        json.WriteNumber("attempt", a.Attempt);
+        json.WritePropertyName("result");
+        a.Result.WriteTo(json);
+        json.WriteBoolean("converged", a.Converged);
+        json.WriteString("reason", a.FailureReason);
+        json.WriteNumber("solver_seconds", a.SolverSeconds);
+    });
 
     public static async Task<Results<Ok<ReportResponse>, ProblemHttpResult, ValidationProblem>> Report(
         Guid runId, ReportRequest request, TenantDb db, CancellationToken ct)

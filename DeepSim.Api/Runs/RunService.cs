@@ -148,46 +148,21 @@ public sealed class RunService(ResultCache cache, TimeProvider clock, IOptions<R
     }
 
     /// <summary>The runs as the JSON array the insert reads; contents and cached results are embedded as stored.</summary>
-    private static string SerializeRuns(IReadOnlyList<NewRun> runs)
+    private static string SerializeRuns(IReadOnlyList<NewRun> runs) => JsonRows.Array(runs, (json, run) =>
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var json = new Utf8JsonWriter(buffer))
+        json.WriteString("id", run.Id);
+        json.WriteString("flowsheet_id", run.FlowsheetId);
+        json.WriteNumber("flowsheet_version", run.FlowsheetVersion);
+        if (run.StudyId is { } study)
         {
-            json.WriteStartArray();
-            foreach (var run in runs)
-            {
-                json.WriteStartObject();
-                json.WriteString("id", run.Id);
-                json.WriteString("flowsheet_id", run.FlowsheetId);
-                json.WriteNumber("flowsheet_version", run.FlowsheetVersion);
-                if (run.StudyId is { } study)
-                {
-                    json.WriteString("study_id", study);
-                    json.WriteNumber("study_point", run.StudyPoint ?? 0);
-                }
-                WriteRawOrNull(json, "point_values", run.PointValues);
-                WriteRawOrNull(json, "content", run.Content);
-                json.WriteString("content_hash", run.ContentHash);
-                WriteRawOrNull(json, "cached_result", run.CachedResult);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
+            json.WriteString("study_id", study);
+            json.WriteNumber("study_point", run.StudyPoint ?? 0);
         }
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    private static void WriteRawOrNull(Utf8JsonWriter json, string name, string? raw)
-    {
-        json.WritePropertyName(name);
-        if (raw is null)
-        {
-            json.WriteNullValue();
-        }
-        else
-        {
-            json.WriteRawValue(raw);
-        }
-    }
+        json.WriteRawOrNull("point_values", run.PointValues);
+        json.WriteRawOrNull("content", run.Content);
+        json.WriteString("content_hash", run.ContentHash);
+        json.WriteRawOrNull("cached_result", run.CachedResult);
+    });
 
     /// <summary>
     /// Cancels a run: a queued one at once; a running one is flagged and stopped by its worker at its next heartbeat.
