@@ -56,15 +56,16 @@ public sealed class RunService(ResultCache cache, TimeProvider clock, IOptions<R
         await s.ExecuteAsync(
             "insert into usage_monthly (tenant_id, month) values (@tenant, date_trunc('month', now() at time zone 'UTC')::date) on conflict do nothing",
             new { tenant = s.RequireTenant() }, ct);
-        var used = await s.QuerySingleOrDefaultAsync<int?>(
+        var used = await s.QuerySingleOrDefaultAsync<(int Runs, DateTime Month)?>(
             """
             update usage_monthly set runs = runs + @count
             where tenant_id = @tenant and month = date_trunc('month', now() at time zone 'UTC')::date
               and (@limit::integer is null or runs + @count <= @limit::integer)
-            returning runs
+            returning runs, month
             """, new { tenant = s.RequireTenant(), count, limit = plan.Limit }, ct);
-        if (used is not null)
+        if (used is { } counted)
         {
+            await Outbox.AddAsync(s, "usage.runs", new { count, runsThisMonth = counted.Runs, month = DateOnly.FromDateTime(counted.Month) }, ct);
             return null;
         }
         var usage = await s.ExecuteScalarAsync<int>(

@@ -39,6 +39,10 @@ public sealed class RunLifecycleTests(RunsFixture fixture, ITestOutputHelper out
         await using var db = await fixture.OpenOwnerAsync();
         var outbox = (await db.QueryAsync<string>("select type from event_outbox where payload->>'runId' = @id order by seq", new { id = runId.ToString() })).ToList();
         Assert.Equal(["run.submitted", "run.claimed", "run.completed", "usage.solver_seconds"], outbox);
+        // The month's run counter moved by one, as an event too.
+        var usage = await db.QuerySingleAsync<(int Count, int RunsThisMonth)>(
+            "select (payload->>'count')::int, (payload->>'runsThisMonth')::int from event_outbox where tenant_id = @Id and type = 'usage.runs'", new { tenant.Id });
+        Assert.Equal((1, 1), usage);
     }
 
     [Fact]
