@@ -78,6 +78,7 @@ public static class ApiServiceExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseServiceTokenGate();
         app.UseTenantRateLimiting();
 
         app.MapOpenApi().AllowAnonymous();

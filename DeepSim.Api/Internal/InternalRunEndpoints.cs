@@ -47,8 +47,7 @@ public static class InternalRunEndpoints
     public static IEndpointRouteBuilder MapInternalRunEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/internal/v1/runs").WithTags("Internal")
-            .AllowAnonymous() // not a tenant endpoint: the service-token filter is the gate
-            .AddEndpointFilter<ServiceTokenFilter>()
+            .AllowAnonymous() // not a tenant endpoint: ServiceTokenGate (middleware on /internal) is the gate
             .ExcludeFromDescription();
         group.MapPost("/claim", Claim).WithName("internal.runs.claim").WithSummary("Claim the next run (long poll; 204 when none)");
         group.MapPost("/claim-batch", ClaimBatch).WithName("internal.runs.claim-batch")

@@ -38,6 +38,11 @@ public static class RunsServiceExtensions
     /// <summary>Per-tenant rate limits and API call counting; after authentication, before the endpoints.</summary>
     public static IApplicationBuilder UseTenantRateLimiting(this IApplicationBuilder app) => app.UseMiddleware<RateLimitMiddleware>();
 
+    /// <summary>The service-token gate in front of every internal path, before any endpoint reads a body.</summary>
+    public static IApplicationBuilder UseServiceTokenGate(this IApplicationBuilder app) =>
+        app.UseWhen(http => http.Request.Path.StartsWithSegments(ServiceTokenGate.PathPrefix, StringComparison.OrdinalIgnoreCase),
+            internalPaths => internalPaths.UseMiddleware<ServiceTokenGate>());
+
     /// <summary>The worker endpoints: service token only, outside the tenant groups.</summary>
     public static IEndpointRouteBuilder MapInternalGroups(this IEndpointRouteBuilder app)
     {

@@ -60,5 +60,12 @@ public sealed class RunLifecycleTests(RunsFixture fixture, ITestOutputHelper out
         using var none = await anonymous.PostAsync("/internal/v1/runs/claim",
             new StringContent("""{"workerId":"intruder","waitSeconds":0}""", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        // The token is checked before the body is read: a caller without it learns nothing about the request shapes.
+        foreach (var body in new[] { """{"workerId":"intruder","guess":1}""", """{"workerId":""", """{"results":[{"runId":"x"}]}""" })
+        {
+            using var probe = await anonymous.PostAsync("/internal/v1/runs/complete-batch",
+                new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.Unauthorized, probe.StatusCode);
+        }
     }
 }
