@@ -7,12 +7,10 @@ using Microsoft.Extensions.Options;
 
 namespace DeepSim.Api.Internal;
 
-public sealed record ClaimRequest(string? WorkerId, int? WaitSeconds);
 public sealed record ClaimBatchRequest(string? WorkerId, int? WaitSeconds, int? Max);
 public sealed record ClaimedRun(Guid RunId, int Attempt, DateTime LeaseExpiresAt, int LeaseSeconds, JsonElement Flowsheet);
 public sealed record HeartbeatRequest(string? WorkerId, int Attempt);
 public sealed record HeartbeatResponse(DateTime LeaseExpiresAt, bool CancelRequested);
-public sealed record CompleteRequest(string? WorkerId, int Attempt, bool Converged, string? FailureReason, double SolverSeconds, JsonElement Result);
 public sealed record CompletedAttempt(Guid RunId, int Attempt, bool Converged, string? FailureReason, double SolverSeconds, JsonElement Result);
 public sealed record CompleteBatchRequest(string? WorkerId, List<CompletedAttempt>? Results, int? Claim);
 public sealed record CompleteBatchOutcome(Guid RunId, bool Accepted, string? Status);
@@ -49,13 +47,11 @@ public static class InternalRunEndpoints
         var group = routes.MapGroup("/internal/v1/runs").WithTags("Internal")
             .AllowAnonymous() // not a tenant endpoint: ServiceTokenGate (middleware on /internal) is the gate
             .ExcludeFromDescription();
-        group.MapPost("/claim", Claim).WithName("internal.runs.claim").WithSummary("Claim the next run (long poll; 204 when none)");
         group.MapPost("/claim-batch", ClaimBatch).WithName("internal.runs.claim-batch")
             .WithSummary("Claim up to max runs in one transaction (long poll; 204 when none)");
         group.MapPost("/{runId:guid}/heartbeat", Heartbeat).WithName("internal.runs.heartbeat").WithSummary("Renew the lease of the current attempt");
         group.MapPost("/complete-batch", CompleteBatch).WithName("internal.runs.complete-batch")
             .WithSummary("Report the results of many current attempts, each accepted or fenced on its own, and claim up to claim runs for the freed slots; one transaction");
-        group.MapPost("/{runId:guid}/complete", Complete).WithName("internal.runs.complete").WithSummary("Report the result of the current attempt");
         group.MapPost("/{runId:guid}/report", Report).WithName("internal.runs.report")
             .WithSummary("End the current attempt without a result: failed, cancelled or released");
         return routes;
@@ -74,38 +70,6 @@ public static class InternalRunEndpoints
     }
 
     private static bool ValidWorker(string? workerId) => !string.IsNullOrWhiteSpace(workerId) && workerId.Length <= MaxWorkerIdLength;
-
-    public static async Task<Results<Ok<ClaimedRun>, NoContent, ValidationProblem>> Claim(
-        ClaimRequest request, TenantDb db, RunSignals signals, IOptions<RunsSettings> settings, HttpContext http)
-    {
-        if (!ValidWorker(request.WorkerId))
-        {
-            return Problems.Validation("workerId", $"is required (at most {MaxWorkerIdLength} characters)");
-        }
-        var config = settings.Value;
-        var wait = TimeSpan.FromSeconds(Math.Clamp(request.WaitSeconds ?? 0, 0, config.MaxClaimWaitSeconds));
-        var ct = http.RequestAborted;
-        var clock = Stopwatch.StartNew();
-        var delay = FirstPollDelay;
-        // Bounded: the loop ends at the wait deadline (or when the worker hangs up).
-        while (true)
-        {
-            // Wakes taken before the claim: a submit landing while the claim runs is not missed.
-            var wake = signals.Current;
-            var claimed = await db.WithoutTenantAsync(s => ClaimAsync(s, request.WorkerId!, config.LeaseSeconds, 1, ct), ct);
-            if (claimed.Count > 0)
-            {
-                return TypedResults.Ok(claimed[0]);
-            }
-            if (clock.Elapsed >= wait || ct.IsCancellationRequested)
-            {
-                return TypedResults.NoContent();
-            }
-            var remaining = wait - clock.Elapsed;
-            await RunSignals.WaitAsync(wake, delay < remaining ? delay : remaining, ct);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxPollDelay.Ticks));
-        }
-    }
 
     public static async Task<Results<Ok<List<ClaimedRun>>, NoContent, ValidationProblem>> ClaimBatch(
         ClaimBatchRequest request, TenantDb db, RunSignals signals, IOptions<RunsSettings> settings, HttpContext http)
@@ -161,27 +125,6 @@ public static class InternalRunEndpoints
         return row.Ok
             ? TypedResults.Ok(new HeartbeatResponse(row.Lease!.Value, row.Cancel))
             : Problems.Conflict("This attempt is no longer current; stop working on the run.", RunProblems.StaleAttempt);
-    }
-
-    public static async Task<Results<Ok<ReportResponse>, ProblemHttpResult, ValidationProblem>> Complete(
-        Guid runId, CompleteRequest request, TenantDb db, ResultCache cache, CancellationToken ct)
-    {
-        var errors = new FieldErrors();
-        if (!ValidWorker(request.WorkerId))
-        {
-            errors.Add("workerId", $"is required (at most {MaxWorkerIdLength} characters)");
-        }
-        var attempt = new CompletedAttempt(runId, request.Attempt, request.Converged, request.FailureReason, request.SolverSeconds, request.Result);
-        ValidateAttempt(attempt, "", errors);
-        if (errors.Any)
-        {
-            return errors.ToProblem();
-        }
-        var row = (await RecordAsync(db, cache, request.WorkerId!, [attempt], null, ct)).Rows[0];
-        return row.Ok
-            ? TypedResults.Ok(new ReportResponse("completed"))
-            : Problems.Conflict(row.Status is null ? "The run does not exist." : $"This attempt is no longer current (the run is {row.Status}); the report changed nothing.",
-                RunProblems.StaleAttempt);
     }
 
     /// <summary>

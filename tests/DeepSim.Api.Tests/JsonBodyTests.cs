@@ -97,7 +97,7 @@ public sealed class JsonBodyTests(ApiFixture api)
     public async Task Internal_worker_requests_with_an_unknown_field_are_rejected()
     {
         using var client = api.CreateClient(ServiceToken);
-        using var response = await TestApi.Send(client, HttpMethod.Post, "/internal/v1/runs/claim", new { workerId = "json-test", waitSeconds = 0, wiatSeconds = 5 });
+        using var response = await TestApi.Send(client, HttpMethod.Post, "/internal/v1/runs/claim-batch", new { workerId = "json-test", waitSeconds = 0, max = 1, wiatSeconds = 5 });
         Assert.Equal(["is not a known field"], await SingleFieldErrorAsync(response, "wiatSeconds"));
     }
 }

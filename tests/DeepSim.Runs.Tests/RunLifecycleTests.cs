@@ -52,13 +52,13 @@ public sealed class RunLifecycleTests(RunsFixture fixture, ITestOutputHelper out
         foreach (var bearer in new[] { tenant.Token, "not-the-token", RunsFixture.ServiceToken + "x" })
         {
             using var client = fixture.Api.Client(bearer);
-            using var response = await client.PostAsync("/internal/v1/runs/claim",
-                new StringContent("""{"workerId":"intruder","waitSeconds":0}""", System.Text.Encoding.UTF8, "application/json"));
+            using var response = await client.PostAsync("/internal/v1/runs/claim-batch",
+                new StringContent("""{"workerId":"intruder","waitSeconds":0,"max":1}""", System.Text.Encoding.UTF8, "application/json"));
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         }
         using var anonymous = fixture.Api.Client();
-        using var none = await anonymous.PostAsync("/internal/v1/runs/claim",
-            new StringContent("""{"workerId":"intruder","waitSeconds":0}""", System.Text.Encoding.UTF8, "application/json"));
+        using var none = await anonymous.PostAsync("/internal/v1/runs/claim-batch",
+            new StringContent("""{"workerId":"intruder","waitSeconds":0,"max":1}""", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
         // The token is checked before the body is read: a caller without it learns nothing about the request shapes.
         foreach (var body in new[] { """{"workerId":"intruder","guess":1}""", """{"workerId":""", """{"results":[{"runId":"x"}]}""" })

@@ -88,7 +88,7 @@ begin
 end
 $$;
 
--- The one-run claim endpoint asks for a batch of one: there is a single claim path.
+-- Workers claim in batches only (claim-batch, or with their reports): the one-run claim is gone.
 drop function runs_claim(text, integer);
 
 -- Records the results of up to 100 attempts at once. Each is accepted only when its attempt is still the run's
@@ -159,5 +159,5 @@ begin
 end
 $$;
 
--- The one-result endpoint sends a batch of one: there is a single completion path.
+-- Workers report results in batches only (complete-batch): the one-result completion is gone.
 drop function runs_complete(uuid, integer, text, jsonb, boolean, text, double precision);
