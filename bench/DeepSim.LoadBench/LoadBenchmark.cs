@@ -60,15 +60,13 @@ public static class LoadBenchmark
             }
         }
         using var total = new CancellationTokenSource(TotalBudget);
-        var folder = Directory.CreateTempSubdirectory("deepsim-loadbench-").FullName;
         if (OperatingSystem.IsWindows())
         {
             throw new PlatformNotSupportedException("the load bench runs the launcher's Linux servers");
         }
-        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
         Console.WriteLine($"load bench: {runs} runs per phase, {WorkerConcurrency} solves per worker process, {Environment.ProcessorCount} cores, loopback only");
-        await using var postgres = await PostgresServer.StartAsync(Path.Combine(folder, "postgres"), total.Token);
-        await using var redis = await RedisServer.StartAsync(Path.Combine(folder, "redis"), total.Token);
+        await using var servers = await ScratchServers.StartAsync("deepsim-loadbench-", total.Token);
+        var (postgres, redis) = (servers.Postgres, servers.Redis);
         await DatabaseMigrator.MigrateAsync(postgres.OwnerConnectionString, postgres.AppRole, total.Token);
         if (asyncCommit)
         {
@@ -97,7 +95,7 @@ public static class LoadBenchmark
                     await ThroughputPhaseAsync(http, postgres.OwnerConnectionString, flowsheetId, processes, WarmUpRuns, 60.0 + processes,
                         null, total.Token);
                     await ThroughputPhaseAsync(http, postgres.OwnerConnectionString, flowsheetId, processes, runs, 80.0 + processes,
-                        new CpuMeter(folder, workers.ConvertAll(w => w.Pid)), total.Token);
+                        new CpuMeter(servers.Folder, workers.ConvertAll(w => w.Pid)), total.Token);
                     await LatencyPhaseAsync(http, postgres.OwnerConnectionString, example, processes, total.Token);
                 }
                 finally
@@ -116,7 +114,6 @@ public static class LoadBenchmark
         {
             await app.StopAsync(CancellationToken.None);
             await app.DisposeAsync();
-            TryDelete(folder);
         }
     }
 
@@ -319,18 +316,6 @@ public static class LoadBenchmark
             dir = dir.Parent;
         }
         return dir?.FullName ?? throw new InvalidOperationException("repository root (DeepSim.sln) not found");
-    }
-
-    private static void TryDelete(string folder)
-    {
-        try
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // files owned by the postgres user; /tmp is cleaned eventually
-        }
     }
 }
 

@@ -29,31 +29,21 @@ public sealed class ApiFixture : IAsyncLifetime
     public const string OperatorEmail = "operator@deepsim.test";
     public const string OperatorPassword = "operator-password-123";
 
-    private string? folder;
-    private PostgresServer? postgres;
-    private RedisServer? redis;
+    private ScratchServers? servers;
 
     public WebApplicationFactory<ApiEntry> Factory { get; private set; } = null!;
-    public string OwnerConnectionString => postgres!.OwnerConnectionString;
-    public string AppConnectionString => postgres!.AppConnectionString;
-    public string AppRole => postgres!.AppRole;
+    public string OwnerConnectionString => servers!.Postgres.OwnerConnectionString;
+    public string AppConnectionString => servers!.Postgres.AppConnectionString;
+    public string AppRole => servers!.Postgres.AppRole;
     public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     public async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(StartBudget);
-        folder = Directory.CreateTempSubdirectory("deepsim-api-test-").FullName;
-        // PostgreSQL runs as its own OS user when tests run as root and must traverse into the folder.
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
-        }
         try
         {
-            postgres = await PostgresServer.StartAsync(Path.Combine(folder, "postgres"), timeout.Token);
-            redis = await RedisServer.StartAsync(Path.Combine(folder, "redis"), timeout.Token);
-            await DatabaseMigrator.MigrateAsync(postgres.OwnerConnectionString, postgres.AppRole, timeout.Token);
+            servers = await ScratchServers.StartAsync("deepsim-api-test-", timeout.Token);
+            await DatabaseMigrator.MigrateAsync(OwnerConnectionString, AppRole, timeout.Token);
             Factory = CreateFactory(new Dictionary<string, string?>());
             // Start the host now so the one-time operator setup has run before any test.
             using var client = Factory.CreateClient();
@@ -73,8 +63,8 @@ public sealed class ApiFixture : IAsyncLifetime
         {
             var settings = new Dictionary<string, string?>
             {
-                [$"ConnectionStrings:{ResourceNames.Database}"] = postgres!.AppConnectionString,
-                [$"ConnectionStrings:{ResourceNames.Redis}"] = redis!.ConnectionString,
+                [$"ConnectionStrings:{ResourceNames.Database}"] = AppConnectionString,
+                [$"ConnectionStrings:{ResourceNames.Redis}"] = Redis.ConnectionString,
                 ["Auth:SigningKey"] = SigningKey,
                 ["Auth:ServiceToken"] = "test-service-token-0123456789abcdef",
                 ["Auth:Pbkdf2Iterations"] = TestPbkdf2Iterations.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -148,51 +138,14 @@ public sealed class ApiFixture : IAsyncLifetime
         }
         finally
         {
-            try
+            if (servers is not null)
             {
-                if (redis is not null)
-                {
-                    await DisposeOnceAsync("Redis", redis.DisposeAsync);
-                }
-            }
-            finally
-            {
-                try
-                {
-                    if (postgres is not null)
-                    {
-                        await DisposeOnceAsync("PostgreSQL", postgres.DisposeAsync);
-                    }
-                }
-                finally
-                {
-                    DeleteFolder();
-                }
+                await DisposeOnceAsync("the servers", servers.DisposeAsync);
             }
         }
     }
 
-    private void DeleteFolder()
-    {
-        if (folder is null)
-        {
-            return;
-        }
-        try
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // a server still closing a file; /tmp is cleaned eventually
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // files owned by the postgres user may not be removable here
-        }
-    }
-
-    public RedisServer Redis => redis!;
+    public RedisServer Redis => servers!.Redis;
 
     /// <summary>The in-memory test server has no socket, so no client address; give requests one, as Kestrel would.</summary>
     public const string TestClientAddress = "192.0.2.10";

@@ -27,28 +27,19 @@ public sealed class RunsFixture : IAsyncLifetime
     /// <summary>Short leases so crash and pause tests see expiry in seconds, not the production 30 s.</summary>
     public const int LeaseSeconds = 3;
 
-    private string? folder;
-    private PostgresServer? postgres;
+    private ScratchServers? servers;
     private readonly List<ApiHost> hosts = [];
 
-    public RedisServer Redis { get; private set; } = null!;
+    public RedisServer Redis => servers!.Redis;
     public ApiHost Api { get; private set; } = null!;
-    public string OwnerConnectionString => postgres!.OwnerConnectionString;
+    public string OwnerConnectionString => servers!.Postgres.OwnerConnectionString;
     public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     public async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(StartBudget);
-        folder = Directory.CreateTempSubdirectory("deepsim-runs-test-").FullName;
-        // PostgreSQL runs as its own OS user when tests run as root and must traverse into the folder.
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
-        }
-        postgres = await PostgresServer.StartAsync(Path.Combine(folder, "postgres"), timeout.Token);
-        Redis = await RedisServer.StartAsync(Path.Combine(folder, "redis"), timeout.Token);
-        await DatabaseMigrator.MigrateAsync(postgres.OwnerConnectionString, postgres.AppRole, timeout.Token);
+        servers = await ScratchServers.StartAsync("deepsim-runs-test-", timeout.Token);
+        await DatabaseMigrator.MigrateAsync(servers.Postgres.OwnerConnectionString, servers.Postgres.AppRole, timeout.Token);
         Api = await StartApiAsync(Redis.ConnectionString, timeout.Token);
     }
 
@@ -57,7 +48,7 @@ public sealed class RunsFixture : IAsyncLifetime
     {
         var settings = new Dictionary<string, string?>
         {
-            [$"ConnectionStrings:{ResourceNames.Database}"] = postgres!.AppConnectionString,
+            [$"ConnectionStrings:{ResourceNames.Database}"] = servers!.Postgres.AppConnectionString,
             [$"ConnectionStrings:{ResourceNames.Redis}"] = redisConnectionString,
             ["Auth:SigningKey"] = SigningKey,
             ["Auth:ServiceToken"] = ServiceToken,
@@ -89,24 +80,9 @@ public sealed class RunsFixture : IAsyncLifetime
         {
             await host.DisposeAsync();
         }
-        if (Redis is not null)
+        if (servers is not null)
         {
-            await Redis.DisposeAsync();
-        }
-        if (postgres is not null)
-        {
-            await postgres.DisposeAsync();
-        }
-        try
-        {
-            if (folder is not null)
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // files owned by the postgres user or still closing; /tmp is cleaned eventually
+            await servers.DisposeAsync();
         }
     }
 }
