@@ -62,12 +62,24 @@ public sealed class RateLimitTests(RunsFixture fixture, ITestOutputHelper output
     {
         using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var folder = Directory.CreateTempSubdirectory("deepsim-runs-redis-").FullName;
-        await using var redis = await RedisServer.StartAsync(folder, budget.Token);
-        await using var api = await fixture.StartApiAsync(redis.ConnectionString, budget.Token);
+        try
+        {
+            await RedisDownAsync(folder, budget.Token);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private async Task RedisDownAsync(string folder, CancellationToken ct)
+    {
+        await using var redis = await RedisServer.StartAsync(folder, ct);
+        await using var api = await fixture.StartApiAsync(redis.ConnectionString, ct);
         var tenant = await TestTenant.CreateAsync(fixture, plan: "free");
         // An API key: its authentication needs no Redis (signed-out JWTs are looked up there).
         using var owner = fixture.Api.Client(tenant.Token);
-        using var created = await owner.PostAsJsonAsync("/api/v1/api-keys", new { name = "limits", permissions = new[] { "tenant.read" } }, budget.Token);
+        using var created = await owner.PostAsJsonAsync("/api/v1/api-keys", new { name = "limits", permissions = new[] { "tenant.read" } }, ct);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var secret = (await TestTenant.ReadAsync(created)).GetProperty("secret").GetString();
 
@@ -76,15 +88,15 @@ public sealed class RateLimitTests(RunsFixture fixture, ITestOutputHelper output
         var ok = 0;
         for (var i = 0; i < 105; i++)
         {
-            using var response = await client.GetAsync("/api/v1/usage", budget.Token);
+            using var response = await client.GetAsync("/api/v1/usage", ct);
             AssertRateHeaders(response);
             ok += response.StatusCode == HttpStatusCode.OK ? 1 : 0;
         }
         output.WriteLine($"Redis down: {ok} of 105 allowed by the local limiter");
         Assert.InRange(ok, FreeCallsPerHour, FreeCallsPerHour + 1);
         using var anonymous = api.Client();
-        using var health = await anonymous.GetAsync("/health", budget.Token);
-        var body = await health.Content.ReadAsStringAsync(budget.Token);
+        using var health = await anonymous.GetAsync("/health", ct);
+        var body = await health.Content.ReadAsStringAsync(ct);
         output.WriteLine(body);
         Assert.Contains("local per-process limiter", body, StringComparison.Ordinal);
     }
