@@ -7,22 +7,33 @@ using Npgsql;
 namespace DeepSim.Api.ApiKeys;
 
 public sealed record CreateApiKeyRequest(string? Name, IReadOnlyList<string>? Permissions);
-public sealed record ApiKeyResponse(Guid Id, string Name, string[] Permissions, Guid CreatedBy, DateTime CreatedAt, DateTime? LastUsedAt, DateTime? RevokedAt);
+/// <summary>
+/// An API key as listed. <see cref="Permissions"/> are what it was granted; <see cref="EffectivePermissions"/> what it
+/// may do now: the granted ones its creator's current role still allows (none once the creator has left the tenant).
+/// </summary>
+public sealed record ApiKeyResponse(Guid Id, string Name, string[] Permissions, string[] EffectivePermissions, Guid CreatedBy, DateTime CreatedAt,
+    DateTime? LastUsedAt, DateTime? RevokedAt);
 public sealed record CreatedApiKeyResponse(ApiKeyResponse Key, string Secret);
 
 /// <summary>API keys for programs: shown once, stored hashed, scoped to permissions, revocable.</summary>
 public static class ApiKeyEndpoints
 {
     // Dapper cannot bind text[] to a constructor parameter, so permissions are read as one comma-separated string.
-    private sealed record Row(Guid Id, string Name, string Permissions, Guid CreatedBy, DateTime CreatedAt, DateTime? LastUsedAt, DateTime? RevokedAt)
+    private sealed record Row(Guid Id, string Name, string Permissions, Guid CreatedBy, DateTime CreatedAt, DateTime? LastUsedAt, DateTime? RevokedAt,
+        string? CreatorRole)
     {
-        public ApiKeyResponse ToResponse() => new(Id, Name, Permissions.Split(',', StringSplitOptions.RemoveEmptyEntries), CreatedBy, CreatedAt, LastUsedAt, RevokedAt);
+        public ApiKeyResponse ToResponse() => new(Id, Name, Permissions.Split(',', StringSplitOptions.RemoveEmptyEntries),
+            CreatorRole is null ? [] : [.. DeepSimAuthenticationHandler.EffectiveApiKeyPermissions(Permissions, CreatorRole)],
+            CreatedBy, CreatedAt, LastUsedAt, RevokedAt);
     }
 
+    // The creator's current role, as the authentication handler reads it, so the list shows what a key can do now.
     private const string Columns = """
-        id as "Id", name as "Name", array_to_string(permissions, ',') as "Permissions", created_by as "CreatedBy", created_at as "CreatedAt",
-        last_used_at as "LastUsedAt", revoked_at as "RevokedAt"
+        k.id as "Id", k.name as "Name", array_to_string(k.permissions, ',') as "Permissions", k.created_by as "CreatedBy",
+        k.created_at as "CreatedAt", k.last_used_at as "LastUsedAt", k.revoked_at as "RevokedAt", m.role as "CreatorRole"
         """;
+
+    private const string From = "api_keys k left join memberships m on m.tenant_id = k.tenant_id and m.user_id = k.created_by";
 
     public static IEndpointRouteBuilder MapApiKeyEndpoints(this IEndpointRouteBuilder routes)
     {
@@ -36,7 +47,7 @@ public static class ApiKeyEndpoints
 
     public static async Task<Ok<List<ApiKeyResponse>>> List(HttpContext http, TenantDb db, CancellationToken ct) =>
         TypedResults.Ok((await db.ForActorAsync(Actor.FromPrincipal(http.User),
-            s => s.QueryAsync<Row>($"select {Columns} from api_keys order by created_at, id", null, ct), ct)).Select(r => r.ToResponse()).ToList());
+            s => s.QueryAsync<Row>($"select {Columns} from {From} order by k.created_at, k.id", null, ct), ct)).Select(r => r.ToResponse()).ToList());
 
     public static async Task<Results<Created<CreatedApiKeyResponse>, ValidationProblem>> Create(
         CreateApiKeyRequest request, HttpContext http, TenantDb db, AuditNotes audit, CancellationToken ct)
@@ -83,7 +94,7 @@ public static class ApiKeyEndpoints
                     "insert into api_keys (id, tenant_id, name, key_hash, permissions, created_by) values (@id, @tenant, @name, @hash, string_to_array(@permissions, ','), @by)",
                     new { id, tenant, name = request.Name!.Trim(), hash = TokenService.HashOpaqueToken(secret), permissions = string.Join(',', permissions.Distinct().Select(PermissionTable.Name)), by = actor.Id }, ct);
                 await Outbox.AddAsync(s, "apikey.created", new { tenantId = tenant, apiKeyId = id }, ct);
-                var key = await s.QuerySingleOrDefaultAsync<Row>($"select {Columns} from api_keys where id = @id", new { id }, ct);
+                var key = await s.QuerySingleOrDefaultAsync<Row>($"select {Columns} from {From} where k.id = @id", new { id }, ct);
                 return new CreatedApiKeyResponse(key!.ToResponse(), secret);
             }, ct);
             audit.Target = id.ToString();

@@ -111,6 +111,10 @@ public sealed class ApiKeysTests(ApiFixture api)
             var permissions = (await me.ReadJsonAsync()).GetProperty("permissions").EnumerateArray().Select(p => p.GetString()).ToList();
             Assert.Equal(["flowsheets.read"], permissions);
         }
+        // The owner's key list says both: what was granted, and what the key can do now.
+        var listed = await ListedKeyAsync(owner);
+        Assert.Equal(["flowsheets.read", "audit.read"], listed.Granted);
+        Assert.Equal(["flowsheets.read"], listed.Effective);
         // The key's own grant is unchanged: the cut is made per request from the creator's current role.
         await ChangeRoleAsync(owner, admin.UserId, Roles.Admin);
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(program, "/api/v1/audit"));
@@ -133,8 +137,26 @@ public sealed class ApiKeysTests(ApiFixture api)
         }
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(program, "/api/v1/flowsheets"));
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(program, "/api/v1/auth/me"));
+        var listed = await ListedKeysAsync(owner);
+        Assert.Empty(listed.Single(k => k.Granted.Count == 1 && k.CreatedBy == admin.UserId).Effective);
         // Only the departed creator's keys stop: another member's key in the same tenant still works.
         using var ownersProgram = api.CreateClient(ownersKey);
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(ownersProgram, "/api/v1/flowsheets"));
+    }
+
+    private static async Task<(List<string?> Granted, List<string?> Effective)> ListedKeyAsync(HttpClient owner)
+    {
+        var key = Assert.Single(await ListedKeysAsync(owner));
+        return (key.Granted, key.Effective);
+    }
+
+    private static async Task<List<(Guid CreatedBy, List<string?> Granted, List<string?> Effective)>> ListedKeysAsync(HttpClient owner)
+    {
+        using var response = await TestApi.Send(owner, HttpMethod.Get, "/api/v1/api-keys");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return [.. (await response.ReadJsonAsync()).EnumerateArray().Select(k => (
+            k.GetProperty("createdBy").GetGuid(),
+            k.GetProperty("permissions").EnumerateArray().Select(p => p.GetString()).ToList(),
+            k.GetProperty("effectivePermissions").EnumerateArray().Select(p => p.GetString()).ToList()))];
     }
 }
