@@ -72,6 +72,44 @@ public sealed partial class AuditWriter(TenantDb db, AuditNotes notes, ILogger<A
         {
             return;
         }
+        var entry = Describe(http, status);
+        var ct = CancellationToken.None; // the record must be written even when the client went away
+        try
+        {
+            if (entry.Tenant is not { } tenant || entry.Platform)
+            {
+                await db.WithoutTenantAsync(s => s.ExecuteAsync(
+                    "select audit_write_platform(@Kind, @ActorUser, @PlatformTenant, @Action, @Target, @Outcome, @Status, @Client, @Details::jsonb)",
+                    entry, ct), ct);
+                return;
+            }
+            await db.InTenantAsync(tenant, s => WriteTenantRowAsync(s, entry, ct), ct);
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException)
+        {
+            // The request's outcome stands; a lost audit row is logged loudly rather than turned into a second failure.
+            Log.AuditWriteFailed(logger, ex, entry.Action, status);
+        }
+    }
+
+    /// <summary>
+    /// Writes the record of a request that is about to succeed inside the caller's tenant transaction, so the change
+    /// and its audit row commit together or not at all (and the request pays one commit, not two). Call it last,
+    /// once the transaction will commit; the filter then writes nothing more unless the request still ends in an error.
+    /// </summary>
+    public async Task RecordInAsync(DbScope scope, HttpContext http, int status, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        var entry = Describe(http, status) with { Tenant = scope.RequireTenant() };
+        await WriteTenantRowAsync(scope, entry, ct);
+        notes.AlreadyRecorded = true;
+    }
+
+    private sealed record Entry(Guid? Tenant, bool Platform, string Kind, Guid? ActorUser, Guid? PlatformTenant, Guid? User, Guid? Key,
+        string Action, string Target, string Outcome, int Status, string? Client, string? Details);
+
+    private Entry Describe(HttpContext http, int status)
+    {
         var actor = Actor.FromPrincipal(http.User);
         var action = http.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? http.Request.Path.ToString();
         var target = notes.Target ?? string.Join(',', http.Request.RouteValues.Select(v => $"{v.Key}={v.Value}"));
@@ -79,31 +117,21 @@ public sealed partial class AuditWriter(TenantDb db, AuditNotes notes, ILogger<A
         var client = http.Connection.RemoteIpAddress?.ToString();
         var details = notes.Details is null ? null : JsonSerializer.Serialize(notes.Details, Json);
         var tenant = actor.TenantId ?? notes.TenantId;
-        var ct = CancellationToken.None; // the record must be written even when the client went away
-        try
+        if (actor.IsOperator || tenant is null)
         {
-            if (actor.IsOperator || tenant is null)
-            {
-                var kind = actor.IsOperator ? Actor.KindOperator : Actor.KindAnonymous;
-                await db.WithoutTenantAsync(s => s.ExecuteAsync(
-                    "select audit_write_platform(@kind, @actor, @tenant, @action, @target, @outcome, @status, @client, @details::jsonb)",
-                    new { kind, actor = actor.IsOperator ? actor.UserId : null, tenant = actor.IsOperator ? tenant : null, action, target, outcome, status, client, details }, ct), ct);
-                return;
-            }
-            var actorKind = actor.Kind == Actor.KindAnonymous ? (notes.UserId is null ? Actor.KindAnonymous : Actor.KindUser) : actor.Kind;
-            await db.InTenantAsync(tenant.Value, s => s.ExecuteAsync(
-                """
-                insert into audit_log (tenant_id, actor_kind, actor_user_id, actor_api_key_id, action, target, outcome, status_code, client_address, details)
-                values (@tenant, @actorKind, @user, @key, @action, @target, @outcome, @status, @client, @details::jsonb)
-                """,
-                new { tenant, actorKind, user = actor.UserId ?? notes.UserId, key = actor.ApiKeyId, action, target, outcome, status, client, details }, ct), ct);
+            var kind = actor.IsOperator ? Actor.KindOperator : Actor.KindAnonymous;
+            return new Entry(tenant, true, kind, actor.IsOperator ? actor.UserId : null, actor.IsOperator ? tenant : null, null, null,
+                action, target, outcome, status, client, details);
         }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException)
-        {
-            // The request's outcome stands; a lost audit row is logged loudly rather than turned into a second failure.
-            Log.AuditWriteFailed(logger, ex, action, status);
-        }
+        var actorKind = actor.Kind == Actor.KindAnonymous ? (notes.UserId is null ? Actor.KindAnonymous : Actor.KindUser) : actor.Kind;
+        return new Entry(tenant, false, actorKind, null, null, actor.UserId ?? notes.UserId, actor.ApiKeyId, action, target, outcome, status, client, details);
     }
+
+    private static Task<int> WriteTenantRowAsync(DbScope s, Entry entry, CancellationToken ct) => s.ExecuteAsync(
+        """
+        insert into audit_log (tenant_id, actor_kind, actor_user_id, actor_api_key_id, action, target, outcome, status_code, client_address, details)
+        values (@Tenant, @Kind, @User, @Key, @Action, @Target, @Outcome, @Status, @Client, @Details::jsonb)
+        """, entry, ct);
 
     private static partial class Log
     {

@@ -55,7 +55,8 @@ public static class RunEndpoints
     }
 
     public static async Task<Results<ContentHttpResult, ValidationProblem, ProblemHttpResult>> Submit(
-        [FromBody] JsonElement body, HttpContext http, TenantDb db, RunService runs, TimeProvider clock, AuditNotes audit, CancellationToken ct)
+        [FromBody] JsonElement body, HttpContext http, TenantDb db, RunService runs, TimeProvider clock, AuditNotes audit, AuditWriter auditWriter,
+        CancellationToken ct)
     {
         var actor = Actor.FromPrincipal(http.User);
         var tenant = actor.RequireTenant();
@@ -133,7 +134,11 @@ public static class RunEndpoints
             if (refusal is not null)
             {
                 s.Rollback();
+                return true;
             }
+            // The run and its audit row commit together.
+            audit.Target = "run=" + runId.ToString("D", CultureInfo.InvariantCulture);
+            await auditWriter.RecordInAsync(s, http, StatusCodes.Status202Accepted, ct);
             return true;
         }, ct);
         if (!inserted)
@@ -146,7 +151,6 @@ public static class RunEndpoints
         {
             return RunProblems.Quota(refusal.Plan, refusal.Limit, refusal.Usage, refusal.ResetsAt);
         }
-        audit.Target = "run=" + runId.ToString("D", CultureInfo.InvariantCulture);
         return Accepted(responseJson);
     }
 

@@ -44,7 +44,8 @@ public static class StudyEndpoints
     }
 
     public static async Task<Results<Created<StudyResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        StudyRequest request, HttpContext http, TenantDb db, RunService runs, TimeProvider clock, AuditNotes audit, CancellationToken ct)
+        StudyRequest request, HttpContext http, TenantDb db, RunService runs, TimeProvider clock, AuditNotes audit, AuditWriter auditWriter,
+        CancellationToken ct)
     {
         var actor = Actor.FromPrincipal(http.User);
         var tenant = actor.RequireTenant();
@@ -101,13 +102,15 @@ public static class StudyEndpoints
                 """, new { studyId, tenant, flowsheetId, version = snapshot.Version, name = request.Name!.Trim(), parameters, total = points.Count, by = actor.Id, createdAt }, ct);
             await runs.InsertManyAsync(s, newRuns, actor.Id, createdAt, ct);
             await Outbox.AddAsync(s, "study.created", new { studyId, flowsheetId, points = points.Count }, ct);
+            // The study, its runs and its audit row commit together.
+            audit.Target = "study=" + studyId.ToString("D", CultureInfo.InvariantCulture);
+            await auditWriter.RecordInAsync(s, http, StatusCodes.Status201Created, ct);
             return true;
         }, ct);
         if (refusal is not null)
         {
             return RunProblems.Quota(refusal.Plan, refusal.Limit, refusal.Usage, refusal.ResetsAt);
         }
-        audit.Target = "study=" + studyId.ToString("D", CultureInfo.InvariantCulture);
         var study = await db.InTenantAsync(tenant, s => LoadAsync(s, studyId, ct), ct);
         return TypedResults.Created($"/api/v1/studies/{studyId}", study!);
     }
