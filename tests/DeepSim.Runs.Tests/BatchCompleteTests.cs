@@ -16,10 +16,7 @@ public sealed class BatchCompleteTests(RunsFixture fixture)
     {
         await ClearQueueAsync();
         var tenant = await TestTenant.CreateAsync(fixture, "pro");
-        for (var i = 0; i < 3; i++)
-        {
-            await tenant.SubmitOkAsync(fixture.Api, await tenant.CreateFlowsheetAsync(fixture.Api, TestTenant.FlashAt(50.0 + i)));
-        }
+        await SubmitFlashesAsync(tenant, 3, 50.0);
         using var service = fixture.Api.Client(RunsFixture.ServiceToken);
         var claimed = await ClaimAsync(service, 100);
         Assert.Equal(3, claimed.Count);
@@ -91,10 +88,7 @@ public sealed class BatchCompleteTests(RunsFixture fixture)
         await ClearQueueAsync();
         // The Pro plan's max_concurrent_runs (migration 0100) is 5: submit 7, hold 5, report 2 asking for 5 more.
         var tenant = await TestTenant.CreateAsync(fixture, "pro");
-        for (var i = 0; i < 7; i++)
-        {
-            await tenant.SubmitOkAsync(fixture.Api, await tenant.CreateFlowsheetAsync(fixture.Api, TestTenant.FlashAt(30.0 + i)));
-        }
+        await SubmitFlashesAsync(tenant, 7, 30.0);
         using var service = fixture.Api.Client(RunsFixture.ServiceToken);
         var held = await ClaimAsync(service, 100);
         Assert.Equal(5, held.Count);
@@ -122,10 +116,13 @@ public sealed class BatchCompleteTests(RunsFixture fixture)
         var first = await TestTenant.CreateAsync(fixture);
         var second = await TestTenant.CreateAsync(fixture);
         var owner = new Dictionary<Guid, Guid>();
-        for (var i = 0; i < 4; i++)
+        foreach (var run in await SubmitFlashesAsync(first, 4, 40.0))
         {
-            owner[await first.SubmitOkAsync(fixture.Api, await first.CreateFlowsheetAsync(fixture.Api, TestTenant.FlashAt(40.0 + i)))] = first.Id;
-            owner[await second.SubmitOkAsync(fixture.Api, await second.CreateFlowsheetAsync(fixture.Api, TestTenant.FlashAt(45.0 + i)))] = second.Id;
+            owner[run] = first.Id;
+        }
+        foreach (var run in await SubmitFlashesAsync(second, 4, 45.0))
+        {
+            owner[run] = second.Id;
         }
         using var service = fixture.Api.Client(RunsFixture.ServiceToken);
         var claimed = await ClaimAsync(service, 4);
@@ -136,6 +133,17 @@ public sealed class BatchCompleteTests(RunsFixture fixture)
         Assert.Equal(2, claimed.Count(c => owner[c.Id] == second.Id));
         await CompleteAsync(service, [.. claimed.Select(c => Result(c.Id, c.Attempt, 0.01))]);
         await ClearQueueAsync();
+    }
+
+    // Distinct drum temperatures, so the result cache never answers in place of the queue.
+    private async Task<List<Guid>> SubmitFlashesAsync(TestTenant tenant, int count, double firstTemperatureC)
+    {
+        var runs = new List<Guid>(count);
+        for (var i = 0; i < count; i++)
+        {
+            runs.Add(await tenant.SubmitOkAsync(fixture.Api, await tenant.CreateFlowsheetAsync(fixture.Api, TestTenant.FlashAt(firstTemperatureC + i))));
+        }
+        return runs;
     }
 
     // Tests in this collection run one at a time; runs left queued by earlier tests would take part in the claims.
