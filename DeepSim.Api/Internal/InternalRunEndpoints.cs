@@ -20,8 +20,8 @@ public sealed record ReportResponse(string Status);
 
 /// <summary>
 /// The worker side of the run queue (<c>/internal/v1</c>), for the service token only. Every call goes through the
-/// audited SECURITY DEFINER functions of migration 0100; a call carrying an attempt that is no longer current gets
-/// 409 and changes nothing (fencing).
+/// audited SECURITY DEFINER functions of migrations 0100 and 0160; an attempt that is no longer current changes
+/// nothing (fencing): 409 for a heartbeat or report, <c>accepted: false</c> for a result in a batch.
 /// </summary>
 public static class InternalRunEndpoints
 {
@@ -39,7 +39,7 @@ public static class InternalRunEndpoints
     private static readonly TimeSpan FirstPollDelay = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan MaxPollDelay = TimeSpan.FromMilliseconds(250);
 
-    private sealed record ClaimRow(Guid RunId, Guid TenantId, int Attempt, DateTime LeaseExpiresAt, string Content);
+    private sealed record ClaimRow(Guid RunId, int Attempt, DateTime LeaseExpiresAt, string Content);
     private sealed record CompleteRow(Guid RunId, bool Ok, Guid? TenantId, string? ContentHash, string? Status);
 
     public static IEndpointRouteBuilder MapInternalRunEndpoints(this IEndpointRouteBuilder routes)
@@ -62,8 +62,7 @@ public static class InternalRunEndpoints
     {
         var rows = await s.QueryAsync<ClaimRow>(
             """
-            select o_run_id as "RunId", o_tenant_id as "TenantId", o_attempt as "Attempt", o_lease_expires_at as "LeaseExpiresAt",
-                   o_content::text as "Content"
+            select o_run_id as "RunId", o_attempt as "Attempt", o_lease_expires_at as "LeaseExpiresAt", o_content::text as "Content"
             from runs_claim_batch(@workerId, @leaseSeconds, @max)
             """, new { workerId, leaseSeconds, max }, ct);
         return rows.Select(row => new ClaimedRun(row.RunId, row.Attempt, row.LeaseExpiresAt, leaseSeconds, RunService.ParseJson(row.Content))).ToList();
