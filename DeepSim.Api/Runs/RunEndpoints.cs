@@ -232,12 +232,18 @@ public static class RunEndpoints
         return events is null ? Problems.NotFound("The run does not exist.") : TypedResults.Ok<IReadOnlyList<RunEvent>>(events);
     }
 
-    public static async Task<Results<Ok<RunSummary>, ProblemHttpResult>> Cancel(Guid runId, HttpContext http, TenantDb db, CancellationToken ct)
+    public static async Task<Results<Ok<RunSummary>, ProblemHttpResult>> Cancel(Guid runId, HttpContext http, TenantDb db, AuditWriter audit,
+        CancellationToken ct)
     {
         var actor = Actor.FromPrincipal(http.User);
         var (status, run) = await db.ForActorAsync(actor, async s =>
         {
             var status = await RunService.CancelAsync(s, runId, actor, ct);
+            if (status is "cancelled" or "running")
+            {
+                // Answered 200 below: the cancellation and its audit row commit together.
+                await audit.RecordInAsync(s, http, StatusCodes.Status200OK, ct);
+            }
             return (status, status is null ? null : await GetSummaryAsync(s, runId, ct));
         }, ct);
         if (status is null || run is null)

@@ -172,7 +172,8 @@ public static class StudyEndpoints
             : TypedResults.File(StudyExport.Xlsx(table), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name + ".xlsx");
     }
 
-    public static async Task<Results<Ok<StudyResponse>, ProblemHttpResult>> Cancel(Guid studyId, HttpContext http, TenantDb db, CancellationToken ct)
+    public static async Task<Results<Ok<StudyResponse>, ProblemHttpResult>> Cancel(Guid studyId, HttpContext http, TenantDb db, AuditWriter audit,
+        CancellationToken ct)
     {
         var actor = Actor.FromPrincipal(http.User);
         var study = await db.ForActorAsync(actor, async s =>
@@ -191,6 +192,8 @@ public static class StudyEndpoints
                     "insert into run_events (tenant_id, run_id, kind, detail) select @tenant, id, 'cancel-requested', 'the study was cancelled' from unnest(@ids) as id",
                     new { tenant, ids = running.ToArray() }, ct);
                 await Outbox.AddAsync(s, "study.cancelled", new { studyId, cancelledRuns = queued.Count(), stoppingRuns = running.Count() }, ct);
+                // The study exists, so the answer is 200: the cancellation and its audit row commit together.
+                await audit.RecordInAsync(s, http, StatusCodes.Status200OK, ct);
             }
             return await LoadAsync(s, studyId, ct);
         }, ct);

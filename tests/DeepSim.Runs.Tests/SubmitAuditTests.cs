@@ -1,9 +1,10 @@
 using System.Net;
+using System.Net.Http.Json;
 using Dapper;
 
 namespace DeepSim.Runs.Tests;
 
-/// <summary>A submitted run and its audit row commit in one transaction; refusals and replays are audited too.</summary>
+/// <summary>Run and study changes commit in one transaction with their audit rows; refusals and replays are audited too.</summary>
 [Collection(RunsTests.Name)]
 public sealed class SubmitAuditTests(RunsFixture fixture)
 {
@@ -42,4 +43,43 @@ public sealed class SubmitAuditTests(RunsFixture fixture)
             """, new { runId, tenant.Id, target = accepted.Item1 });
         Assert.True(sameTransaction, "the run and its audit row were committed by different transactions");
     }
+
+    [Fact]
+    public async Task Cancelling_a_run_or_a_study_commits_with_its_audit_row()
+    {
+        var tenant = await TestTenant.CreateAsync(fixture);
+        var flowsheet = await tenant.CreateFlowsheetAsync(fixture.Api, TestTenant.FlashAt(72.5));
+        var runId = await tenant.SubmitOkAsync(fixture.Api, flowsheet);
+        using var client = fixture.Api.Client(tenant.Token);
+        using (var cancel = await client.PostAsync($"/api/v1/runs/{runId}/cancel", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        }
+        using var created = await client.PostAsJsonAsync("/api/v1/studies", new
+        {
+            flowsheetId = flowsheet,
+            name = "audited",
+            parameters = new[] { new { path = "$.units[1].spec.temperature.value", values = new[] { 73.5, 74.5 } } },
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var studyId = (await TestTenant.ReadAsync(created)).GetProperty("id").GetGuid();
+        using (var cancel = await client.PostAsync($"/api/v1/studies/{studyId}/cancel", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        }
+
+        await using var db = await fixture.OpenOwnerAsync();
+        // No worker runs here, so the cancelling transactions are the last to have touched these rows.
+        Assert.True(await SameTransactionAsync(db, "runs", runId, tenant.Id, "runs.cancel"), "the run's cancellation and its audit row committed apart");
+        Assert.True(await SameTransactionAsync(db, "studies", studyId, tenant.Id, "studies.cancel"), "the study's cancellation and its audit row committed apart");
+        Assert.Equal(1L, await db.ExecuteScalarAsync<long>(
+            "select count(*) from audit_log where tenant_id = @Id and action = 'runs.cancel'", new { tenant.Id }));
+    }
+
+    private static Task<bool> SameTransactionAsync(Npgsql.NpgsqlConnection db, string table, Guid id, Guid tenantId, string action) =>
+        db.ExecuteScalarAsync<bool>(
+            $"""
+            select (select xmin::text from {table} where id = @id)
+                 = (select xmin::text from audit_log where tenant_id = @tenantId and action = @action)
+            """, new { id, tenantId, action });
 }
