@@ -12,6 +12,8 @@ public sealed class ChildProcess : IAsyncDisposable
     private const string SetPrivPath = "/usr/bin/setpriv";
 
     private readonly Process _process;
+    private static readonly TimeSpan OutputDrainTimeout = TimeSpan.FromSeconds(2);
+
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ChildProcess(Process process, LogBuffer logs, string displayName)
@@ -87,7 +89,7 @@ public sealed class ChildProcess : IAsyncDisposable
         var child = new ChildProcess(process, logs, Path.GetFileName(fileName));
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { logs.Add(e.Data); } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { logs.Add(e.Data); } };
-        process.Exited += (_, _) => child.OnExited();
+        process.Exited += (_, _) => _ = child.OnExitedAsync();
         if (!process.Start())
         {
             throw new InvalidOperationException($"Could not start {fileName}.");
@@ -100,8 +102,25 @@ public sealed class ChildProcess : IAsyncDisposable
         return child;
     }
 
-    private void OnExited()
+    // Exited can be raised before the redirected output has been read to its end; the last lines are often the reason.
+    private async Task OnExitedAsync()
     {
+        using (var drain = new CancellationTokenSource(OutputDrainTimeout))
+        {
+            try
+            {
+                // Returns once the process has exited and both output streams reached their end.
+                await _process.WaitForExitAsync(drain.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // a grandchild still holds the pipes open; report the exit with the lines read so far
+            }
+            catch (InvalidOperationException)
+            {
+                // the process object was disposed meanwhile
+            }
+        }
         int code;
         try
         {
