@@ -21,6 +21,20 @@ public static class ApiServiceExtensions
     // Redis is probed by the health check; a short connect timeout keeps /health answering promptly.
     private const int RedisConnectTimeoutMs = 3000;
 
+    /// <summary>
+    /// The whole Api on the builder's configuration: service defaults, services, endpoints. Program.cs, the in-process
+    /// test hosts and the load bench all compose it through here, so they run the same application.
+    /// </summary>
+    public static WebApplication BuildApi(this WebApplicationBuilder builder)
+    {
+        builder.AddServiceDefaults();
+        builder.AddApiServices();
+        var app = builder.Build();
+        app.MapApiEndpoints();
+        app.MapDefaultEndpoints();
+        return app;
+    }
+
     public static WebApplicationBuilder AddApiServices(this WebApplicationBuilder builder)
     {
         var services = builder.Services;

@@ -1,17 +1,11 @@
 using DeepSim.Api;
 using DeepSim.Api.Data;
-using DeepSim.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 if (args is ["migrate", ..])
 {
     return await DatabaseMigrator.RunCommandAsync(builder.Configuration);
 }
-builder.AddServiceDefaults();
-builder.AddApiServices();
-
-var app = builder.Build();
-app.MapApiEndpoints();
-app.MapDefaultEndpoints();
+var app = builder.BuildApi();
 await app.RunAsync();
 return 0;

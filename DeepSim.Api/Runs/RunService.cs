@@ -113,6 +113,10 @@ public sealed class RunService(ResultCache cache, TimeProvider clock, IOptions<R
                 on conflict (tenant_id, idempotency_key) do nothing
                 returning id, flowsheet_id, flowsheet_version, study_id, cached
             ),
+            claim_order as (
+                insert into run_tenant_state (tenant_id) select @tenant where exists (select 1 from inserted)
+                on conflict do nothing
+            ),
             logged as (
                 insert into run_events (tenant_id, run_id, attempt, kind, detail)
                 select @tenant, i.id, 0, case when i.cached then 'completed' else 'queued' end,
@@ -137,10 +141,6 @@ public sealed class RunService(ResultCache cache, TimeProvider clock, IOptions<R
                 rows = SerializeRuns(runs), tenant, idempotencyKey, requestHash, submitResponse,
                 maxAttempts = settings.Value.MaxAttempts, createdBy, createdAt,
             }, ct);
-        if (inserted > 0)
-        {
-            await s.ExecuteAsync("insert into run_tenant_state (tenant_id) values (@tenant) on conflict do nothing", new { tenant }, ct);
-        }
         if (inserted > 0 && runs.Any(r => r.CachedResult is null))
         {
             await RunSignals.NotifyAsync(s, ct);

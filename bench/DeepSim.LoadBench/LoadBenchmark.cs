@@ -264,11 +264,7 @@ public static class LoadBenchmark
         });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        builder.AddServiceDefaults();
-        builder.AddApiServices();
-        var app = builder.Build();
-        app.MapApiEndpoints();
-        app.MapDefaultEndpoints();
+        var app = builder.BuildApi();
         await app.StartAsync(ct);
         return app;
     }

@@ -112,11 +112,7 @@ public sealed class ApiHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        builder.AddServiceDefaults();
-        builder.AddApiServices();
-        var app = builder.Build();
-        app.MapApiEndpoints();
-        app.MapDefaultEndpoints();
+        var app = builder.BuildApi();
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new ApiHost(app, new Uri(address));
