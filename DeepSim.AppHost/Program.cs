@@ -1,45 +1,49 @@
 using DeepSim.AppHost.Hosting;
+using DeepSim.AppHost.LocalServers;
 using DeepSim.ServiceDefaults;
 
-// The resource graph, Aspire-shaped: servers, then services, with what each references and waits for.
+// The resource graph and nothing else. Run mode: servers are the machine's Debian binaries under DCP; publish mode:
+// the same names as containers (the Add… extensions choose).
 var builder = DistributedApplication.CreateBuilder(args);
+builder.UseDeepSimDefaults();
 
-var postgres = builder.AddPostgres(ResourceNames.Postgres).AddDatabase(ResourceNames.Database);
-var redis = builder.AddRedis(ResourceNames.Redis);
-var clickhouse = builder.AddClickHouse(ResourceNames.ClickHouse);
-var kafka = builder.AddKafka(ResourceNames.Kafka);
+var postgres = builder.AddDeepSimPostgres(ResourceNames.Postgres, ResourceNames.Database);
+var redis = builder.AddDeepSimRedis(ResourceNames.Redis);
+var clickhouse = builder.AddDeepSimClickHouse(ResourceNames.ClickHouse);
+var kafka = builder.AddKafkaIfConfigured(ResourceNames.Kafka);
 
 var signingKey = builder.AddParameter("auth-signing-key", secret: true);
 var serviceToken = builder.AddParameter("auth-service-token", secret: true);
-// The first platform operator, created once by the Api from configuration: never a built-in password.
-var operatorEmail = builder.Configuration["DeepSim:OperatorEmail"] ?? "operator@deepsim.local";
 var operatorPassword = builder.AddParameter("operator-password", secret: true);
+var operatorEmail = builder.Configuration["DeepSim:OperatorEmail"] ?? "operator@deepsim.local";
 
-// Schema first: the Api's migration step runs once with the owner role; the Api itself gets the app role only.
-var migrations = builder.AddProjectCommand(AppHostResourceNames.ApiMigrations, "DeepSim.Api", "migrate")
-    .WithReference(postgres, ReferenceRole.Owner).WaitFor(postgres);
+// Schema first, with the owner role; the Api itself only ever gets the application role.
+var migrations = builder.AddProject<Projects.DeepSim_Api>(ResourceNames.ApiMigrations)
+    .WithArgs("migrate")
+    .WithEnvironment($"ConnectionStrings__{ResourceNames.Database}", postgres.OwnerConnectionString)
+    .WaitFor(postgres.Server);
 
-var api = builder.AddProject(ResourceNames.Api, "DeepSim.Api")
-    .WithReference(postgres).WaitFor(postgres)
+var api = builder.AddDeepSimService<Projects.DeepSim_Api>(ResourceNames.Api, 5051)
+    .WithReference(postgres.Database).WaitFor(postgres.Server)
     .WithReference(redis).WaitFor(redis)
-    .WithReference(kafka)
+    .WithOptionalReference(kafka)
     .WaitForCompletion(migrations)
     .WithEnvironment("Auth__SigningKey", signingKey)
     .WithEnvironment("Auth__ServiceToken", serviceToken)
     .WithEnvironment("Setup__OperatorEmail", operatorEmail)
     .WithEnvironment("Setup__OperatorPassword", operatorPassword);
 
-builder.AddProject(ResourceNames.Simulation, "DeepSim.Simulation")
+builder.AddDeepSimService<Projects.DeepSim_Simulation>(ResourceNames.Simulation, 5052)
     .WithReference(api).WaitFor(api)
     .WithEnvironment("Auth__ServiceToken", serviceToken);
 
-builder.AddProject(ResourceNames.Analytics, "DeepSim.Analytics")
+builder.AddDeepSimService<Projects.DeepSim_Analytics>(ResourceNames.Analytics, 5053)
     .WithReference(clickhouse).WaitFor(clickhouse)
     .WithReference(api).WaitFor(api)
-    .WithReference(kafka)
+    .WithOptionalReference(kafka)
     .WithEnvironment("Auth__ServiceToken", serviceToken);
 
-builder.AddProject(ResourceNames.Web, "DeepSim.Web")
+builder.AddDeepSimService<Projects.DeepSim_Web>(ResourceNames.Web, 5050)
     .WithReference(api).WaitFor(api);
 
-await builder.Build().RunAsync();
+builder.Build().Run();

@@ -12,6 +12,8 @@ public static class ResourceNames
     public const string ClickHouse = "clickhouse";
     public const string Kafka = "kafka";
     public const string Api = "api";
+    /// <summary>The Api's schema migration step: runs once per start, before the Api, with the owner role.</summary>
+    public const string ApiMigrations = "api-migrations";
     public const string Simulation = "simulation";
     public const string Analytics = "analytics";
     public const string Web = "web";

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs the local PostgreSQL in the foreground on 127.0.0.1:PORT (the cluster the init step chose). A stop signal
+# becomes PostgreSQL's fast shutdown (SIGINT), so open connections from the services cannot hold the stop up.
+# Usage: postgres-run.sh STATE_DIR BIN_DIR PORT
+set -euo pipefail
+state="$(realpath "$1")" bin="$2" port="$3"
+cluster="$(cat "$state/cluster-location")"
+as_postgres=()
+[ "$(id -u)" -eq 0 ] && as_postgres=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+"${as_postgres[@]}" "$bin/postgres" -D "$cluster" -p "$port" -k "$cluster" -c listen_addresses=127.0.0.1 &
+pid=$!
+trap 'kill -INT $pid 2>/dev/null' TERM INT
+status=0
+wait $pid || status=$?
+# wait returns early when a trapped signal arrives: then wait for the server itself to finish.
+while kill -0 $pid 2>/dev/null; do wait $pid || status=$?; done
+exit $status
