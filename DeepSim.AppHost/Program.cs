@@ -12,9 +12,9 @@ var redis = builder.AddDeepSimRedis(ResourceNames.Redis);
 var clickhouse = builder.AddDeepSimClickHouse(ResourceNames.ClickHouse);
 var kafka = builder.AddKafkaIfConfigured(ResourceNames.Kafka);
 
-var signingKey = builder.AddParameter("auth-signing-key", secret: true);
-var serviceToken = builder.AddParameter("auth-service-token", secret: true);
-var operatorPassword = builder.AddParameter("operator-password", secret: true);
+var signingKey = builder.AddSecret("auth-signing-key");
+var serviceToken = builder.AddSecret("auth-service-token");
+var operatorPassword = builder.AddSecret("operator-password");
 var operatorEmail = builder.Configuration["DeepSim:OperatorEmail"] ?? "operator@deepsim.local";
 
 // Schema first, with the owner role; the Api itself only ever gets the application role.

@@ -43,7 +43,7 @@ public static class ClickHouseResourceExtensions
 
     public static IResourceBuilder<IClickHouseResource> AddDeepSimClickHouse(this IDistributedApplicationBuilder builder, string name)
     {
-        var password = builder.AddParameter($"{name}-password", secret: true);
+        var password = builder.AddSecret($"{name}-password");
         if (builder.ExecutionContext.IsPublishMode)
         {
             return builder.AddResource(new ClickHouseContainerResource(name, password.Resource))

@@ -7,6 +7,17 @@ using Microsoft.Extensions.Configuration;
 
 namespace DeepSim.AppHost.LocalServers;
 
+public static class SecretExtensions
+{
+    /// <summary>
+    /// A secret parameter. Run mode takes its value from the state folder's secrets.json (see UseLocalSecrets);
+    /// the manifest asks the deployment tool to generate one (azd does), so no deployment needs a value typed in.
+    /// </summary>
+    public static IResourceBuilder<ParameterResource> AddSecret(this IDistributedApplicationBuilder builder, string name)
+        => builder.AddParameter(name, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: false);
+}
+
+
 /// <summary>
 /// What the run-mode resources share: the state folder (<c>.deepsim/</c>, or <c>DeepSim:StateDirectory</c>), the
 /// init scripts, the Debian binaries (a missing one names its package), ports, and secrets generated once.

@@ -93,8 +93,8 @@ public static class PostgresResourceExtensions
     /// </summary>
     public static DeepSimPostgres AddDeepSimPostgres(this IDistributedApplicationBuilder builder, string name, string databaseName)
     {
-        var ownerPassword = builder.AddParameter($"{name}-owner-password", secret: true);
-        var appPassword = builder.AddParameter($"{name}-app-password", secret: true);
+        var ownerPassword = builder.AddSecret($"{name}-owner-password");
+        var appPassword = builder.AddSecret($"{name}-app-password");
         IResourceBuilder<IResourceWithConnectionString> server;
         EndpointReference endpoint;
         if (builder.ExecutionContext.IsPublishMode)

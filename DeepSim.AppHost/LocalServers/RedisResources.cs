@@ -22,7 +22,7 @@ public static class RedisResourceExtensions
     /// <summary>Redis with a password. Run mode: the Debian server after an init step that writes its config; publish mode: a Redis container.</summary>
     public static IResourceBuilder<IResourceWithConnectionString> AddDeepSimRedis(this IDistributedApplicationBuilder builder, string name)
     {
-        var password = builder.AddParameter($"{name}-password", secret: true);
+        var password = builder.AddSecret($"{name}-password");
         if (builder.ExecutionContext.IsPublishMode)
         {
             return builder.AddRedis(name, password: password);
