@@ -100,7 +100,7 @@ public static class PostgresResourceExtensions
         if (builder.ExecutionContext.IsPublishMode)
         {
             var container = builder.AddPostgres(name)
-                .WithInitFiles(Path.Combine(builder.AppHostDirectory, "scripts", "postgres-roles.sql"))
+                .WithInitFiles(Path.Combine(builder.AppHostDirectory, "scripts", "initdb"))
                 .WithEnvironment("DEEPSIM_OWNER_PASSWORD", ownerPassword)
                 .WithEnvironment("DEEPSIM_APP_PASSWORD", appPassword)
                 .WithEnvironment("DEEPSIM_DATABASE", databaseName)

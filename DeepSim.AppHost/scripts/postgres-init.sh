@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The local PostgreSQL's init step (an Aspire resource the server waits for): creates the cluster on first use, then on
-# every start applies postgres-roles.sql through the cluster's own socket, with nothing listening on TCP meanwhile.
+# every start applies initdb/10-deepsim-roles.sql through the cluster's own socket, with nothing listening on TCP meanwhile.
 # Usage: postgres-init.sh STATE_DIR BIN_DIR    (passwords and database name in DEEPSIM_* environment variables)
 set -euo pipefail
 state="$1" bin="$2"
@@ -48,5 +48,5 @@ fi
   -o "-c listen_addresses='' -k $cluster" start
 trap '"${as_postgres[@]}" "$bin/pg_ctl" -D "$cluster" -s -w -t 60 -m fast stop' EXIT
 # The DEEPSIM_* variables pass through setpriv's exec unchanged; nothing secret goes on a command line.
-"${as_postgres[@]}" /usr/bin/psql -X -q -h "$cluster" -U postgres -d postgres -f "$here/postgres-roles.sql" >/dev/null
+"${as_postgres[@]}" /usr/bin/psql -X -q -h "$cluster" -U postgres -d postgres -f "$here/initdb/10-deepsim-roles.sql" >/dev/null
 echo "roles deepsim_owner and deepsim_app and database $DEEPSIM_DATABASE are ready"
