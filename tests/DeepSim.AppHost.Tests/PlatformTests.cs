@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using DeepSim.ServiceDefaults;
+using Npgsql;
+
+namespace DeepSim.AppHost.Tests;
+
+[Collection(PlatformGroup.Name)]
+public sealed class PlatformTests(PlatformFixture platform)
+{
+    private static readonly TimeSpan CallBudget = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Every_service_answers_health_and_the_migration_step_finished_cleanly()
+    {
+        foreach (var name in PlatformFixture.Services)
+        {
+            using var client = platform.App.CreateHttpClient(name, "http");
+            using var timeout = new CancellationTokenSource(CallBudget);
+            using var response = await client.GetAsync(new Uri(Extensions.HealthEndpointPath, UriKind.Relative), timeout.Token);
+            var body = await response.Content.ReadAsStringAsync(timeout.Token);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{name} /health: {(int)response.StatusCode} {body}");
+            Assert.NotEqual("Unhealthy", JsonDocument.Parse(body).RootElement.GetProperty("status").GetString());
+        }
+        var migrations = await platform.WaitForAsync(ResourceNames.ApiMigrations,
+            e => e.Snapshot.State?.Text == KnownResourceStates.Finished, CallBudget);
+        Assert.Equal(0, migrations.Snapshot.ExitCode);
+    }
+
+    [Fact]
+    public async Task Each_service_gets_only_its_own_settings_and_workers_get_no_database_string_or_signing_key()
+    {
+        var api = await EnvironmentAsync(ResourceNames.Api);
+        var worker = await EnvironmentAsync(ResourceNames.Simulation);
+        var analytics = await EnvironmentAsync(ResourceNames.Analytics);
+        var web = await EnvironmentAsync(ResourceNames.Web);
+        var migrations = await EnvironmentAsync(ResourceNames.ApiMigrations);
+
+        Assert.Contains("Username=deepsim_app", api[$"ConnectionStrings__{ResourceNames.Database}"], StringComparison.Ordinal);
+        Assert.Contains("Username=deepsim_owner", migrations[$"ConnectionStrings__{ResourceNames.Database}"], StringComparison.Ordinal);
+        Assert.True(api.ContainsKey("Auth__SigningKey") && api.ContainsKey($"ConnectionStrings__{ResourceNames.Redis}"));
+        Assert.DoesNotContain(migrations.Keys, key => key.StartsWith("Auth__", StringComparison.Ordinal));
+
+        foreach (var (name, env) in new[] { ("simulation", worker), ("analytics", analytics), ("web", web) })
+        {
+            Assert.False(env.ContainsKey($"ConnectionStrings__{ResourceNames.Database}"), $"{name} got the database connection string");
+            Assert.False(env.ContainsKey("Auth__SigningKey"), $"{name} got the token signing key");
+            Assert.True(env.ContainsKey($"services__{ResourceNames.Api}__http__0"), $"{name} does not know where the Api is");
+            Assert.True(env.ContainsKey("OTEL_EXPORTER_OTLP_ENDPOINT"), $"{name} exports no telemetry");
+        }
+        Assert.True(worker.ContainsKey("Auth__ServiceToken"));
+        Assert.False(web.ContainsKey("Auth__ServiceToken"), "the web app got the internal service token");
+        Assert.Contains("Username=default", analytics[$"ConnectionStrings__{ResourceNames.ClickHouse}"], StringComparison.Ordinal);
+        // No broker is configured here: nothing Kafka-shaped may be injected.
+        Assert.DoesNotContain(api.Keys.Concat(analytics.Keys), key => key.Contains("kafka", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task The_database_roles_keep_operator_powers_and_row_level_security_bypass_away_from_the_api()
+    {
+        var appConnection = (await EnvironmentAsync(ResourceNames.Api))[$"ConnectionStrings__{ResourceNames.Database}"];
+        await using var connection = new NpgsqlConnection(appConnection);
+        using var timeout = new CancellationTokenSource(CallBudget);
+        await connection.OpenAsync(timeout.Token);
+        await using var command = new NpgsqlCommand(
+            """
+            select r.rolsuper, r.rolbypassrls, r.rolcreaterole, r.rolcreatedb,
+                   (select pg_get_userbyid(datdba) from pg_database where datname = current_database())
+            from pg_roles r where r.rolname = current_user
+            """, connection);
+        await using var reader = await command.ExecuteReaderAsync(timeout.Token);
+        Assert.True(await reader.ReadAsync(timeout.Token));
+        Assert.False(reader.GetBoolean(0), "the application role is a superuser");
+        Assert.False(reader.GetBoolean(1), "the application role bypasses row-level security");
+        Assert.False(reader.GetBoolean(2) || reader.GetBoolean(3), "the application role can create roles or databases");
+        Assert.Equal("deepsim_owner", reader.GetString(4));
+
+        // Over TCP a login needs the password.
+        var withoutPassword = new NpgsqlConnectionStringBuilder(appConnection) { Password = null, Pooling = false };
+        await using var refused = new NpgsqlConnection(withoutPassword.ConnectionString);
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => refused.OpenAsync(timeout.Token));
+    }
+
+    [Fact]
+    public async Task A_run_submitted_over_http_is_solved_by_the_worker_pool()
+    {
+        using var client = platform.App.CreateHttpClient(ResourceNames.Api, "http");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var slug = $"t-{Guid.NewGuid():N}"[..30];
+        using var signup = await client.PostAsJsonAsync("/api/v1/auth/signup",
+            new { tenantName = "AppHost " + slug, slug, email = $"owner-{Guid.NewGuid():N}@example.test", password = "correct horse battery staple 1", displayName = "Owner" },
+            timeout.Token);
+        var account = await JsonAsync(signup, HttpStatusCode.Created, timeout.Token);
+        client.DefaultRequestHeaders.Authorization = new("Bearer", account.GetProperty("accessToken").GetString());
+
+        var content = await File.ReadAllTextAsync(Path.Combine(Repo.Root, "examples", "benzene-toluene-flash.json"), timeout.Token);
+        using var flowsheetBody = new StringContent($$"""{"name": "bt-flash", "content": {{content}}}""", System.Text.Encoding.UTF8, "application/json");
+        using var created = await client.PostAsync(new Uri("/api/v1/flowsheets", UriKind.Relative), flowsheetBody, timeout.Token);
+        var flowsheetId = (await JsonAsync(created, HttpStatusCode.Created, timeout.Token)).GetProperty("id").GetGuid();
+
+        using var submitted = await client.PostAsJsonAsync("/api/v1/runs", new { flowsheetId }, timeout.Token);
+        var runId = (await JsonAsync(submitted, HttpStatusCode.Accepted, timeout.Token)).GetProperty("id").GetGuid();
+
+        string? status = null;
+        while (status is not ("succeeded" or "failed" or "cancelled"))
+        {
+            await Task.Delay(1000, timeout.Token);
+            using var run = await client.GetAsync(new Uri($"/api/v1/runs/{runId}", UriKind.Relative), timeout.Token);
+            status = (await JsonAsync(run, HttpStatusCode.OK, timeout.Token)).GetProperty("status").GetString();
+        }
+        Assert.Equal("succeeded", status);
+        using var result = await client.GetAsync(new Uri($"/api/v1/runs/{runId}/result", UriKind.Relative), timeout.Token);
+        var text = await result.Content.ReadAsStringAsync(timeout.Token);
+        Assert.True(result.StatusCode == HttpStatusCode.OK, $"result: {(int)result.StatusCode} {text}");
+        Assert.Contains("converged", text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_killed_worker_is_started_again_and_becomes_healthy()
+    {
+        var before = await platform.WaitForAsync(ResourceNames.Simulation, e => Pid(e) is not null && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, CallBudget);
+        var pid = Pid(before)!.Value;
+        using (var process = Process.GetProcessById(pid))
+        {
+            process.Kill(entireProcessTree: true); // the service and the `dotnet run` DCP launched it through
+        }
+        var crashed = await platform.WaitForAsync(ResourceNames.Simulation, e => e.Snapshot.ExitCode is not null and not 0, CallBudget);
+        Assert.NotEqual(KnownResourceStates.Running, crashed.Snapshot.State?.Text);
+        var after = await platform.WaitForAsync(ResourceNames.Simulation,
+            e => Pid(e) is { } newPid && newPid != pid && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy,
+            TimeSpan.FromMinutes(1));
+        Assert.Equal(KnownResourceStates.Running, after.Snapshot.State?.Text);
+    }
+
+    private static int? Pid(ResourceEvent e) =>
+        e.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value switch
+        {
+            int value => value,
+            long value => (int)value,
+            string text when int.TryParse(text, out var value) => value,
+            _ => null,
+        };
+
+    private async Task<Dictionary<string, string>> EnvironmentAsync(string name)
+    {
+        var running = await platform.WaitForAsync(name, e => !e.Snapshot.EnvironmentVariables.IsDefaultOrEmpty, CallBudget);
+        return running.Snapshot.EnvironmentVariables
+            .Where(variable => variable.Value is not null)
+            .GroupBy(variable => variable.Name)
+            .ToDictionary(group => group.Key, group => group.Last().Value!);
+    }
+
+    private static async Task<JsonElement> JsonAsync(HttpResponseMessage response, HttpStatusCode expected, CancellationToken ct)
+    {
+        var text = await response.Content.ReadAsStringAsync(ct);
+        Assert.True(response.StatusCode == expected, $"{response.RequestMessage?.RequestUri}: {(int)response.StatusCode} {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+}
