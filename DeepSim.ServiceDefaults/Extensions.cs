@@ -77,7 +77,8 @@ public static class Extensions
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
-                .AddMeter("System.Runtime", TelemetrySources.Name))
+                .AddRuntimeInstrumentation()
+                .AddMeter(TelemetrySources.Name))
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName, TelemetrySources.Name)
                 .AddAspNetCoreInstrumentation(options =>

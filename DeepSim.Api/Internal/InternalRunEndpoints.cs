@@ -7,15 +7,15 @@ using Microsoft.Extensions.Options;
 
 namespace DeepSim.Api.Internal;
 
-public sealed record ClaimBatchRequest(string? WorkerId, int? WaitSeconds, int? Max);
+public sealed record ClaimBatchRequest(string? WorkerId, int? WaitSeconds, int? Max) : IWorkerRequest;
 public sealed record ClaimedRun(Guid RunId, int Attempt, DateTime LeaseExpiresAt, int LeaseSeconds, JsonElement Flowsheet);
-public sealed record HeartbeatRequest(string? WorkerId, int Attempt);
+public sealed record HeartbeatRequest(string? WorkerId, int Attempt) : IWorkerRequest;
 public sealed record HeartbeatResponse(DateTime LeaseExpiresAt, bool CancelRequested);
 public sealed record CompletedAttempt(Guid RunId, int Attempt, bool Converged, string? FailureReason, double SolverSeconds, JsonElement Result);
-public sealed record CompleteBatchRequest(string? WorkerId, List<CompletedAttempt>? Results, int? Claim);
+public sealed record CompleteBatchRequest(string? WorkerId, List<CompletedAttempt>? Results, int? Claim) : IWorkerRequest;
 public sealed record CompleteBatchOutcome(Guid RunId, bool Accepted, string? Status);
 public sealed record CompleteBatchResponse(List<CompleteBatchOutcome> Results, List<ClaimedRun> Claimed);
-public sealed record ReportRequest(string? WorkerId, int Attempt, string? Outcome, string? Reason, bool Retryable);
+public sealed record ReportRequest(string? WorkerId, int Attempt, string? Outcome, string? Reason, bool Retryable) : IWorkerRequest;
 public sealed record ReportResponse(string Status);
 
 /// <summary>
@@ -46,7 +46,8 @@ public static class InternalRunEndpoints
     {
         var group = routes.MapGroup("/internal/v1/runs").WithTags("Internal")
             .AllowAnonymous() // not a tenant endpoint: ServiceTokenGate (middleware on /internal) is the gate
-            .ExcludeFromDescription();
+            .ExcludeFromDescription()
+            .AddEndpointFilter<WorkerPresenceFilter>();
         group.MapPost("/claim-batch", ClaimBatch).WithName("internal.runs.claim-batch")
             .WithSummary("Claim up to max runs in one transaction (long poll; 204 when none)");
         group.MapPost("/{runId:guid}/heartbeat", Heartbeat).WithName("internal.runs.heartbeat").WithSummary("Renew the lease of the current attempt");

@@ -9,6 +9,9 @@ namespace DeepSim.Api.Runs;
 /// <summary>Registration and mapping of runs, studies, plans, rate limits and usage (called from ApiServiceExtensions).</summary>
 public static class RunsServiceExtensions
 {
+    /// <summary>Degraded while no simulation worker has called the Api recently.</summary>
+    public const string WorkersHealthCheckName = "workers";
+
     public static IServiceCollection AddRunServices(this IServiceCollection services)
     {
         services.AddOptions<RunsSettings>().BindConfiguration(RunsSettings.Section);
@@ -21,7 +24,11 @@ public static class RunsServiceExtensions
         services.AddSingleton<TenantRateLimiter>();
         services.AddSingleton<ApiCallCounter>();
         services.AddHostedService<UsageFlusher>();
-        services.AddHealthChecks().AddCheck<RateLimiterHealthCheck>("rate-limiter");
+        services.AddOptions<WorkersSettings>().BindConfiguration(WorkersSettings.Section);
+        services.AddSingleton<WorkerPresence>();
+        services.AddHealthChecks()
+            .AddCheck<RateLimiterHealthCheck>("rate-limiter")
+            .AddCheck<WorkersHealthCheck>(WorkersHealthCheckName);
         return services;
     }
 

@@ -10,7 +10,7 @@ using Dapper;
 using DeepSim.Api;
 using DeepSim.Api.Data;
 using DeepSim.Api.RateLimiting;
-using DeepSim.AppHost.Servers;
+using DeepSim.TestServers;
 using DeepSim.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -62,7 +62,7 @@ public static class LoadBenchmark
         using var total = new CancellationTokenSource(TotalBudget);
         if (OperatingSystem.IsWindows())
         {
-            throw new PlatformNotSupportedException("the load bench runs the launcher's Linux servers");
+            throw new PlatformNotSupportedException("the load bench runs DeepSim.TestServers' Linux servers");
         }
         Console.WriteLine($"load bench: {runs} runs per phase, {WorkerConcurrency} solves per worker process, {Environment.ProcessorCount} cores, loopback only");
         await using var servers = await ScratchServers.StartAsync("deepsim-loadbench-", total.Token);

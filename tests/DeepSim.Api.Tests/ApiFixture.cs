@@ -5,7 +5,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using DeepSim.Api;
 using DeepSim.Api.Data;
-using DeepSim.AppHost.Servers;
+using DeepSim.TestServers;
 using DeepSim.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -16,7 +16,7 @@ using Npgsql;
 namespace DeepSim.Api.Tests;
 
 /// <summary>
-/// One real PostgreSQL cluster and one real Redis for the whole run (launcher's server classes), migrated once,
+/// One real PostgreSQL cluster and one real Redis for the whole run (DeepSim.TestServers), migrated once,
 /// and the Api hosted in-process on them, connecting as the application role. Tests make their own tenants.
 /// </summary>
 public sealed class ApiFixture : IAsyncLifetime

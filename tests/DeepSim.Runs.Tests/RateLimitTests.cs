@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using DeepSim.AppHost.Servers;
+using DeepSim.TestServers;
 using Xunit.Abstractions;
 
 namespace DeepSim.Runs.Tests;

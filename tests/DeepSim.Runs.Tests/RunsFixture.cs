@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using DeepSim.Api;
 using DeepSim.Api.Data;
-using DeepSim.AppHost.Servers;
+using DeepSim.TestServers;
 using DeepSim.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -16,7 +16,7 @@ using Npgsql;
 namespace DeepSim.Runs.Tests;
 
 /// <summary>
-/// Real PostgreSQL and Redis (the launcher's server classes), migrated once, and the Api hosted in this process on
+/// Real PostgreSQL and Redis (DeepSim.TestServers), migrated once, and the Api hosted in this process on
 /// Kestrel at a free loopback port so real worker processes (<c>dotnet DeepSim.Simulation.dll</c>) can reach it.
 /// </summary>
 public sealed class RunsFixture : IAsyncLifetime

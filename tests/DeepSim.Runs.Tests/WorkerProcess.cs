@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using DeepSim.AppHost.Servers;
+using DeepSim.TestServers;
 using DeepSim.ServiceDefaults;
 
 namespace DeepSim.Runs.Tests;

@@ -1,5 +1,5 @@
 using System.Net;
-using DeepSim.AppHost.Servers;
+using DeepSim.TestServers;
 using DeepSim.ServiceDefaults;
 
 namespace DeepSim.Services.Tests;
