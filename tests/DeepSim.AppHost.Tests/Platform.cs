@@ -6,6 +6,8 @@ using Aspire.Hosting.Testing;
 using DeepSim.ServiceDefaults;
 
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
+// The AppHost runs Debian binaries under DCP: these tests are Linux-only.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
 
 namespace DeepSim.AppHost.Tests;
 
