@@ -96,20 +96,8 @@ public static class ClickHouseResourceExtensions
         });
         return builder.AddResource(server)
             .WithArgs($"--config-file={Path.Combine(state, "config.xml")}", $"--pid-file={Path.Combine(state, "clickhouse.pid")}")
-            .WithEndpoint("http", endpoint =>
-            {
-                endpoint.Port = httpPort;
-                endpoint.TargetPort = httpPort;
-                endpoint.IsProxied = false;
-                endpoint.UriScheme = "http";
-            })
-            .WithEndpoint("native", endpoint =>
-            {
-                endpoint.Port = tcpPort;
-                endpoint.TargetPort = tcpPort;
-                endpoint.IsProxied = false;
-                endpoint.UriScheme = "tcp";
-            })
+            .WithLocalEndpoint("http", httpPort, "http")
+            .WithLocalEndpoint("native", tcpPort, "tcp")
             .WaitForCompletion(init)
             .WithHealthCheck(healthKey)
             .WithIconName("DatabaseSearch");

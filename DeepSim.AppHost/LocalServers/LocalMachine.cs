@@ -35,6 +35,20 @@ internal static class LocalMachine
         return Directory.CreateDirectory(Path.GetFullPath(path)).FullName;
     }
 
+    /// <summary>
+    /// An endpoint the server itself binds on 127.0.0.1 at <paramref name="port"/>: no DCP proxy, since the port is
+    /// already free-chosen and the init step writes it into the server's config.
+    /// </summary>
+    public static IResourceBuilder<T> WithLocalEndpoint<T>(this IResourceBuilder<T> builder, string name, int port, string scheme)
+        where T : IResourceWithEndpoints
+        => builder.WithEndpoint(name, endpoint =>
+        {
+            endpoint.Port = port;
+            endpoint.TargetPort = port;
+            endpoint.IsProxied = false;
+            endpoint.UriScheme = scheme;
+        });
+
     public static string Script(string name) => Path.Combine(AppContext.BaseDirectory, "scripts", name);
 
     /// <summary>

@@ -71,13 +71,7 @@ public sealed record DeepSimPostgres(
         });
         return builder.AddResource(server)
             .WithArgs(LocalMachine.Script("postgres-run.sh"), state, binDirectory, port.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .WithEndpoint(LocalPostgresResource.EndpointName, endpoint =>
-            {
-                endpoint.Port = port;
-                endpoint.TargetPort = port;
-                endpoint.IsProxied = false;
-                endpoint.UriScheme = "tcp";
-            })
+            .WithLocalEndpoint(LocalPostgresResource.EndpointName, port, "tcp")
             .WaitForCompletion(init)
             .WithHealthCheck(healthKey)
             .WithIconName("Database");

@@ -56,13 +56,7 @@ public static class RedisResourceExtensions
         return builder.AddResource(server)
             .WithCommand(binary)
             .WithArgs(Path.Combine(state, "redis.conf"), "--port", port.ToString(CultureInfo.InvariantCulture))
-            .WithEndpoint(LocalRedisResource.EndpointName, endpoint =>
-            {
-                endpoint.Port = port;
-                endpoint.TargetPort = port;
-                endpoint.IsProxied = false;
-                endpoint.UriScheme = "tcp";
-            })
+            .WithLocalEndpoint(LocalRedisResource.EndpointName, port, "tcp")
             .WaitForCompletion(init)
             .WithHealthCheck(healthKey)
             .WithIconName("Memory");
