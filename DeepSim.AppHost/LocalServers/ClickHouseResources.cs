@@ -1,3 +1,4 @@
+using DeepSim.AppHost.Hosting;
 using System.Globalization;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
@@ -100,6 +101,7 @@ public static class ClickHouseResourceExtensions
             .WithLocalEndpoint("native", tcpPort, "tcp")
             .WaitForCompletion(init)
             .WithHealthCheck(healthKey)
+            .WithRestartOnCrash()
             .WithIconName("DatabaseSearch");
     }
 }

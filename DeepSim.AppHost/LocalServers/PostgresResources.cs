@@ -1,3 +1,4 @@
+using DeepSim.AppHost.Hosting;
 using DeepSim.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -74,6 +75,7 @@ public sealed record DeepSimPostgres(
             .WithLocalEndpoint(LocalPostgresResource.EndpointName, port, "tcp")
             .WaitForCompletion(init)
             .WithHealthCheck(healthKey)
+            .WithRestartOnCrash()
             .WithIconName("Database");
     }
 }

@@ -1,3 +1,4 @@
+using DeepSim.AppHost.Hosting;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -59,6 +60,7 @@ public static class RedisResourceExtensions
             .WithLocalEndpoint(LocalRedisResource.EndpointName, port, "tcp")
             .WaitForCompletion(init)
             .WithHealthCheck(healthKey)
+            .WithRestartOnCrash()
             .WithIconName("Memory");
     }
 }

@@ -5,6 +5,7 @@
 set -euo pipefail
 state="$1" bin="$2"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$here/postgres-common.sh"
 mkdir -p "$state"
 state="$(realpath "$state")"
 
@@ -20,12 +21,7 @@ if [ ${#as_postgres[@]} -gt 0 ] && ! "${as_postgres[@]}" test -x "$state"; then
 fi
 printf '%s\n' "$cluster" > "$state/cluster-location"
 
-# A postmaster left by a killed AppHost is stopped by DCP within ~20 s; wait for it rather than fail beside it.
-if [ -f "$cluster/postmaster.pid" ]; then
-  pid="$(head -n 1 "$cluster/postmaster.pid")"
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.3; done
-  if kill -0 "$pid" 2>/dev/null; then kill -INT "$pid"; sleep 3; fi
-fi
+stop_orphaned_postmaster "$cluster"
 
 if [ ! -f "$cluster/PG_VERSION" ]; then
   # A half-made cluster from an interrupted first start cannot be repaired: initdb needs an empty folder.

@@ -5,6 +5,8 @@
 set -euo pipefail
 state="$(realpath "$1")" bin="$2" port="$3"
 cluster="$(cat "$state/cluster-location")"
+source "$(dirname "${BASH_SOURCE[0]}")/postgres-common.sh"
+stop_orphaned_postmaster "$cluster"
 as_postgres=()
 [ "$(id -u)" -eq 0 ] && as_postgres=(setpriv --reuid=postgres --regid=postgres --init-groups --)
 "${as_postgres[@]}" "$bin/postgres" -D "$cluster" -p "$port" -k "$cluster" -c listen_addresses=127.0.0.1 &

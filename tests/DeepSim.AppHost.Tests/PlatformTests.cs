@@ -6,6 +6,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using DeepSim.ServiceDefaults;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
 namespace DeepSim.AppHost.Tests;
@@ -123,21 +124,26 @@ public sealed class PlatformTests(PlatformFixture platform)
         Assert.Equal(JsonValueKind.Object, solved.GetProperty("result").ValueKind);
     }
 
-    [Fact]
-    public async Task A_killed_worker_is_started_again_and_becomes_healthy()
+    [Theory]
+    [InlineData(ResourceNames.Simulation)]
+    [InlineData(ResourceNames.Redis)]
+    [InlineData(ResourceNames.Postgres)]
+    public async Task A_killed_resource_is_started_again_and_becomes_healthy(string name)
     {
-        var before = await platform.WaitForAsync(ResourceNames.Simulation, e => Pid(e) is not null && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, CallBudget);
+        var before = await platform.WaitForAsync(name, e => Pid(e) is not null && e.Snapshot.HealthStatus == HealthStatus.Healthy, CallBudget);
         var pid = Pid(before)!.Value;
         using (var process = Process.GetProcessById(pid))
         {
-            process.Kill(entireProcessTree: true); // the service and the `dotnet run` DCP launched it through
+            // SIGKILL, as the OOM killer would; the whole tree: a service runs under `dotnet run`, PostgreSQL under its wrapper.
+            process.Kill(entireProcessTree: true);
         }
-        var crashed = await platform.WaitForAsync(ResourceNames.Simulation, e => e.Snapshot.ExitCode is not null and not 0, CallBudget);
+        var crashed = await platform.WaitForAsync(name, e => e.Snapshot.ExitCode is not null and not 0, CallBudget);
         Assert.NotEqual(KnownResourceStates.Running, crashed.Snapshot.State?.Text);
-        var after = await platform.WaitForAsync(ResourceNames.Simulation,
-            e => Pid(e) is { } newPid && newPid != pid && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy,
-            TimeSpan.FromMinutes(1));
+        var after = await platform.WaitForAsync(name,
+            e => Pid(e) is { } newPid && newPid != pid && e.Snapshot.HealthStatus == HealthStatus.Healthy, TimeSpan.FromMinutes(1));
         Assert.Equal(KnownResourceStates.Running, after.Snapshot.State?.Text);
+        // The Api, which depends on all of them, is healthy again too.
+        await platform.WaitForAsync(ResourceNames.Api, e => e.Snapshot.HealthStatus == HealthStatus.Healthy, TimeSpan.FromMinutes(1));
     }
 
     private static int? Pid(ResourceEvent e) =>
