@@ -12,8 +12,9 @@ as_postgres=()
 "${as_postgres[@]}" "$bin/postgres" -D "$cluster" -p "$port" -k "$cluster" -c listen_addresses=127.0.0.1 &
 pid=$!
 trap 'kill -INT $pid 2>/dev/null' TERM INT
-status=0
-wait $pid || status=$?
-# wait returns early when a trapped signal arrives: then wait for the server itself to finish.
-while kill -0 $pid 2>/dev/null; do wait $pid || status=$?; done
-exit $status
+set +e
+# A trapped signal interrupts wait: wait again until the server is gone, then once more for its own exit status
+# (0 after a fast shutdown, so a stop is not taken for a crash).
+wait $pid
+while kill -0 $pid 2>/dev/null; do wait $pid; done
+wait $pid

@@ -6,6 +6,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using DeepSim.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
@@ -143,6 +144,28 @@ public sealed class PlatformTests(PlatformFixture platform)
             e => Pid(e) is { } newPid && newPid != pid && e.Snapshot.HealthStatus == HealthStatus.Healthy, TimeSpan.FromMinutes(1));
         Assert.Equal(KnownResourceStates.Running, after.Snapshot.State?.Text);
         // The Api, which depends on all of them, is healthy again too.
+        await platform.WaitForAsync(ResourceNames.Api, e => e.Snapshot.HealthStatus == HealthStatus.Healthy, TimeSpan.FromMinutes(1));
+    }
+
+    [Theory]
+    [InlineData(ResourceNames.Web)]
+    [InlineData(ResourceNames.Postgres)]
+    public async Task A_resource_stopped_from_the_dashboard_stays_stopped_until_started(string name)
+    {
+        var commands = platform.App.Services.GetRequiredService<ResourceCommandService>();
+        await platform.WaitForAsync(name, e => e.Snapshot.HealthStatus == HealthStatus.Healthy, CallBudget);
+        using var timeout = new CancellationTokenSource(CallBudget);
+        Assert.True((await commands.ExecuteCommandAsync(name, KnownResourceCommands.StopCommand, timeout.Token)).Success);
+        var stopped = await platform.WaitForAsync(name, e => e.Snapshot.ExitCode is not null, CallBudget);
+        Assert.True(stopped.Snapshot.ExitCode == 0, $"{name} exited {stopped.Snapshot.ExitCode} when stopped: that reads as a crash");
+
+        // Longer than the first restart delay: a stop must not be mistaken for a crash and undone.
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        var still = await platform.WaitForAsync(name, _ => true, CallBudget);
+        Assert.NotEqual(KnownResourceStates.Running, still.Snapshot.State?.Text);
+
+        Assert.True((await commands.ExecuteCommandAsync(name, KnownResourceCommands.StartCommand, timeout.Token)).Success);
+        await platform.WaitForAsync(name, e => e.Snapshot.HealthStatus == HealthStatus.Healthy, TimeSpan.FromMinutes(1));
         await platform.WaitForAsync(ResourceNames.Api, e => e.Snapshot.HealthStatus == HealthStatus.Healthy, TimeSpan.FromMinutes(1));
     }
 
