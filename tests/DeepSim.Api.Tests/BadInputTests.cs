@@ -21,6 +21,7 @@ public sealed class BadInputTests(ApiFixture api)
         var before = await TestApi.TenantSnapshotAsync(api, tenant.Id);
         var failures = new List<string>();
         var calls = 0;
+        var invalidUtf8 = new List<(ApiEndpoint Endpoint, string? Bearer, string Url, string? Body)>();
         foreach (var endpoint in EndpointCatalog.All(api))
         {
             var bearer = endpoint.Permission switch
@@ -52,18 +53,20 @@ public sealed class BadInputTests(ApiFixture api)
                         failures.Add($"{endpoint} ?{name}=NUL: server error {(int)response.StatusCode}");
                     }
                 }
-                // Invalid UTF-8 (an encoded lone surrogate) must not crash anything either, whatever the decoder makes of it.
-                calls++;
-                using var encoded = await TestApi.Send(client, new HttpMethod(endpoint.Method), $"{url}?{name}=a%ED%A0%80b", body, IfMatch);
-                if ((int)encoded.StatusCode >= 500)
-                {
-                    failures.Add($"{endpoint} ?{name}=%ED%A0%80: server error {(int)encoded.StatusCode}");
-                }
+                // Invalid UTF-8 (an encoded lone surrogate) decodes to U+FFFD, which is storable: such a call is not refused,
+                // so it runs after the snapshot check, and must simply not crash.
+                invalidUtf8.Add((endpoint, bearer, $"{url}?{name}=a%ED%A0%80b", body));
             }
         }
         Assert.True(failures.Count == 0, $"{failures.Count} of {calls} calls failed:\n{string.Join('\n', failures)}");
         Assert.True(calls >= 40, $"only {calls} calls were made");
         Assert.Equal(before, await TestApi.TenantSnapshotAsync(api, tenant.Id));
+        foreach (var (endpoint, bearer, url, body) in invalidUtf8)
+        {
+            using var client = api.CreateClient(bearer);
+            using var response = await TestApi.Send(client, new HttpMethod(endpoint.Method), url, body, IfMatch);
+            Assert.True((int)response.StatusCode < 500, $"{endpoint} {url}: server error {(int)response.StatusCode}");
+        }
     }
 
     [Fact]
