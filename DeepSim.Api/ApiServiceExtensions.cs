@@ -96,6 +96,7 @@ public static class ApiServiceExtensions
         app.UseAuthorization();
         app.UseServiceTokenGate();
         app.UseTenantRateLimiting();
+        app.UseTextInputGuard();
 
         app.MapOpenApi().AllowAnonymous();
         var api = app.MapGroup("").AddEndpointFilter<AuditFilter>();
