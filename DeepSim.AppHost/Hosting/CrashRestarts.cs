@@ -12,7 +12,7 @@ public static class CrashRestartExtensions
 {
     /// <summary>
     /// Starts the resource again, with backoff, whenever it exits with a non-zero code (a crash, SIGKILL, OOM) while
-    /// the AppHost runs. A clean exit (code 0, as after Stop in the dashboard) is left alone.
+    /// the AppHost runs. A clean exit (code 0) or one after Stop in the dashboard is left alone.
     /// </summary>
     public static IResourceBuilder<T> WithRestartOnCrash<T>(this IResourceBuilder<T> builder) where T : IResource
     {
@@ -35,7 +35,7 @@ internal sealed partial class CrashRestarter(
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StableAfter = TimeSpan.FromMinutes(1);
 
-    private readonly ConcurrentDictionary<string, (int Crashes, DateTimeOffset? Started, bool Pending)> _state = new();
+    private readonly ConcurrentDictionary<string, (int Crashes, DateTimeOffset? Started, bool Pending, bool Stopping)> _state = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -49,15 +49,24 @@ internal sealed partial class CrashRestarter(
                     continue;
                 }
                 var state = change.Snapshot.State?.Text;
-                var current = _state.GetOrAdd(change.ResourceId, _ => (0, null, false));
+                var current = _state.GetOrAdd(change.ResourceId, _ => (0, null, false, false));
                 if (state == KnownResourceStates.Running && current.Started is null)
                 {
-                    _state[change.ResourceId] = current with { Started = change.Snapshot.StartTimeStamp ?? DateTimeOffset.UtcNow, Pending = false };
+                    _state[change.ResourceId] = current with { Started = change.Snapshot.StartTimeStamp ?? DateTimeOffset.UtcNow, Pending = false, Stopping = false };
+                }
+                else if (state == KnownResourceStates.Stopping)
+                {
+                    // Asked to stop (the dashboard's Stop): DCP reports such an exit as -1, which is not a crash.
+                    _state[change.ResourceId] = current with { Stopping = true };
+                }
+                else if (state is "Exited" or "Finished" && current.Stopping)
+                {
+                    _state[change.ResourceId] = current with { Started = null, Stopping = false };
                 }
                 else if (state is "Exited" or "Finished" or "FailedToStart" && change.Snapshot.ExitCode is not 0 && !current.Pending)
                 {
                     var crashes = current.Started is { } started && DateTimeOffset.UtcNow - started > StableAfter ? 1 : current.Crashes + 1;
-                    _state[change.ResourceId] = (crashes, null, true);
+                    _state[change.ResourceId] = (crashes, null, true, false);
                     var delay = TimeSpan.FromTicks(Math.Min(MaxDelay.Ticks, FirstDelay.Ticks << Math.Min(crashes - 1, 5)));
                     LogCrash(change.ResourceId, change.Snapshot.ExitCode, delay.TotalSeconds, crashes);
                     _ = RestartLaterAsync(change.ResourceId, delay, stopping.Token);

@@ -155,16 +155,17 @@ public sealed class PlatformTests(PlatformFixture platform)
         var commands = platform.App.Services.GetRequiredService<ResourceCommandService>();
         await platform.WaitForAsync(name, e => e.Snapshot.HealthStatus == HealthStatus.Healthy, CallBudget);
         using var timeout = new CancellationTokenSource(CallBudget);
-        Assert.True((await commands.ExecuteCommandAsync(name, KnownResourceCommands.StopCommand, timeout.Token)).Success);
-        var stopped = await platform.WaitForAsync(name, e => e.Snapshot.ExitCode is not null, CallBudget);
-        Assert.True(stopped.Snapshot.ExitCode == 0, $"{name} exited {stopped.Snapshot.ExitCode} when stopped: that reads as a crash");
+        var stop = await commands.ExecuteCommandAsync(name, KnownResourceCommands.StopCommand, timeout.Token);
+        Assert.True(stop.Success, $"Stop {name}: {stop.Message}");
+        await platform.WaitForAsync(name, e => e.Snapshot.State?.Text is "Exited" or "Finished", CallBudget);
 
         // Longer than the first restart delay: a stop must not be mistaken for a crash and undone.
         await Task.Delay(TimeSpan.FromSeconds(4));
         var still = await platform.WaitForAsync(name, _ => true, CallBudget);
         Assert.NotEqual(KnownResourceStates.Running, still.Snapshot.State?.Text);
 
-        Assert.True((await commands.ExecuteCommandAsync(name, KnownResourceCommands.StartCommand, timeout.Token)).Success);
+        var start = await commands.ExecuteCommandAsync(name, KnownResourceCommands.StartCommand, timeout.Token);
+        Assert.True(start.Success, $"Start {name}: {start.Message}");
         await platform.WaitForAsync(name, e => e.Snapshot.HealthStatus == HealthStatus.Healthy, TimeSpan.FromMinutes(1));
         await platform.WaitForAsync(ResourceNames.Api, e => e.Snapshot.HealthStatus == HealthStatus.Healthy, TimeSpan.FromMinutes(1));
     }
