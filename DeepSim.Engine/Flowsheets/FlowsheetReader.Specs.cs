@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using DeepSim.Engine.Thermo;
 using DeepSim.Engine.UnitOperations;
 
 namespace DeepSim.Engine.Flowsheets;
@@ -55,6 +57,17 @@ public static partial class FlowsheetReader
                     {
                         Cursor.Error(JsonCursor.Child(at, key), $"an initial guess needs '{key}'");
                     }
+                }
+                // A guess is an input like any other: outside the range the flashes search it cannot be used, and must not be dropped silently.
+                if (t is not null && !(t >= FlashSettings.MinSearchTemperatureK && t <= FlashSettings.MaxSearchTemperatureK))
+                {
+                    Cursor.Error(JsonCursor.Child(at, "temperature"), string.Create(CultureInfo.InvariantCulture, $"{t:G6} K is outside the engine's range [{FlashSettings.MinSearchTemperatureK:G6}, {FlashSettings.MaxSearchTemperatureK:G6}] K"));
+                    t = null;
+                }
+                if (p is not null && !(p >= FlashSettings.MinSearchPressurePa && p <= FlashSettings.MaxSearchPressurePa))
+                {
+                    Cursor.Error(JsonCursor.Child(at, "pressure"), string.Create(CultureInfo.InvariantCulture, $"{p:G6} Pa is outside the engine's range [{FlashSettings.MinSearchPressurePa:G6}, {FlashSettings.MaxSearchPressurePa:G6}] Pa"));
+                    p = null;
                 }
                 if (t is not null && p is not null && flows is not null)
                 {

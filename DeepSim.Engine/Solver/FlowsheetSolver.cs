@@ -19,8 +19,23 @@ public static class FlowsheetSolver
 
     private const double DefaultGuessTemperatureK = 298.15;
 
-    /// <summary>Accelerated iterations whose residual grows this many times in a row switch the block to direct substitution.</summary>
+    /// <summary>Accelerated iterations whose residual grows this many times in a row send the block to damped substitution for a while.</summary>
     private const int DivergingIterationsBeforeFallback = 3;
+
+    /// <summary>Damped substitution steps after a diverging spell before Wegstein is tried again (long enough to get back into the contracting region).</summary>
+    private const int DampedRecoveryIterations = 5;
+
+    /// <summary>Damped substitution x ← x + λ(g − x): λ = 0.5 halves any overshoot, and cures the oscillating (s &lt; −1) loops that plain substitution cannot.</summary>
+    private const double RecoveryDamping = 0.5;
+
+    /// <summary>
+    /// A loop accumulates when, its tears apparently settled or its iterations spent, a component's inventory has
+    /// grown for this many consecutive passes while the loop takes in more than it releases by at least
+    /// <see cref="AccumulationImbalance"/> of its inflow. A filling loop that will settle has its imbalance shrink.
+    /// </summary>
+    private const int AccumulationPasses = 5;
+
+    private const double AccumulationImbalance = 0.5;
 
     /// <summary>Below this change in a variable its Wegstein slope is meaningless; q = 0 (direct substitution) is used.</summary>
     private const double MinimumSlopeDenominator = 1e-14;
@@ -57,6 +72,10 @@ public static class FlowsheetSolver
         // A monotonic deadline checked directly: timer-based cancellation has millisecond granularity.
         private readonly long deadline = Stopwatch.GetTimestamp() + (long)Math.Min(flowsheet.Options.TimeLimitSeconds * Stopwatch.Frequency, long.MaxValue / 2);
 
+        private readonly long started = Stopwatch.GetTimestamp();
+        private int iterations;
+        private int solves;
+
         private bool Expired => cancellation.IsCancellationRequested || Stopwatch.GetTimestamp() > deadline;
 
         private static List<int>[] BuildInlets(Flowsheet f)
@@ -87,6 +106,10 @@ public static class FlowsheetSolver
                 DesignSpecs = ordered,
                 Parameters = parameters,
                 OverallMassBalanceRelative = result.OverallMassBalanceRelative,
+                Balance = result.Balance,
+                Iterations = iterations,
+                FlowsheetSolves = solves,
+                SolveTimeSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds,
             };
         }
 
@@ -163,6 +186,8 @@ public static class FlowsheetSolver
             Units = inner.Units,
             Blocks = inner.Blocks,
             Parameters = inner.Parameters,
+            OverallMassBalanceRelative = inner.OverallMassBalanceRelative,
+            Balance = inner.Balance,
         };
 
         private static double Measure(SolveResult r, DesignSpecification spec)
@@ -191,6 +216,7 @@ public static class FlowsheetSolver
         /// <summary>One flowsheet solve at the current parameters.</summary>
         private SolveResult SolveOnce()
         {
+            solves++;
             var streamValues = new MaterialStream?[flowsheet.Streams.Count];
             var unitResults = new UnitResult?[flowsheet.Units.Count];
             var reports = new List<BlockReport>();
@@ -218,7 +244,13 @@ public static class FlowsheetSolver
                     break;
                 }
             }
-            var result = new SolveResult
+            var complete = Array.TrueForAll(streamValues, v => v is not null) && Array.TrueForAll(unitResults, v => v is { Succeeded: true });
+            var balance = complete ? FlowsheetBalance.Compute(flowsheet, unitResults!, streamValues!, inletsOf) : SolveBalance.None;
+            if (failure is null)
+            {
+                failure = FlowsheetBalance.Describe(balance);
+            }
+            return new SolveResult
             {
                 Flowsheet = flowsheet,
                 Converged = failure is null,
@@ -227,9 +259,9 @@ public static class FlowsheetSolver
                 Units = unitResults,
                 Blocks = reports,
                 Parameters = parameters,
-                OverallMassBalanceRelative = failure is null ? OverallMassBalance(unitResults, streamValues) : double.NaN,
+                OverallMassBalanceRelative = complete ? OverallMassBalance(unitResults, streamValues) : double.NaN,
+                Balance = balance,
             };
-            return result;
         }
 
         private double OverallMassBalance(UnitResult?[] units, MaterialStream?[] streams)
@@ -301,21 +333,21 @@ public static class FlowsheetSolver
             return null;
         }
 
-        private MaterialStream InitialGuess(int s)
+        /// <summary>The file's guess for a tear, or the reason it cannot be used (the reader has checked its ranges; a flash may still fail).</summary>
+        private (MaterialStream? Stream, string? Failure) InitialGuess(int s)
         {
-            var package = flowsheet.Package;
             var guess = flowsheet.Streams[s].InitialGuess;
-            if (guess is not null)
+            if (guess is null)
             {
-                var outcome = StreamFactory.AtTemperaturePressure(package, guess.TemperatureK, guess.PressurePa, (double[])guess.ComponentMolarFlows.Clone());
-                if (outcome.Succeeded)
-                {
-                    return outcome.Stream!;
-                }
+                return (EmptyGuess(), null);
             }
-            // Default: an empty stream, so the first pass runs on the fresh feeds alone.
-            return StreamFactory.AtTemperaturePressure(package, DefaultGuessTemperatureK, DefaultGuessPressurePa, new double[package.Components.Count]).Stream!;
+            var outcome = StreamFactory.AtTemperaturePressure(flowsheet.Package, guess.TemperatureK, guess.PressurePa, (double[])guess.ComponentMolarFlows.Clone());
+            return outcome.Succeeded ? (outcome.Stream, null) : (null, $"the initial guess of stream '{flowsheet.Streams[s].Id}' cannot be used: {outcome.Failure}");
         }
+
+        /// <summary>Default: an empty stream, so the first pass runs on the fresh feeds alone.</summary>
+        private MaterialStream EmptyGuess() =>
+            StreamFactory.AtTemperaturePressure(flowsheet.Package, DefaultGuessTemperatureK, DefaultGuessPressurePa, new double[flowsheet.Package.Components.Count]).Stream!;
 
         private int VariableCount => flowsheet.Package.Components.Count + 2;
 
@@ -359,19 +391,57 @@ public static class FlowsheetSolver
             var options = flowsheet.Options;
             var tears = block.TearStreams;
             var m = VariableCount;
+            var n = m - 2;
             var size = m * tears.Count;
             var x = new double[size];
             var g = new double[size];
             var xPrevious = new double[size];
             var gPrevious = new double[size];
-            var current = tears.Select(InitialGuess).ToArray();
             var history = new List<IterationRecord>();
-            var useWegstein = options.Method == ConvergenceMethod.Wegstein;
-            var growing = 0;
-            var previousWorst = double.PositiveInfinity;
+            var notes = new List<string>();
             var unitNames = block.Units.Select(u => flowsheet.Units[u].Id).ToArray();
             var tearNames = tears.Select(t => flowsheet.Streams[t].Id).ToArray();
-            BlockReport Report(bool converged, int iterations) => new(unitNames, tearNames, converged, iterations, history);
+            BlockReport Report(bool converged, int count) => new(unitNames, tearNames, converged, count, history) { Notes = notes };
+            string Loop() => string.Join(", ", unitNames);
+
+            var current = new MaterialStream[tears.Count];
+            var fromGuess = false;
+            for (var t = 0; t < tears.Count; t++)
+            {
+                var (stream, failure) = InitialGuess(tears[t]);
+                if (failure is not null)
+                {
+                    return (Report(false, 0), failure);
+                }
+                current[t] = stream!;
+                fromGuess |= flowsheet.Streams[tears[t]].InitialGuess is not null;
+            }
+
+            var fedInto = new double[n];
+            var imbalance = new double[n];
+            var inventory = new double[n];
+            var previousInventory = new double[n];
+            var growth = new int[n];
+            var wegstein = options.Method == ConvergenceMethod.Wegstein;
+            var qMin = options.WegsteinMinQ;
+            var growing = 0;
+            var damped = 0;
+            var secantReady = false; // Wegstein needs two iterates since the last (re)start
+            var method = "direct";
+            var previousWorst = double.PositiveInfinity;
+
+            string? Accumulating()
+            {
+                var names = new List<string>();
+                for (var i = 0; i < n; i++)
+                {
+                    if (growth[i] >= AccumulationPasses && imbalance[i] > AccumulationImbalance)
+                    {
+                        names.Add($"{flowsheet.Components[i].Name} (fed {Num(fedInto[i])} mol/s, {Num(imbalance[i] * 100)} % of it stays in the loop each pass)");
+                    }
+                }
+                return names.Count == 0 ? null : $"material accumulates in the loop through {Loop()}: {string.Join(", ", names)}; no steady state for these specifications";
+            }
 
             for (var iteration = 1; iteration <= options.MaxIterations; iteration++)
             {
@@ -379,6 +449,7 @@ public static class FlowsheetSolver
                 {
                     return (Report(false, iteration - 1), TimeLimitReason + $" while converging the recycle torn at {string.Join(", ", tearNames)}");
                 }
+                iterations++;
                 var tearOutputs = new Dictionary<int, MaterialStream>();
                 for (var t = 0; t < tears.Count; t++)
                 {
@@ -396,65 +467,140 @@ public static class FlowsheetSolver
                 }
                 var residuals = new double[tears.Count];
                 var worst = 0.0;
+                Array.Clear(inventory);
                 for (var t = 0; t < tears.Count; t++)
                 {
                     ToVector(tearOutputs[tears[t]], g, t * m);
                     residuals[t] = Residual(x, g, t * m);
                     worst = Math.Max(worst, residuals[t]);
+                    for (var i = 0; i < n; i++)
+                    {
+                        inventory[i] += g[(t * m) + i];
+                    }
                 }
-                var method = iteration > 1 && useWegstein ? "wegstein" : "direct";
                 history.Add(new IterationRecord(iteration, method, residuals));
+                FlowsheetBalance.Block(flowsheet, block.Units, streamValues, unitResults, fedInto, imbalance);
+                var balanceClosed = true;
+                for (var i = 0; i < n; i++)
+                {
+                    growth[i] = inventory[i] > previousInventory[i] ? growth[i] + 1 : 0;
+                    balanceClosed &= Math.Abs(imbalance[i]) <= SolveBalance.ComponentTolerance;
+                }
+                Array.Copy(inventory, previousInventory, n);
                 if (worst <= options.Tolerance)
                 {
-                    for (var t = 0; t < tears.Count; t++)
+                    if (balanceClosed)
                     {
-                        streamValues[tears[t]] = tearOutputs[tears[t]];
+                        for (var t = 0; t < tears.Count; t++)
+                        {
+                            streamValues[tears[t]] = tearOutputs[tears[t]];
+                        }
+                        return (Report(true, iteration), null);
                     }
-                    return (Report(true, iteration), null);
+                    if (fromGuess)
+                    {
+                        // The tears look settled but the loop does not balance: the guess swamps the feed (a huge flow hides
+                        // it in round-off). Start once more from empty streams, as if no guess had been given.
+                        var worstComponent = 0;
+                        for (var i = 1; i < n; i++)
+                        {
+                            worstComponent = Math.Abs(imbalance[i]) > Math.Abs(imbalance[worstComponent]) ? i : worstComponent;
+                        }
+                        notes.Add($"iteration {iteration}: the initial guess was discarded (with it the loop's {flowsheet.Components[worstComponent].Name} balance was off by {Num(imbalance[worstComponent] * 100)} % while the tears had settled); restarted from empty streams");
+                        fromGuess = false;
+                        for (var t = 0; t < tears.Count; t++)
+                        {
+                            current[t] = EmptyGuess();
+                        }
+                        Array.Clear(growth);
+                        Array.Clear(previousInventory);
+                        secantReady = false;
+                        growing = 0;
+                        previousWorst = double.PositiveInfinity;
+                        method = "direct";
+                        continue;
+                    }
+                    if (Accumulating() is { } accumulation)
+                    {
+                        return (Report(false, iteration), accumulation);
+                    }
                 }
-                growing = worst > previousWorst ? growing + 1 : 0;
+                growing = method == "wegstein" && worst > previousWorst ? growing + 1 : 0;
                 previousWorst = worst;
-                if (useWegstein && growing >= DivergingIterationsBeforeFallback)
+                if (growing >= DivergingIterationsBeforeFallback)
                 {
-                    // Acceleration is making things worse: plain substitution is slower but contracts where the loop does.
-                    useWegstein = false;
+                    // Acceleration is making things worse: damp for a few passes, then accelerate again within narrower bounds.
+                    damped = DampedRecoveryIterations;
+                    growing = 0;
+                    qMin = Math.Min(qMin / 2, options.WegsteinMaxQ);
                 }
-                var accelerate = useWegstein && iteration > 1;
+                string nextMethod;
                 var next = new MaterialStream[tears.Count];
                 for (var t = 0; t < tears.Count; t++)
                 {
                     var computed = tearOutputs[tears[t]];
                     next[t] = computed;
-                    if (!accelerate)
-                    {
-                        continue;
-                    }
+                }
+                if (damped > 0)
+                {
+                    damped--;
+                    nextMethod = "damped";
+                    Step(next, (offset, i) => x[offset + i] + (RecoveryDamping * (g[offset + i] - x[offset + i])));
+                }
+                else if (wegstein && secantReady)
+                {
+                    nextMethod = "wegstein";
+                    Step(next, (offset, i) => WegsteinStep(x[offset + i], xPrevious[offset + i], g[offset + i], gPrevious[offset + i], qMin, options.WegsteinMaxQ));
+                }
+                else
+                {
+                    nextMethod = "direct";
+                }
+                secantReady = true;
+                method = nextMethod;
+                Array.Copy(x, xPrevious, size);
+                Array.Copy(g, gPrevious, size);
+                current = next;
+            }
+            var why = string.Create(CultureInfo.InvariantCulture,
+                $"the recycle torn at {string.Join(", ", tearNames)} did not converge in {options.MaxIterations} iterations (largest residual {previousWorst:G3}, tolerance {options.Tolerance:G3})");
+            if (Accumulating() is { } accumulated)
+            {
+                why += "; " + accumulated;
+            }
+            else if (previousWorst <= options.Tolerance)
+            {
+                var worstComponent = 0;
+                for (var i = 1; i < n; i++)
+                {
+                    worstComponent = Math.Abs(imbalance[i]) > Math.Abs(imbalance[worstComponent]) ? i : worstComponent;
+                }
+                why += string.Create(CultureInfo.InvariantCulture, $"; the tears settled but the loop's {flowsheet.Components[worstComponent].Name} balance is still off by {imbalance[worstComponent]:G3} (tolerance {SolveBalance.ComponentTolerance:G3})");
+            }
+            return (Report(false, options.MaxIterations), why);
+
+            // Replaces each tear's next value by the stream at the stepped variables (kept as computed if that flash fails).
+            void Step(MaterialStream[] next, Func<int, int, double> stepped)
+            {
+                for (var t = 0; t < tears.Count; t++)
+                {
                     var offset = t * m;
-                    var accelerated = new double[m];
-                    for (var i = 0; i < m; i++)
-                    {
-                        accelerated[i] = WegsteinStep(x[offset + i], xPrevious[offset + i], g[offset + i], gPrevious[offset + i], options.WegsteinMinQ, options.WegsteinMaxQ);
-                    }
-                    var n = m - 2;
                     var flows = new double[n];
                     for (var i = 0; i < n; i++)
                     {
-                        flows[i] = Math.Max(0, accelerated[i]);
+                        flows[i] = Math.Max(0, stepped(offset, i));
                     }
-                    var temperature = accelerated[n] > 0 ? accelerated[n] : g[offset + n];
-                    var pressure = accelerated[n + 1] > 0 ? accelerated[n + 1] : g[offset + n + 1];
+                    var temperature = stepped(offset, n);
+                    var pressure = stepped(offset, n + 1);
+                    temperature = temperature > 0 ? temperature : g[offset + n];
+                    pressure = pressure > 0 ? pressure : g[offset + n + 1];
                     var outcome = StreamFactory.AtTemperaturePressure(flowsheet.Package, temperature, pressure, flows);
                     if (outcome.Succeeded)
                     {
                         next[t] = outcome.Stream!;
                     }
                 }
-                Array.Copy(x, xPrevious, size);
-                Array.Copy(g, gPrevious, size);
-                current = next;
             }
-            return (Report(false, options.MaxIterations), string.Create(CultureInfo.InvariantCulture,
-                $"the recycle torn at {string.Join(", ", tearNames)} did not converge in {options.MaxIterations} iterations (largest residual {previousWorst:G3}, tolerance {options.Tolerance:G3})"));
         }
     }
 }

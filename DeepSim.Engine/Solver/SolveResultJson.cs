@@ -34,6 +34,10 @@ public static class SolveResultJson
         }
         w.WriteEndArray();
         Number(w, "overallMassBalanceRelative", result.OverallMassBalanceRelative);
+        WriteBalance(w, result.Balance);
+        w.WriteNumber("iterations", result.Iterations);
+        w.WriteNumber("flowsheetSolves", result.FlowsheetSolves);
+        Number(w, "solveTimeSeconds", result.SolveTimeSeconds);
 
         w.WriteStartArray("streams");
         for (var s = 0; s < f.Streams.Count; s++)
@@ -107,6 +111,12 @@ public static class SolveResultJson
             w.WriteEndArray();
             w.WriteBoolean("converged", b.Converged);
             w.WriteNumber("iterations", b.Iterations);
+            w.WriteStartArray("notes");
+            foreach (var note in b.Notes)
+            {
+                w.WriteStringValue(note);
+            }
+            w.WriteEndArray();
             w.WriteStartArray("history");
             foreach (var h in b.History)
             {
@@ -142,6 +152,32 @@ public static class SolveResultJson
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void WriteBalance(Utf8JsonWriter w, SolveBalance balance)
+    {
+        w.WriteStartObject("balance");
+        Number(w, "componentTolerance", SolveBalance.ComponentTolerance);
+        Number(w, "energyTolerance", SolveBalance.EnergyTolerance);
+        w.WriteStartArray("components");
+        foreach (var c in balance.Components)
+        {
+            w.WriteStartObject();
+            w.WriteString("component", c.Component);
+            Number(w, "inMolPerS", c.InMolPerS);
+            Number(w, "generatedMolPerS", c.GeneratedMolPerS);
+            Number(w, "outMolPerS", c.OutMolPerS);
+            Number(w, "relative", c.Relative);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartObject("energy");
+        Number(w, "inW", balance.EnergyInW);
+        Number(w, "dutyAndWorkW", balance.DutyAndWorkW);
+        Number(w, "outW", balance.EnergyOutW);
+        Number(w, "relative", balance.EnergyRelative);
         w.WriteEndObject();
         w.WriteEndObject();
     }

@@ -90,9 +90,28 @@ internal static class ResultWriter
 
     public static void WriteConvergenceReport(SolveResult result, TextWriter o)
     {
+        o.WriteLine($"Solve: {result.Iterations} recycle iteration(s) over {result.FlowsheetSolves} flowsheet solve(s) in {result.SolveTimeSeconds.ToString("F3", Inv)} s");
+        var balance = result.Balance;
+        if (balance.IsComplete)
+        {
+            o.WriteLine($"Balance (tolerance {SolveBalance.ComponentTolerance.ToString("E0", Inv)} per component, {SolveBalance.EnergyTolerance.ToString("E0", Inv)} energy):");
+            foreach (var c in balance.Components)
+            {
+                o.WriteLine($"  {c.Component,-20} in {c.InMolPerS.ToString("G8", Inv),14} mol/s  generated {c.GeneratedMolPerS.ToString("G8", Inv),14}  out {c.OutMolPerS.ToString("G8", Inv),14}  relative {c.Relative.ToString("E2", Inv)}");
+            }
+            o.WriteLine($"  {"energy",-20} in {(balance.EnergyInW / 1e3).ToString("G8", Inv),14} kW     duty+work {(balance.DutyAndWorkW / 1e3).ToString("G8", Inv),14}  out {(balance.EnergyOutW / 1e3).ToString("G8", Inv),14}  relative {balance.EnergyRelative.ToString("E2", Inv)}");
+        }
+        else
+        {
+            o.WriteLine("Balance: not computed (some stream was never calculated)");
+        }
         foreach (var b in result.Blocks.Where(b => b.TearStreams.Count > 0))
         {
             o.WriteLine($"Recycle [{string.Join(", ", b.Units)}] torn at {string.Join(", ", b.TearStreams)}: {(b.Converged ? "converged" : "NOT converged")} in {b.Iterations} iteration(s)");
+            foreach (var note in b.Notes)
+            {
+                o.WriteLine($"  note: {note}");
+            }
             foreach (var h in b.History)
             {
                 o.WriteLine($"  iteration {h.Iteration,3} ({h.Method,-8}) largest relative residual: {string.Join(", ", b.TearStreams.Select((t, i) => $"{t}={h.TearResiduals[i].ToString("E3", Inv)}"))}");

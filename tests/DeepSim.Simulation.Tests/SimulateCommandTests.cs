@@ -132,4 +132,50 @@ public sealed class SimulateCommandTests : IDisposable
         Assert.Equal(3, code);
         Assert.Contains("not bracketed", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Every_output_reports_the_balances_iterations_and_solve_time()
+    {
+        var (code, table, error) = Run(Example("ammonia-synthesis-loop"));
+        Assert.True(code == SimulateCommand.ExitConverged, error);
+        Assert.Contains("recycle iteration(s)", table, StringComparison.Ordinal);
+        Assert.Contains("Balance (tolerance", table, StringComparison.Ordinal);
+        Assert.Contains("generated", table, StringComparison.Ordinal);
+        var (_, json, _) = Run(Example("ammonia-synthesis-loop"), "--format", "json");
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        Assert.True(root.GetProperty("iterations").GetInt32() > 0);
+        Assert.True(root.GetProperty("solveTimeSeconds").GetDouble() > 0);
+        var balance = root.GetProperty("balance");
+        Assert.Equal(4, balance.GetProperty("components").GetArrayLength());
+        Assert.True(balance.GetProperty("components")[0].GetProperty("generatedMolPerS").GetDouble() < 0);
+        Assert.InRange(Math.Abs(balance.GetProperty("energy").GetProperty("relative").GetDouble()), 0, SolveBalance.EnergyTolerance);
+    }
+
+    [Fact]
+    public void A_loop_that_accumulates_material_exits_3_with_the_diagnosis()
+    {
+        // All benzene is returned to the mixer: it has no way out and there is no steady state.
+        const string text = """
+        {
+          "components": ["benzene", "toluene"], "propertyPackage": "ideal",
+          "units": [
+            { "id": "FEED", "type": "feed", "spec": { "temperature": 298.15, "pressure": 101325, "molarFlow": 10, "moleFractions": { "benzene": 0.58, "toluene": 0.42 } } },
+            { "id": "MIX", "type": "mixer" },
+            { "id": "SEP", "type": "componentSeparator", "spec": { "splits": { "benzene": 1 } } },
+            { "id": "PRODUCT", "type": "product" }
+          ],
+          "streams": [
+            { "id": "S1", "from": "FEED.out", "to": "MIX.in1" }, { "id": "S2", "from": "MIX.out", "to": "SEP.in" },
+            { "id": "BACK", "from": "SEP.out1", "to": "MIX.in2" }, { "id": "OUT", "from": "SEP.out2", "to": "PRODUCT.in" }
+          ],
+          "solver": { "tolerance": 1e-2 }
+        }
+        """;
+        var file = Path.Combine(scratch, "accumulates.json");
+        File.WriteAllText(file, text);
+        var (code, _, error) = Run(file);
+        Assert.Equal(SimulateCommand.ExitNotConverged, code);
+        Assert.Contains("material accumulates in the loop through MIX, SEP", error, StringComparison.Ordinal);
+    }
 }
