@@ -255,12 +255,13 @@ public static partial class FlowsheetReader
             }
             else if (Cursor.IsObject(e, path))
             {
-                Cursor.OnlyKeys(e, path, "property package field", ["name", "kij", "kijDefaults", "constants", "kappa"]);
+                Cursor.OnlyKeys(e, path, "property package field", ["name", "kij", "kijDefaults", "constants", "kappa", "volumeTranslation"]);
                 name = Cursor.String(e, "name", path, required: true);
                 namePath = JsonCursor.Child(path, "name");
                 var useDatabank = PackageChoice(e, "kijDefaults", path, ["chemsep", "none"]) != "none";
                 var constants = PackageChoice(e, "constants", path, ["exact", "rounded-1976"]) == "rounded-1976" ? CubicConstants.Rounded1976 : CubicConstants.Exact;
                 var kappa1978 = PackageChoice(e, "kappa", path, ["1976", "1978"]) == "1978";
+                var peneloux = PackageChoice(e, "volumeTranslation", path, ["none", "peneloux"]) == "peneloux";
                 if (JsonCursor.TryGet(e, "kij", out var list))
                 {
                     var listPath = JsonCursor.Child(path, "kij");
@@ -317,7 +318,7 @@ public static partial class FlowsheetReader
                         }
                     }
                 }
-                packageOptions = new PropertyPackageOptions { UseDatabankKij = useDatabank, Constants = constants, Kappa1978 = kappa1978 };
+                packageOptions = new PropertyPackageOptions { UseDatabankKij = useDatabank, Constants = constants, Kappa1978 = kappa1978, PenelouxTranslation = peneloux };
             }
             else
             {

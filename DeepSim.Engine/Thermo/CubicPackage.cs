@@ -32,7 +32,10 @@ internal sealed class CubicPackage : PropertyPackageBase, ICubicPropertyPackage
     private readonly bool hasKij;
     private readonly BinaryInteractionParameter[] interactions;
 
-    public CubicPackage(IReadOnlyList<Component> components, CubicEquationOfState eos, double[,] kij, KijSource[,] sources)
+    // Péneloux volume shift cᵢ, m³/mol (all 0 without translation); only MolarVolume uses it.
+    private readonly double[] volumeShift;
+
+    public CubicPackage(IReadOnlyList<Component> components, CubicEquationOfState eos, double[,] kij, KijSource[,] sources, bool penelouxTranslation = false)
         : base(components)
     {
         this.eos = eos ?? throw new ArgumentNullException(nameof(eos));
@@ -51,6 +54,13 @@ internal sealed class CubicPackage : PropertyPackageBase, ICubicPropertyPackage
             sqrtAc[i] = Math.Sqrt(eos.OmegaA * R * R * tc[i] * tc[i] / pc[i]);
             b[i] = eos.OmegaB * R * tc[i] / pc[i];
             kappa[i] = eos.KappaOf(omega[i]);
+        }
+
+        VolumeTranslation = penelouxTranslation;
+        volumeShift = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            volumeShift[i] = penelouxTranslation ? PenelouxShift(tc[i], pc[i], omega[i]) : 0;
         }
 
         oneMinusKij = new double[n * n];
@@ -77,6 +87,48 @@ internal sealed class CubicPackage : PropertyPackageBase, ICubicPropertyPackage
     public CubicEquationOfState Equation => eos;
 
     public IReadOnlyList<BinaryInteractionParameter> InteractionParameters => interactions;
+
+    public bool VolumeTranslation { get; }
+
+    /// <summary>
+    /// Péneloux, Rauzy and Fréze (1982) shift for SRK, c = 0.40768 (R Tc/Pc)(0.29441 − Z_RA), with the Rackett
+    /// compressibility estimated as Z_RA = 0.29056 − 0.08775ω (Spencer and Danner 1972).
+    /// </summary>
+    private static double PenelouxShift(double tcK, double pcPa, double acentric)
+    {
+        var zra = 0.29056 - (0.08775 * acentric);
+        return 0.40768 * (R * tcK / pcPa) * (0.29441 - zra);
+    }
+
+    public double MolarVolume(Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> moleFractions)
+    {
+        ThrowIfInvalidState(temperatureK, pressurePa, moleFractions);
+        var ws = Workspace.Rent(n);
+        try
+        {
+            var x = ws.Tmp;
+            Normalize(moleFractions, x);
+            Prepare(ws, temperatureK);
+            var (am, bm) = Mix(ws, x);
+            var rt = R * temperatureK;
+            if (!Roots(am * pressurePa / (rt * rt), bm * pressurePa / rt, out var zMin, out var zMax))
+            {
+                return double.NaN;
+            }
+
+            double shift = 0;
+            for (var i = 0; i < n; i++)
+            {
+                shift += x[i] * volumeShift[i];
+            }
+
+            return ((phase == Phase.Liquid ? zMin : zMax) * rt / pressurePa) - shift;
+        }
+        finally
+        {
+            Workspace.Return(ws);
+        }
+    }
 
     protected override bool UsesPureSaturationRoute => true;
 

@@ -8,6 +8,17 @@ public interface ICubicPropertyPackage : IPropertyPackage
 
     /// <summary>Every component pair (I &lt; J, component indices) with the kᵢⱼ used and where it came from.</summary>
     IReadOnlyList<BinaryInteractionParameter> InteractionParameters { get; }
+
+    /// <summary>Whether <see cref="MolarVolume"/> applies the Péneloux volume translation.</summary>
+    bool VolumeTranslation { get; }
+
+    /// <summary>
+    /// Molar volume (m³/mol) of one phase (liquid = smallest root, vapour = largest), minus Σ xᵢcᵢ when the Péneloux
+    /// translation is on. The translation changes only this volume: fugacities, phase equilibrium, enthalpy and
+    /// entropy are those of the untranslated equation. NaN when the cubic has no physical root. Throws
+    /// ArgumentException for invalid T, P or composition.
+    /// </summary>
+    double MolarVolume(Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> moleFractions);
 }
 
 /// <summary>Where a kᵢⱼ came from.</summary>

@@ -11,6 +11,9 @@ public sealed record PropertyPackageOptions
     /// <summary>Peng–Robinson only: use the 1978 κ polynomial for ω &gt; 0.491 (default false: the 1976 κ for every ω).</summary>
     public bool Kappa1978 { get; init; }
 
+    /// <summary>SRK only: apply the Péneloux volume translation in <see cref="ICubicPropertyPackage.MolarVolume"/> (default false).</summary>
+    public bool PenelouxTranslation { get; init; }
+
     /// <summary>Take kᵢⱼ from the bundled ChemSep databank where tabulated (default true); false makes every kᵢⱼ 0 unless overridden.</summary>
     public bool UseDatabankKij { get; init; } = true;
 

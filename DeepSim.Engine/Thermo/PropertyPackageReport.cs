@@ -7,7 +7,7 @@ public static class PropertyPackageReport
 {
     /// <summary>
     /// Writes "propertyPackageDetails": { "name", and for a cubic package "omegaA", "omegaB", "constants"
-    /// ("exact" | "rounded-1976"), "kappa" ("1976" | "1978" | "soave-1972"), "kij": [ { "components": [a, b],
+    /// ("exact" | "rounded-1976"), "kappa" ("1976" | "1978" | "soave-1972"), "volumeTranslation" ("none" | "peneloux"), "kij": [ { "components": [a, b],
     /// "value", "source" ("chemsep" | "user" | "none" | "default") } ] } with one kij entry per component pair.
     /// </summary>
     public static void Write(Utf8JsonWriter w, IPropertyPackage package, IReadOnlyList<string> componentNames)
@@ -29,6 +29,7 @@ public static class PropertyPackageReport
                 KappaCorrelation.Soave1972 => "soave-1972",
                 _ => "1976",
             });
+            w.WriteString("volumeTranslation", cubic.VolumeTranslation ? "peneloux" : "none");
             w.WriteStartArray("kij");
             foreach (var p in cubic.InteractionParameters)
             {

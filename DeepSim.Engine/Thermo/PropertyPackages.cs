@@ -33,11 +33,22 @@ public static class PropertyPackages
                 }
 
                 RequireExactConstants(options, "ideal");
+                if (options.PenelouxTranslation)
+                {
+                    throw new ArgumentException("The Péneloux volume translation applies to the cubic packages only, not to the ideal package.", nameof(options));
+                }
+
                 RequireNoKappaOption(options, "ideal");
                 return new IdealPackage(components);
             case "peng-robinson":
             case "pengrobinson":
             case "pr":
+                if (options.PenelouxTranslation)
+                {
+                    // Péneloux's generalised c(ω) was fitted for SRK; PR needs its own (per-component) shifts, not implemented.
+                    throw new ArgumentException("The Péneloux volume translation is implemented for srk only (its generalised correlation was fitted for SRK).", nameof(options));
+                }
+
                 var pr = CubicEquationOfState.CreatePengRobinson(options.Constants, options.Kappa1978 ? KappaCorrelation.PengRobinson1978 : KappaCorrelation.PengRobinson1976);
                 return CreateCubic(pr, components, options, static (db, a, b) => db.BinaryInteractionPR(a, b));
             case "srk":
@@ -71,7 +82,7 @@ public static class PropertyPackages
         var n = components.Count;
         var sources = new KijSource[n, n];
         var kij = BuildKij(components, options.UseDatabankKij ? databank : null, options.KijOverrides, sources);
-        return new CubicPackage(components, eos, kij, sources);
+        return new CubicPackage(components, eos, kij, sources, options.PenelouxTranslation);
     }
 
     // databank null: every pair 0 (source None) unless overridden.

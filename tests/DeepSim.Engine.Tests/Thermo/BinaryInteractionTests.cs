@@ -160,8 +160,13 @@ public class BinaryInteractionTests
         Assert.Equal("1978", details["kappa"]!.GetValue<string>());
         Assert.Equal(0.45724, details["omegaA"]!.GetValue<double>());
 
-        var srk = SolveToJson(p => p["name"] = "srk");
+        var srk = SolveToJson(p =>
+        {
+            p["name"] = "srk";
+            p["volumeTranslation"] = "peneloux";
+        });
         Assert.Equal("srk", srk["name"]!.GetValue<string>());
+        Assert.Equal("peneloux", srk["volumeTranslation"]!.GetValue<string>());
         Assert.Equal((SrkCo2Propane, "chemsep"), Kij(srk)["Carbon dioxide/Propane"]);
     }
 
