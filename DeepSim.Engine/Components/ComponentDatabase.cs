@@ -20,8 +20,9 @@ public sealed class ComponentDatabase
     private readonly Dictionary<string, int> byCas = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, List<int>> byFormula = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<(string, string), double> prKij = [];
+    private readonly Dictionary<(string, string), double> srkKij = [];
 
-    private ComponentDatabase(Component[] components, IEnumerable<(string CasA, string CasB, double Kij)> kij, string attribution)
+    private ComponentDatabase(Component[] components, IEnumerable<(string CasA, string CasB, double Kij)> kij, IEnumerable<(string CasA, string CasB, double Kij)> srk, string attribution)
     {
         this.components = components;
         Attribution = attribution;
@@ -44,6 +45,11 @@ public sealed class ComponentDatabase
         foreach (var (casA, casB, value) in kij)
         {
             prKij.TryAdd(Key(casA, casB), value);
+        }
+
+        foreach (var (casA, casB, value) in srk)
+        {
+            srkKij.TryAdd(Key(casA, casB), value);
         }
     }
 
@@ -148,14 +154,34 @@ public sealed class ComponentDatabase
     }
 
     /// <summary>DECHEMA Peng–Robinson k12 from ChemSep's pr.ipd for a CAS pair (either order); null if not tabulated.</summary>
-    public double? BinaryInteractionPR(string casA, string casB)
+    public double? BinaryInteractionPR(string casA, string casB) => Lookup(prKij, casA, casB);
+
+    /// <summary>DECHEMA Soave–Redlich–Kwong k12 from ChemSep's srk.ipd for a CAS pair (either order); null if not tabulated.</summary>
+    public double? BinaryInteractionSRK(string casA, string casB) => Lookup(srkKij, casA, casB);
+
+    private static double? Lookup(Dictionary<(string, string), double> table, string casA, string casB)
     {
         if (string.IsNullOrEmpty(casA) || string.IsNullOrEmpty(casB))
         {
             return null;
         }
 
-        return prKij.TryGetValue(Key(casA.Trim(), casB.Trim()), out var k) ? k : null;
+        return table.TryGetValue(Key(casA.Trim(), casB.Trim()), out var k) ? k : null;
+    }
+
+    // [casA, casB, k12] rows; a database without the table (an older file) has no tabulated pairs for that model.
+    private static List<(string, string, double)> ReadKij(JsonElement root, string table)
+    {
+        var kij = new List<(string, string, double)>();
+        if (root.TryGetProperty(table, out var rows))
+        {
+            foreach (var row in rows.EnumerateArray())
+            {
+                kij.Add((row[0].GetString()!, row[1].GetString()!, row[2].GetDouble()));
+            }
+        }
+
+        return kij;
     }
 
     /// <summary>Parses a database in the embedded JSON format (exposed for tests of the loader).</summary>
@@ -189,13 +215,7 @@ public sealed class ComponentDatabase
             });
         }
 
-        var kij = new List<(string, string, double)>();
-        foreach (var row in root.GetProperty("prKij").EnumerateArray())
-        {
-            kij.Add((row[0].GetString()!, row[1].GetString()!, row[2].GetDouble()));
-        }
-
-        return new ComponentDatabase([.. list], kij, attribution);
+        return new ComponentDatabase([.. list], ReadKij(root, "prKij"), ReadKij(root, "srkKij"), attribution);
     }
 
     private static ComponentDatabase LoadEmbedded()

@@ -16,4 +16,7 @@ public sealed class DefaultThermoCatalog : IThermoCatalog
 
     public IPropertyPackage CreatePackage(string name, IReadOnlyList<Component> components, IReadOnlyDictionary<(int I, int J), double>? kijOverrides)
         => PropertyPackages.Create(name, components, kijOverrides);
+
+    public IPropertyPackage CreatePackage(string name, IReadOnlyList<Component> components, PropertyPackageOptions options)
+        => PropertyPackages.Create(name, components, options);
 }

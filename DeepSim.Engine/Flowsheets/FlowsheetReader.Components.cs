@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DeepSim.Engine.Components;
+using DeepSim.Engine.Thermo;
 
 namespace DeepSim.Engine.Flowsheets;
 
@@ -234,6 +235,9 @@ public static partial class FlowsheetReader
             return null;
         }
 
+        // Constants, κ and kij defaults of the property package; the kij overrides are returned by ReadPropertyPackage.
+        private PropertyPackageOptions packageOptions = PropertyPackageOptions.Default;
+
         private Dictionary<(int I, int J), double>? ReadPropertyPackage(JsonElement root)
         {
             const string path = "$.propertyPackage";
@@ -251,15 +255,27 @@ public static partial class FlowsheetReader
             }
             else if (Cursor.IsObject(e, path))
             {
-                Cursor.OnlyKeys(e, path, "property package field", ["name", "kij"]);
+                Cursor.OnlyKeys(e, path, "property package field", ["name", "kij", "kijDefaults", "constants", "kappa", "volumeTranslation"]);
                 name = Cursor.String(e, "name", path, required: true);
                 namePath = JsonCursor.Child(path, "name");
+                var useDatabank = PackageChoice(e, "kijDefaults", path, ["chemsep", "none"]) != "none";
+                var constants = PackageChoice(e, "constants", path, ["exact", "rounded-1976"]) == "rounded-1976" ? CubicConstants.Rounded1976 : CubicConstants.Exact;
+                var kappa1978 = PackageChoice(e, "kappa", path, ["1976", "1978"]) == "1978";
+                var peneloux = PackageChoice(e, "volumeTranslation", path, ["none", "peneloux"]) == "peneloux";
                 if (JsonCursor.TryGet(e, "kij", out var list))
                 {
                     var listPath = JsonCursor.Child(path, "kij");
-                    if (list.ValueKind != JsonValueKind.Array)
+                    if (list.ValueKind == JsonValueKind.String && list.GetString() is "none" or "chemsep")
                     {
-                        Cursor.Error(listPath, "expected an array of { \"components\": [a, b], \"value\": k }");
+                        if (JsonCursor.TryGet(e, "kijDefaults", out _))
+                        {
+                            Cursor.Error(listPath, "give either kij \"none\"/\"chemsep\" or kijDefaults, not both");
+                        }
+                        useDatabank = list.GetString() == "chemsep";
+                    }
+                    else if (list.ValueKind != JsonValueKind.Array)
+                    {
+                        Cursor.Error(listPath, "expected \"chemsep\", \"none\" or an array of { \"components\": [a, b], \"value\": k }");
                     }
                     else
                     {
@@ -302,6 +318,7 @@ public static partial class FlowsheetReader
                         }
                     }
                 }
+                packageOptions = new PropertyPackageOptions { UseDatabankKij = useDatabank, Constants = constants, Kappa1978 = kappa1978, PenelouxTranslation = peneloux };
             }
             else
             {
@@ -319,6 +336,23 @@ public static partial class FlowsheetReader
             }
             packageName = normalized;
             return kij.Count > 0 ? kij : null;
+        }
+
+        // An optional string option of the property package, one of the allowed values (lower case); null when absent.
+        private string? PackageChoice(JsonElement package, string key, string path, string[] allowed)
+        {
+            if (!JsonCursor.TryGet(package, key, out var v))
+            {
+                return null;
+            }
+            var optionPath = JsonCursor.Child(path, key);
+            var text = v.ValueKind == JsonValueKind.String ? v.GetString()!.Trim().ToLowerInvariant() : null;
+            if (text is null || !allowed.Contains(text))
+            {
+                Cursor.Error(optionPath, $"expected one of {string.Join(", ", allowed.Select(a => $"\"{a}\""))}");
+                return null;
+            }
+            return text;
         }
     }
 }

@@ -141,7 +141,7 @@ public static partial class FlowsheetReader
             {
                 try
                 {
-                    package = catalog.CreatePackage(packageName, components.Select(c => c!).ToArray(), kij);
+                    package = catalog.CreatePackage(packageName, components.Select(c => c!).ToArray(), packageOptions with { KijOverrides = kij });
                 }
                 catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NotSupportedException)
                 {

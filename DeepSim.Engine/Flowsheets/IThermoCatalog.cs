@@ -20,4 +20,13 @@ public interface IThermoCatalog
     /// the components do not support the package (e.g. a missing vapour pressure for Ideal).
     /// </summary>
     IPropertyPackage CreatePackage(string name, IReadOnlyList<Component> components, IReadOnlyDictionary<(int I, int J), double>? kijOverrides);
+
+    /// <summary>
+    /// Creates a package with options (constants, κ, kij databank on/off, kij overrides). A catalog that does not
+    /// implement options accepts only the defaults.
+    /// </summary>
+    IPropertyPackage CreatePackage(string name, IReadOnlyList<Component> components, PropertyPackageOptions options)
+        => options with { KijOverrides = null } == PropertyPackageOptions.Default
+            ? CreatePackage(name, components, options.KijOverrides)
+            : throw new NotSupportedException("This thermo catalog does not take property package options.");
 }

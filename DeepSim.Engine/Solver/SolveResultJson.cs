@@ -27,6 +27,7 @@ public static class SolveResultJson
             w.WriteString("failureReason", result.FailureReason);
         }
         w.WriteString("propertyPackage", f.Package.Name);
+        DeepSim.Engine.Thermo.PropertyPackageReport.Write(w, f.Package, names);
         w.WriteStartArray("components");
         foreach (var n in names)
         {

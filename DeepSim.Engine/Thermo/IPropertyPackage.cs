@@ -10,7 +10,7 @@ namespace DeepSim.Engine.Thermo;
 /// </summary>
 public interface IPropertyPackage
 {
-    /// <summary>"ideal" or "peng-robinson".</summary>
+    /// <summary>"ideal", "peng-robinson" or "srk".</summary>
     string Name { get; }
 
     IReadOnlyList<Component> Components { get; }

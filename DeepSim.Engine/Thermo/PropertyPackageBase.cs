@@ -1116,7 +1116,7 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
             : $"Mole fractions must sum to 1 (within {FlashSettings.CompositionSumTolerance}), got {sum}.";
     }
 
-    private void ThrowIfInvalidState(double t, double p, ReadOnlySpan<double> x)
+    protected void ThrowIfInvalidState(double t, double p, ReadOnlySpan<double> x)
     {
         var invalid = ValidateTemperature(t) ?? ValidatePressure(p) ?? ValidateComposition(x);
         if (invalid is not null)
@@ -1125,7 +1125,7 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
         }
     }
 
-    private static void Normalize(ReadOnlySpan<double> z, Span<double> target)
+    protected static void Normalize(ReadOnlySpan<double> z, Span<double> target)
     {
         double sum = 0;
         for (var i = 0; i < z.Length; i++)

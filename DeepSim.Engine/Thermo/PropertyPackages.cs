@@ -5,37 +5,88 @@ namespace DeepSim.Engine.Thermo;
 /// <summary>Creates property packages by name.</summary>
 public static class PropertyPackages
 {
-    /// <summary>The package names accepted by <see cref="Create"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["ideal", "peng-robinson"];
+    /// <summary>The package names accepted by <see cref="Create(string, IReadOnlyList{Component}, PropertyPackageOptions)"/>.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["ideal", "peng-robinson", "srk"];
+
+    /// <summary>Creates a package with the default options and the given kᵢⱼ overrides (see the other overload).</summary>
+    public static IPropertyPackage Create(string name, IReadOnlyList<Component> components, IReadOnlyDictionary<(int I, int J), double>? kijOverrides = null)
+        => Create(name, components, PropertyPackageOptions.Default with { KijOverrides = kijOverrides });
 
     /// <summary>
-    /// Creates "ideal" or "peng-robinson" (case-insensitive) over the components. PR kᵢⱼ default to the ChemSep/DECHEMA
-    /// value for the CAS pair (<see cref="ComponentDatabase.BinaryInteractionPR"/>), else 0; each override (by component
-    /// index, either order) replaces the pair symmetrically. Throws ArgumentException for an unknown name or bad data.
+    /// Creates "ideal", "peng-robinson" or "srk" (case-insensitive; aliases "pr", "pengrobinson",
+    /// "soave-redlich-kwong") over the components. Cubic kᵢⱼ default to the ChemSep/DECHEMA value for the CAS pair
+    /// (pr.ipd or srk.ipd) unless <see cref="PropertyPackageOptions.UseDatabankKij"/> is false, else 0; each
+    /// override (by component index, either order) replaces the pair symmetrically. Throws ArgumentException for an
+    /// unknown name, an option the package does not take, or bad data.
     /// </summary>
-    public static IPropertyPackage Create(string name, IReadOnlyList<Component> components, IReadOnlyDictionary<(int I, int J), double>? kijOverrides = null)
+    public static IPropertyPackage Create(string name, IReadOnlyList<Component> components, PropertyPackageOptions options)
     {
         ArgumentNullException.ThrowIfNull(components);
+        ArgumentNullException.ThrowIfNull(options);
         var key = (name ?? "").Trim().ToLowerInvariant();
         switch (key)
         {
             case "ideal":
-                if (kijOverrides is { Count: > 0 })
+                if (options.KijOverrides is { Count: > 0 })
                 {
-                    throw new ArgumentException("Binary interaction parameters apply to peng-robinson only, not to the ideal package.", nameof(kijOverrides));
+                    throw new ArgumentException("Binary interaction parameters apply to the cubic packages (peng-robinson, srk) only, not to the ideal package.", nameof(options));
                 }
 
+                RequireExactConstants(options, "ideal");
+                if (options.PenelouxTranslation)
+                {
+                    throw new ArgumentException("The Péneloux volume translation applies to the cubic packages only, not to the ideal package.", nameof(options));
+                }
+
+                RequireNoKappaOption(options, "ideal");
                 return new IdealPackage(components);
             case "peng-robinson":
             case "pengrobinson":
             case "pr":
-                return new PengRobinsonPackage(components, BuildKij(components, kijOverrides));
+                if (options.PenelouxTranslation)
+                {
+                    // Péneloux's generalised c(ω) was fitted for SRK; PR needs its own (per-component) shifts, not implemented.
+                    throw new ArgumentException("The Péneloux volume translation is implemented for srk only (its generalised correlation was fitted for SRK).", nameof(options));
+                }
+
+                var pr = CubicEquationOfState.CreatePengRobinson(options.Constants, options.Kappa1978 ? KappaCorrelation.PengRobinson1978 : KappaCorrelation.PengRobinson1976);
+                return CreateCubic(pr, components, options, static (db, a, b) => db.BinaryInteractionPR(a, b));
+            case "srk":
+            case "soave-redlich-kwong":
+                RequireExactConstants(options, "srk");
+                RequireNoKappaOption(options, "srk");
+                return CreateCubic(CubicEquationOfState.SoaveRedlichKwong, components, options, static (db, a, b) => db.BinaryInteractionSRK(a, b));
             default:
                 throw new ArgumentException($"Unknown property package '{name}'. Known packages: {string.Join(", ", Names)}.", nameof(name));
         }
     }
 
-    private static double[,] BuildKij(IReadOnlyList<Component> components, IReadOnlyDictionary<(int I, int J), double>? overrides)
+    private static void RequireExactConstants(PropertyPackageOptions options, string package)
+    {
+        if (options.Constants != CubicConstants.Exact)
+        {
+            throw new ArgumentException($"The rounded 1976 constants are a Peng–Robinson option; the {package} package does not take them.", nameof(options));
+        }
+    }
+
+    private static void RequireNoKappaOption(PropertyPackageOptions options, string package)
+    {
+        if (options.Kappa1978)
+        {
+            throw new ArgumentException($"The 1978 κ polynomial is a Peng–Robinson option; the {package} package does not take it.", nameof(options));
+        }
+    }
+
+    private static CubicPackage CreateCubic(CubicEquationOfState eos, IReadOnlyList<Component> components, PropertyPackageOptions options, Func<ComponentDatabase, string, string, double?> databank)
+    {
+        var n = components.Count;
+        var sources = new KijSource[n, n];
+        var kij = BuildKij(components, options.UseDatabankKij ? databank : null, options.KijOverrides, sources);
+        return new CubicPackage(components, eos, kij, sources, options.PenelouxTranslation);
+    }
+
+    // databank null: every pair 0 (source None) unless overridden.
+    private static double[,] BuildKij(IReadOnlyList<Component> components, Func<ComponentDatabase, string, string, double?>? databank, IReadOnlyDictionary<(int I, int J), double>? overrides, KijSource[,] sources)
     {
         var n = components.Count;
         var kij = new double[n, n];
@@ -44,9 +95,11 @@ public static class PropertyPackages
         {
             for (var j = i + 1; j < n; j++)
             {
-                var k = db.BinaryInteractionPR(components[i]?.Cas ?? "", components[j]?.Cas ?? "") ?? 0;
+                var tabulated = databank?.Invoke(db, components[i]?.Cas ?? "", components[j]?.Cas ?? "");
+                var k = tabulated ?? 0;
                 kij[i, j] = k;
                 kij[j, i] = k;
+                sources[i, j] = sources[j, i] = databank is null ? KijSource.None : (tabulated is null ? KijSource.Default : KijSource.ChemSep);
             }
         }
 
@@ -69,6 +122,7 @@ public static class PropertyPackages
 
             kij[i, j] = value;
             kij[j, i] = value;
+            sources[i, j] = sources[j, i] = KijSource.User;
         }
 
         return kij;

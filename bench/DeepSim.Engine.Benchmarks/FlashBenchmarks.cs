@@ -21,6 +21,8 @@ public class FlashBenchmarks
     private IPropertyPackage pr5 = null!;
     private IPropertyPackage pr10 = null!;
     private IPropertyPackage idealBtx = null!;
+    private IPropertyPackage pr5Rounded = null!;
+    private IPropertyPackage srk5 = null!;
     private readonly double[] x10 = new double[10];
     private readonly double[] y10 = new double[10];
     private double enthalpy5;
@@ -32,6 +34,8 @@ public class FlashBenchmarks
         pr5 = Create("peng-robinson", Gas5);
         pr10 = Create("peng-robinson", Alkanes10);
         idealBtx = Create("ideal", ["benzene", "toluene"]);
+        pr5Rounded = PropertyPackages.Create("peng-robinson", [.. Gas5.Select(n => ComponentDatabase.Default.Find(n)!)], new PropertyPackageOptions { Constants = CubicConstants.Rounded1976 });
+        srk5 = Create("srk", Gas5);
         enthalpy5 = pr5.FlashPT(260, 4e6, z5).EnthalpyJPerMol;
 
         // Fail fast if a benchmarked state is not what its name says.
@@ -39,6 +43,8 @@ public class FlashBenchmarks
         Require(pr10.FlashPT(350, 2e6, z10), PhaseState.TwoPhase);
         Require(pr5.FlashPT(400, 1e5, z5), PhaseState.Vapor);
         Require(pr5.FlashPH(4e6, enthalpy5, z5), PhaseState.TwoPhase);
+        Require(pr5Rounded.FlashPT(250, 4e6, z5), PhaseState.TwoPhase);
+        Require(srk5.FlashPT(250, 4e6, z5), PhaseState.TwoPhase);
     }
 
     private static IPropertyPackage Create(string package, string[] names)
@@ -54,6 +60,12 @@ public class FlashBenchmarks
 
     [Benchmark(Baseline = true, Description = "PR PT 5 comp, two-phase")]
     public FlashResult PrPt5TwoPhase() => pr5.FlashPT(250, 4e6, z5);
+
+    [Benchmark(Description = "PR PT 5 comp, two-phase, rounded-1976 constants")]
+    public FlashResult PrPt5TwoPhaseRounded() => pr5Rounded.FlashPT(250, 4e6, z5);
+
+    [Benchmark(Description = "SRK PT 5 comp, two-phase")]
+    public FlashResult SrkPt5TwoPhase() => srk5.FlashPT(250, 4e6, z5);
 
     [Benchmark(Description = "PR PT 5 comp, two-phase, varying T")]
     public FlashResult PrPt5TwoPhaseVaryingT() => pr5.FlashPT(250 + ((++counter & 1) * 0.5), 4e6, z5);

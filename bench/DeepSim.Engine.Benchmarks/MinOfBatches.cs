@@ -16,6 +16,8 @@ public static class MinOfBatches
         var b = new FlashBenchmarks();
         b.Setup();
         Report("PR PT 5 comp, two-phase", () => b.PrPt5TwoPhase(), 200);
+        Report("PR PT 5 comp, two-phase, rounded-1976 constants", () => b.PrPt5TwoPhaseRounded(), 200);
+        Report("SRK PT 5 comp, two-phase", () => b.SrkPt5TwoPhase(), 200);
         Report("PR PT 5 comp, two-phase, varying T", () => b.PrPt5TwoPhaseVaryingT(), 200);
         Report("PR PT 10 comp, two-phase", () => b.PrPt10TwoPhase(), 200);
         Report("PR PT 10 comp, two-phase, caller buffers", () => b.PrPt10TwoPhaseBuffered(), 200);

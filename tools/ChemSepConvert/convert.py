@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Convert ChemSep pure-component XML + pr.ipd into DeepSim.Engine/Data/components.json.
+"""Convert ChemSep pure-component XML + pr.ipd + srk.ipd into DeepSim.Engine/Data/components.json.
 
 Usage: python3 tools/ChemSepConvert/convert.py [chemsep-dir] [output-json]
 Defaults: /work/shared/data/chemsep and DeepSim.Engine/Data/components.json (relative to repo root).
@@ -15,7 +15,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SRC = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data/chemsep"
 OUT = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "DeepSim.Engine", "Data", "components.json")
 
-ATTRIBUTION = ("Pure-component data and Peng-Robinson kij from ChemSep (chemsep1.xml v8.00, chemsep2.xml v8.31, pr.ipd), "
+ATTRIBUTION = ("Pure-component data and Peng-Robinson and SRK kij from ChemSep (chemsep1.xml v8.00, chemsep2.xml v8.31, pr.ipd, srk.ipd), "
                "Copyright (c) Harry Kooijman and Ross Taylor, distributed under the Artistic License 2.0 "
                "(http://www.perlfoundation.org/artistic_license_2_0), as published in the DWSIM repository "
                "(DWSIM.Thermodynamics/Assets/). Converted by tools/ChemSepConvert/convert.py: constants to SI mole basis; "
@@ -97,6 +97,25 @@ def corr(c, tag, scale):
     return {"eq": eq, "c": coeffs, "tmin": tmin, "tmax": tmax, "scale": scale, "units": e.get("units")}
 
 
+def read_ipd(name):
+    """[casA, casB, k12] per CAS pair of a ChemSep .ipd file, in file order."""
+    kij = []
+    seen = set()
+    with open(os.path.join(SRC, name), encoding="latin-1") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) < 3 or not re.match(r"^\d+-\d+-\d$", parts[0]) or not re.match(r"^\d+-\d+-\d$", parts[1]):
+                continue
+            key = tuple(sorted((parts[0], parts[1])))
+            # The .ipd files list several DECHEMA fits (different temperature ranges or data sets) for some pairs;
+            # the first listed is kept: a fixed, reproducible rule (documented in Data/README.md).
+            if key in seen:
+                continue
+            seen.add(key)
+            kij.append([parts[0], parts[1], float(parts[2])])
+    return kij
+
+
 def main():
     compounds, notes = [], []
     for f in ("chemsep1.xml", "chemsep2.xml"):
@@ -146,28 +165,17 @@ def main():
                     rec[key] = None
             compounds.append(rec)
 
-    kij = []
-    seen = set()
-    with open(os.path.join(SRC, "pr.ipd"), encoding="latin-1") as fh:
-        for line in fh:
-            parts = line.split()
-            if len(parts) < 3 or not re.match(r"^\d+-\d+-\d$", parts[0]) or not re.match(r"^\d+-\d+-\d$", parts[1]):
-                continue
-            key = tuple(sorted((parts[0], parts[1])))
-            # pr.ipd lists several DECHEMA fits for some pairs; the first listed is kept (documented in Data/README.md).
-            if key in seen:
-                continue
-            seen.add(key)
-            kij.append([parts[0], parts[1], float(parts[2])])
+    kij = read_ipd("pr.ipd")
+    srk_kij = read_ipd("srk.ipd")
 
     doc = {"attribution": ATTRIBUTION, "license": "Artistic License 2.0", "compoundCount": len(compounds),
-           "compounds": compounds, "prKij": kij}
+           "compounds": compounds, "prKij": kij, "srkKij": srk_kij}
     with open(OUT, "w", encoding="utf-8") as fh:
         json.dump(doc, fh, separators=(",", ":"), ensure_ascii=False)
         fh.write("\n")
     for n in notes:
         print("note:", n)
-    print(f"wrote {len(compounds)} compounds and {len(kij)} PR kij pairs to {OUT}")
+    print(f"wrote {len(compounds)} compounds, {len(kij)} PR and {len(srk_kij)} SRK kij pairs to {OUT}")
 
 
 if __name__ == "__main__":

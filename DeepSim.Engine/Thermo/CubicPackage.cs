@@ -4,45 +4,67 @@ using DeepSim.Engine.Numerics;
 namespace DeepSim.Engine.Thermo;
 
 /// <summary>
-/// Peng–Robinson (1976): a = 0.45724 R²Tc²/Pc · α, b = 0.07780 R Tc/Pc, α = [1 + κ(1 − √Tr)]²,
-/// κ = 0.37464 + 1.54226ω − 0.26992ω² (the original 1976 κ for every ω); van der Waals mixing with
-/// aᵢⱼ = √(aᵢaⱼ)(1 − kᵢⱼ). Residual enthalpy and entropy are added to the ideal-gas values on the formation basis.
+/// A two-parameter cubic equation of state (<see cref="CubicEquationOfState"/>: Peng–Robinson or SRK) with
+/// a = Ωa R²Tc²/Pc · α, b = Ωb R Tc/Pc, α = [1 + κ(1 − √Tr)]²; van der Waals mixing with aᵢⱼ = √(aᵢaⱼ)(1 − kᵢⱼ).
+/// Residual enthalpy and entropy are added to the ideal-gas values on the formation basis.
 /// PT flash: Michelsen tangent-plane stability test (vapour- and liquid-like Wilson trials), then successive
 /// substitution with dominant-eigenvalue acceleration and a bracketed Rachford–Rice.
 /// </summary>
-internal sealed class PengRobinsonPackage : PropertyPackageBase
+internal sealed class CubicPackage : PropertyPackageBase, ICubicPropertyPackage
 {
-    private const double Sqrt2 = 1.4142135623730951;
-    private const double Delta1 = 1 + Sqrt2;
-    private const double Delta2 = 1 - Sqrt2;
-
-    // Critical V/b of the PR equation (Zc / 0.07780 = 0.30740 / 0.07780): a single root denser than this is liquid-like.
-    private const double CriticalVolumeOverB = 3.951;
-
     // Dominant-eigenvalue extrapolation every this many substitutions (Michelsen's recommendation is 5).
     private const int AccelerationInterval = 5;
 
     // Largest dominant eigenvalue extrapolated (step factor λ/(1 − λ) ≤ 999); near a critical point λ → 1.
     private const double MaxEigenvalue = 0.999;
 
+    private readonly CubicEquationOfState eos;
+    private readonly string displayName;
+
+    // δ1, δ2 of the cubic, their sum and product (cubic coefficients) and 1/(δ1 − δ2) (the log term's factor).
+    private readonly double delta1, delta2, deltaSum, deltaProduct, inverseDeltaDifference;
+
+    // V/b at the critical point: a single root denser than this is liquid-like.
+    private readonly double criticalVolumeOverB;
+
     private readonly double[] sqrtAc, kappa, b;
     private readonly double[] oneMinusKij; // n×n, row-major
     private readonly bool hasKij;
+    private readonly BinaryInteractionParameter[] interactions;
 
-    public PengRobinsonPackage(IReadOnlyList<Component> components, double[,] kij)
+    // Péneloux volume shift cᵢ, m³/mol (all 0 without translation); only MolarVolume uses it.
+    private readonly double[] volumeShift;
+
+    public CubicPackage(IReadOnlyList<Component> components, CubicEquationOfState eos, double[,] kij, KijSource[,] sources, bool penelouxTranslation = false)
         : base(components)
     {
+        this.eos = eos ?? throw new ArgumentNullException(nameof(eos));
+        displayName = eos.Name == "srk" ? "Soave–Redlich–Kwong" : "Peng–Robinson";
+        delta1 = eos.Delta1;
+        delta2 = eos.Delta2;
+        deltaSum = delta1 + delta2;
+        deltaProduct = delta1 * delta2;
+        inverseDeltaDifference = 1 / (delta1 - delta2);
+        criticalVolumeOverB = eos.CriticalVolumeOverB;
         sqrtAc = new double[n];
         kappa = new double[n];
         b = new double[n];
         for (var i = 0; i < n; i++)
         {
-            sqrtAc[i] = Math.Sqrt(0.45724 * R * R * tc[i] * tc[i] / pc[i]);
-            b[i] = 0.07780 * R * tc[i] / pc[i];
-            kappa[i] = 0.37464 + (1.54226 * omega[i]) - (0.26992 * omega[i] * omega[i]);
+            sqrtAc[i] = Math.Sqrt(eos.OmegaA * R * R * tc[i] * tc[i] / pc[i]);
+            b[i] = eos.OmegaB * R * tc[i] / pc[i];
+            kappa[i] = eos.KappaOf(omega[i]);
+        }
+
+        VolumeTranslation = penelouxTranslation;
+        volumeShift = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            volumeShift[i] = penelouxTranslation ? PenelouxShift(tc[i], pc[i], omega[i]) : 0;
         }
 
         oneMinusKij = new double[n * n];
+        var list = new List<BinaryInteractionParameter>();
         for (var i = 0; i < n; i++)
         {
             for (var j = 0; j < n; j++)
@@ -50,11 +72,63 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
                 var k = i == j ? 0 : kij[i, j];
                 oneMinusKij[(i * n) + j] = 1 - k;
                 hasKij |= k != 0;
+                if (j > i)
+                {
+                    list.Add(new BinaryInteractionParameter(i, j, k, sources[i, j]));
+                }
             }
         }
+
+        interactions = [.. list];
     }
 
-    public override string Name => "peng-robinson";
+    public override string Name => eos.Name;
+
+    public CubicEquationOfState Equation => eos;
+
+    public IReadOnlyList<BinaryInteractionParameter> InteractionParameters => interactions;
+
+    public bool VolumeTranslation { get; }
+
+    /// <summary>
+    /// Péneloux, Rauzy and Fréze (1982) shift for SRK, c = 0.40768 (R Tc/Pc)(0.29441 − Z_RA), with the Rackett
+    /// compressibility estimated as Z_RA = 0.29056 − 0.08775ω (Spencer and Danner 1972).
+    /// </summary>
+    private static double PenelouxShift(double tcK, double pcPa, double acentric)
+    {
+        var zra = 0.29056 - (0.08775 * acentric);
+        return 0.40768 * (R * tcK / pcPa) * (0.29441 - zra);
+    }
+
+    public double MolarVolume(Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> moleFractions)
+    {
+        ThrowIfInvalidState(temperatureK, pressurePa, moleFractions);
+        var ws = Workspace.Rent(n);
+        try
+        {
+            var x = ws.Tmp;
+            Normalize(moleFractions, x);
+            Prepare(ws, temperatureK);
+            var (am, bm) = Mix(ws, x);
+            var rt = R * temperatureK;
+            if (!Roots(am * pressurePa / (rt * rt), bm * pressurePa / rt, out var zMin, out var zMax))
+            {
+                return double.NaN;
+            }
+
+            double shift = 0;
+            for (var i = 0; i < n; i++)
+            {
+                shift += x[i] * volumeShift[i];
+            }
+
+            return ((phase == Phase.Liquid ? zMin : zMax) * rt / pressurePa) - shift;
+        }
+        finally
+        {
+            Workspace.Return(ws);
+        }
+    }
 
     protected override bool UsesPureSaturationRoute => true;
 
@@ -111,11 +185,12 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
     }
 
     /// <summary>Real roots of Z³ + c2 Z² + c1 Z + c0 = 0 above B: the smallest and largest (equal when one).</summary>
-    private static bool Roots(double capA, double capB, out double zMin, out double zMax)
+    private bool Roots(double capA, double capB, out double zMin, out double zMax)
     {
-        var c2 = -(1 - capB);
-        var c1 = capA - (3 * capB * capB) - (2 * capB);
-        var c0 = -((capA * capB) - (capB * capB) - (capB * capB * capB));
+        // Z³ + [(δ1 + δ2 − 1)B − 1] Z² + [A + δ1δ2 B² − (δ1 + δ2) B(B + 1)] Z − [AB + δ1δ2 B²(B + 1)] = 0
+        var c2 = ((deltaSum - 1) * capB) - 1;
+        var c1 = capA + (deltaProduct * capB * capB) - (deltaSum * capB * (capB + 1));
+        var c0 = -((capA * capB) + (deltaProduct * capB * capB * (capB + 1)));
         var p = c1 - (c2 * c2 / 3);
         var q = (2 * c2 * c2 * c2 / 27) - (c2 * c1 / 3) + c0;
         var disc = (q * q / 4) + (p * p * p / 27);
@@ -168,11 +243,11 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
         return z;
     }
 
-    private static double LogTerm(double z, double capB) => Math.Log((z + (Delta1 * capB)) / (z + (Delta2 * capB)));
+    private double LogTerm(double z, double capB) => Math.Log((z + (delta1 * capB)) / (z + (delta2 * capB)));
 
     // Residual Gibbs energy / RT of a root (composition terms cancel when comparing roots).
-    private static double GibbsOfRoot(double z, double capA, double capB)
-        => z - 1 - Math.Log(z - capB) - (capA / (2 * Sqrt2 * capB) * LogTerm(z, capB));
+    private double GibbsOfRoot(double z, double capA, double capB)
+        => z - 1 - Math.Log(z - capB) - (capA * inverseDeltaDifference / capB * LogTerm(z, capB));
 
     private enum RootKind
     {
@@ -214,7 +289,7 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
                 else
                 {
                     z = zMax;
-                    smallest = zMax - zMin <= 1e-12 && z / capB < CriticalVolumeOverB;
+                    smallest = zMax - zMin <= 1e-12 && z / capB < criticalVolumeOverB;
                 }
 
                 break;
@@ -222,7 +297,7 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
 
         var lnZB = Math.Log(z - capB);
         var l = LogTerm(z, capB);
-        var c = capA / (2 * Sqrt2 * capB) * l;
+        var c = capA * inverseDeltaDifference / capB * l;
         var zm1OverB = (z - 1) / bm;
         var twoOverA = 2 / am;
         for (var i = 0; i < n; i++)
@@ -259,7 +334,7 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
         }
 
         dadt *= 2;
-        var l = LogTerm(z, capB) / (2 * Sqrt2 * bm);
+        var l = LogTerm(z, capB) * inverseDeltaDifference / bm;
         hRes = (rt * (z - 1)) + (((temperatureK * dadt) - am) * l);
         sRes = (R * Math.Log(z - capB)) + (dadt * l);
     }
@@ -299,7 +374,7 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
         var zFeed = LnPhiCore(ws, RootKind.Stable, temperatureK, pressurePa, z, ws.LnPhiZ, out var feedSmallest);
         if (!double.IsFinite(zFeed))
         {
-            failureReason = $"No physical root of the Peng–Robinson cubic at T = {temperatureK} K, P = {pressurePa} Pa.";
+            failureReason = $"No physical root of the {displayName} cubic at T = {temperatureK} K, P = {pressurePa} Pa.";
             return false;
         }
 
@@ -673,7 +748,7 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
             var capB = bi * p / rt;
             if (!Roots(capA, capB, out var zl, out var zv))
             {
-                reason = "No physical root of the Peng–Robinson cubic during the saturation-pressure iteration.";
+                reason = $"No physical root of the {displayName} cubic during the saturation-pressure iteration.";
                 return false;
             }
 
@@ -698,7 +773,7 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
 
                 next = lnP - (f / (zl - zv)); // Newton: d(ln φL − ln φV)/d ln P = ZL − ZV
             }
-            else if (zv / capB < CriticalVolumeOverB)
+            else if (zv / capB < criticalVolumeOverB)
             {
                 hi = lnP; // only a liquid-like root: above the upper spinodal
                 next = lnP - 0.5;
@@ -727,6 +802,5 @@ internal sealed class PengRobinsonPackage : PropertyPackageBase
         return false;
     }
 
-    private static double PureLnPhi(double z, double capA, double capB)
-        => z - 1 - Math.Log(z - capB) - (capA / (2 * Sqrt2 * capB) * LogTerm(z, capB));
+    private double PureLnPhi(double z, double capA, double capB) => GibbsOfRoot(z, capA, capB);
 }
