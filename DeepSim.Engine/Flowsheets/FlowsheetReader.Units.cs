@@ -183,6 +183,8 @@ public static partial class FlowsheetReader
                     return ReadReactor(unit, r);
                 case "componentSeparator":
                     return ReadComponentSeparator(unit, r);
+                case "shortcutColumn":
+                    return ReadShortcutColumn(unit, r);
                 default:
                     return null;
             }
@@ -453,6 +455,55 @@ public static partial class FlowsheetReader
             }
             var splits = ReadComponentMap(r.Get("splits"), path, Dimension.Dimensionless, Range.Fraction, requireUnitSum: false);
             return splits is null ? null : new ComponentSeparator(unit.Id, r.Parameters, splits);
+        }
+
+        private ShortcutColumn? ReadShortcutColumn(UnitEntry unit, SpecReader r)
+        {
+            var errorsBefore = Cursor.Errors.Count;
+            int? Key(string key)
+            {
+                r.Present(key);
+                var name = Cursor.String(r.Spec, key, r.Path, required: true);
+                return name is null ? null : ComponentIndex(name, JsonCursor.Child(r.Path, key));
+            }
+            var lightKey = Key("lightKey");
+            var heavyKey = Key("heavyKey");
+            if (lightKey is not null && heavyKey is not null)
+            {
+                if (lightKey == heavyKey)
+                {
+                    Cursor.Error(JsonCursor.Child(r.Path, "heavyKey"), "the heavy key must differ from the light key");
+                }
+                else if (componentsComplete
+                    && components[lightKey.Value]!.NormalBoilingPointK is var tLight && components[heavyKey.Value]!.NormalBoilingPointK is var tHeavy
+                    && double.IsFinite(tLight) && double.IsFinite(tHeavy) && !(tLight < tHeavy))
+                {
+                    Cursor.Error(JsonCursor.Child(r.Path, "lightKey"), $"the light key '{components[lightKey.Value]!.Name}' (normal boiling point {Fmt(tLight)} K) is not lighter than the heavy key '{components[heavyKey.Value]!.Name}' ({Fmt(tHeavy)} K)");
+                }
+            }
+            foreach (var key in new[] { "lightKeyRecovery", "heavyKeyRecovery" })
+            {
+                r.Required(key, Dimension.Dimensionless, Range.Fraction);
+                if (r.Parameters.TryGetValue(key, out var v) && !(v > 0 && v < 1))
+                {
+                    Cursor.Error(JsonCursor.Child(r.Path, key), $"must be within (0, 1): a recovery of {Fmt(v)} would need infinitely many stages");
+                }
+            }
+            var condenser = r.Choice("condenser", ["total", "partial"], required: false);
+            r.Quantity("topPressure", Dimension.Pressure, Range.Positive);
+            r.Quantity("bottomPressure", Dimension.Pressure, Range.Positive);
+            if (r.Parameters.TryGetValue("topPressure", out var top) && r.Parameters.TryGetValue("bottomPressure", out var bottom) && bottom < top)
+            {
+                Cursor.Error(JsonCursor.Child(r.Path, "bottomPressure"), $"the bottom pressure ({Fmt(bottom)} Pa) is below the top pressure ({Fmt(top)} Pa)");
+            }
+            r.ExactlyOne(("refluxRatio", Dimension.Dimensionless, Range.Positive), ("refluxRatioFactor", Dimension.Dimensionless, Range.Positive));
+            if (r.Parameters.TryGetValue("refluxRatioFactor", out var factor) && !(factor > 1))
+            {
+                Cursor.Error(JsonCursor.Child(r.Path, "refluxRatioFactor"), $"R/Rmin must exceed 1 (given {Fmt(factor)}): at or below the minimum reflux no number of stages makes the split");
+            }
+            return Cursor.Errors.Count > errorsBefore || lightKey is null || heavyKey is null
+                ? null
+                : new ShortcutColumn(unit.Id, r.Parameters, lightKey.Value, heavyKey.Value, condenser == "partial");
         }
     }
 }

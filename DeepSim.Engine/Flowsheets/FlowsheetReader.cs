@@ -49,6 +49,7 @@ public static partial class FlowsheetReader
         ["heatExchanger"] = ([HeatExchanger.HotInlet, HeatExchanger.ColdInlet], [HeatExchanger.HotOutlet, HeatExchanger.ColdOutlet]),
         ["conversionReactor"] = (["in"], ["out"]),
         ["componentSeparator"] = (["in"], [ComponentSeparator.FirstOutletPort, ComponentSeparator.SecondOutletPort]),
+        ["shortcutColumn"] = ([ShortcutColumn.InletPort], [ShortcutColumn.DistillatePort, ShortcutColumn.BottomsPort]),
     };
 
     public static FlowsheetReadResult Read(string json, IThermoCatalog catalog)
