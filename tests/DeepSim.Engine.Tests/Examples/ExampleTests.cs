@@ -14,6 +14,7 @@ public class ExampleTests
         "feed-effluent-exchanger",
         "ammonia-synthesis-loop",
         "design-spec-heater-duty",
+        "benzene-toluene-shortcut-column",
     ];
 
     public static TheoryData<string> Names => new(ExampleNames);
