@@ -17,6 +17,13 @@ public static class ShortcutDistillation
     /// <summary>Residual of Underwood's feed equation accepted as zero (its terms are O(1) mole-fraction sums).</summary>
     public const double UnderwoodResidualTolerance = 1e-12;
 
+    /// <summary>
+    /// The bracket's ends sit this fraction of the gap inside the poles at α_HK and α_LK: close enough that the
+    /// root (which lies well inside for any key with a feed fraction above about 1e-10) is never cut off, far enough
+    /// that the sum stays finite.
+    /// </summary>
+    public const double PoleOffset = 1e-12;
+
     /// <summary>Brent converges in tens of steps on this monotone function; the limit only stops a pathological case.</summary>
     public const int UnderwoodMaxIterations = 200;
 
@@ -64,8 +71,8 @@ public static class ShortcutDistillation
             return s - (1 - q);
         }
         var gap = alphaLightKey - 1;
-        var lo = 1 + gap * 1e-12;
-        var hi = alphaLightKey - gap * 1e-12;
+        var lo = 1 + gap * PoleOffset;
+        var hi = alphaLightKey - gap * PoleOffset;
         return BracketedRoot.Brent(F, lo, hi, F(lo), F(hi), gap * ThetaRelativeTolerance, UnderwoodResidualTolerance, UnderwoodMaxIterations);
     }
 

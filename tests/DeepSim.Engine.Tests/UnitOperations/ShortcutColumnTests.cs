@@ -79,6 +79,28 @@ public class ShortcutColumnTests
     }
 
     [Fact]
+    public void Underwood_solves_a_ternary_between_the_keys_and_reports_an_unbracketed_root_as_a_value()
+    {
+        // A light non-key (α = 4) with keys α_LK = 2, α_HK = 1, saturated liquid: the θ found satisfies the feed
+        // equation and lies strictly between the keys.
+        double[] alpha = [4, 2, 1];
+        double[] z = [0.2, 0.3, 0.5];
+        var theta = ShortcutDistillation.UnderwoodTheta(alpha, z, 1, 2);
+        Assert.True(theta.Converged, theta.FailureReason);
+        Assert.InRange(theta.X, 1, 2);
+        var residual = 0.0;
+        for (var i = 0; i < 3; i++)
+        {
+            residual += alpha[i] * z[i] / (alpha[i] - theta.X);
+        }
+        Assert.Equal(0, residual, 1e-10);
+        // No heavy key in the feed: no sign change between the keys, so no root; a failure with its reason.
+        var none = ShortcutDistillation.UnderwoodTheta([2, 1], [1, 0], 1, 2);
+        Assert.False(none.Converged);
+        Assert.Contains("not bracketed", none.FailureReason);
+    }
+
+    [Fact]
     public void Molokanov_has_the_Gilliland_end_points_and_agrees_with_Eduljees_fit()
     {
         Assert.Equal(1, ShortcutDistillation.Molokanov(0));
@@ -269,6 +291,16 @@ public class ShortcutColumnTests
         var f = Example();
         ColumnSpec(f)["lightKey"] = "xylene";
         Rejected(f, "$.units[1].spec.lightKey", "xylene");
+    }
+
+    [Fact]
+    public void A_missing_key_is_reported()
+    {
+        var f = Example();
+        ColumnSpec(f).Remove("heavyKey");
+        var r = FlowsheetReader.Read(f.ToJsonString(), DefaultThermoCatalog.Instance);
+        Assert.False(r.IsValid);
+        Assert.Contains(r.Errors, e => e.Path.StartsWith("$.units[1].spec", StringComparison.Ordinal) && e.Message.Contains("heavyKey", StringComparison.Ordinal));
     }
 
     [Theory]
