@@ -262,6 +262,12 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
     /// <summary>True when K depends on composition (an EOS); false for Raoult's law where one pass is exact.</summary>
     protected virtual bool CompositionDependentK => true;
 
+    /// <summary>
+    /// True when identical phase compositions mean the trivial (critical) solution of one equation for both phases;
+    /// false for γ–φ packages, whose liquid and vapour are different models, so K = 1 is a real azeotrope.
+    /// </summary>
+    protected virtual bool IdenticalPhasesAreTrivial => CompositionDependentK;
+
     /// <summary>Saturation of a pure component by the package's own model, for packages whose mixture route degenerates.</summary>
     protected virtual bool TrySaturationPressure(Workspace ws, int component, double temperatureK, out double pressurePa, out string? reason)
     {
@@ -836,7 +842,7 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
             }
         }
 
-        if (CompositionDependentK && maxLnK < 1e-5)
+        if (IdenticalPhasesAreTrivial && maxLnK < 1e-5)
         {
             failure = $"Trivial solution (both phases identical) at T = {temperatureK:G9} K, P = {pressurePa:G9} Pa: the mixture is at or beyond its critical region.";
             return false;
