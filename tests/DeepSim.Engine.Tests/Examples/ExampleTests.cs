@@ -14,6 +14,7 @@ public class ExampleTests
         "feed-effluent-exchanger",
         "ammonia-synthesis-loop",
         "design-spec-heater-duty",
+        "methanol-water-nrtl-flash",
     ];
 
     public static TheoryData<string> Names => new(ExampleNames);
