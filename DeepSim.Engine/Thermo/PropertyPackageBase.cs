@@ -278,6 +278,12 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
 
     protected virtual bool UsesPureSaturationRoute => false;
 
+    /// <summary>
+    /// Why a liquid of composition x at T is not a state this package represents (for γ–φ: it would split into two
+    /// liquids, which is not computed), or null. Checked on the liquid of every vapour-fraction solution.
+    /// </summary>
+    protected virtual string? UnrepresentedLiquid(Workspace ws, double temperatureK, ReadOnlySpan<double> x) => null;
+
     // ---- shared machinery ----
 
     protected void Prepare(Workspace ws, double temperatureK)
@@ -1004,6 +1010,11 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
         ws.XSmallest = true; // the vapour-fraction solves use the liquid root for x and the vapour root for y
         ws.YSmallest = false;
         ws.Iterations = iterations;
+        if (UnrepresentedLiquid(ws, t, ws.X) is { } why)
+        {
+            return Failed(why, t, p, iterations);
+        }
+
         var r = BuildResult(ws, t, p);
         if (!r.Converged || beta is > 0 and < 1)
         {

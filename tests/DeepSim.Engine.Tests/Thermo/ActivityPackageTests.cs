@@ -251,6 +251,25 @@ public class ActivityPackageTests
         Assert.InRange(Math.Abs(hE), 0, 2000);
     }
 
+    [Theory]
+    [InlineData("nrtl")]
+    [InlineData("uniquac")]
+    public void A_liquid_the_model_splits_into_two_liquids_is_reported_not_returned(string model)
+    {
+        // Water/1-butanol is partially miscible: at 25–60 °C the water-rich liquid holds ≈ 98 mol % water and the
+        // butanol-rich one ≈ 50–65 % (Sørensen and Arlt, DECHEMA Chemistry Data Series V/1). A 95 % water feed lies inside
+        // the gap, a 5 % water feed outside it. No liquid–liquid flash is implemented, so the split must be a failure with
+        // its reason rather than a homogeneous liquid.
+        var p = Package(model, "water", "1-butanol");
+        var split = p.FlashPT(330, OneAtm, [0.95, 0.05]);
+        Assert.False(split.Converged);
+        Assert.Contains("two liquid phases", split.FailureReason, StringComparison.Ordinal);
+        Assert.False(p.FlashPVF(OneAtm, 0, [0.95, 0.05]).Converged);
+        var miscible = p.FlashPT(330, OneAtm, [0.05, 0.95]);
+        Assert.True(miscible.Converged, miscible.FailureReason);
+        Assert.Equal(PhaseState.Liquid, miscible.State);
+    }
+
     [Fact]
     public void Activity_packages_refuse_cubic_options()
     {
