@@ -271,6 +271,41 @@ public class ActivityPackageTests
     }
 
     [Fact]
+    public void Databank_parameters_keep_their_orientation_and_uniquac_sizes_come_from_chemsep()
+    {
+        // wilson.ipd lists "7732-18-5  64-19-7  801.0312  7.0955  Water/Acetic acid": from acetic acid's side A12 and A21 swap.
+        var p = Package("wilson", "acetic acid", "water");
+        var pair = Assert.Single(p.Parameters);
+        Assert.Equal(ActivityParameterSource.ChemSep, pair.Source);
+        Assert.Equal(7.0955, pair.A12);
+        Assert.Equal(801.0312, pair.A21);
+
+        // ChemSep chemsep1.xml: water r = 0.92, q = 1.4; methanol r = q = 1.43.
+        Assert.Equal(0.92, C("water").UniquacR);
+        Assert.Equal(1.4, C("water").UniquacQ);
+        Assert.Equal(1.43, C("methanol").UniquacR);
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Ternary_alcohol_water_flashes_converge_and_PH_inverts_PT(string model)
+    {
+        var p = Package(model, "methanol", "ethanol", "water");
+        double[] z = [0.2, 0.2, 0.6];
+        var bubble = p.FlashPVF(OneAtm, 0, z);
+        var dew = p.FlashPVF(OneAtm, 1, z);
+        Assert.True(bubble.Converged && dew.Converged, bubble.FailureReason ?? dew.FailureReason);
+        foreach (var t in new[] { bubble.TemperatureK - 5, 0.5 * (bubble.TemperatureK + dew.TemperatureK), dew.TemperatureK + 5 })
+        {
+            var pt = p.FlashPT(t, OneAtm, z);
+            Assert.True(pt.Converged, pt.FailureReason);
+            var ph = p.FlashPH(OneAtm, pt.EnthalpyJPerMol, z);
+            Assert.True(ph.Converged, ph.FailureReason);
+            Assert.Equal(t, ph.TemperatureK, 1e-6);
+        }
+    }
+
+    [Fact]
     public void Activity_packages_refuse_cubic_options()
     {
         Assert.Throws<ArgumentException>(() => PropertyPackages.Create("nrtl", [C("methanol"), C("water")], new Dictionary<(int, int), double> { [(0, 1)] = 0.1 }));
