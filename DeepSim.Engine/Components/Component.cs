@@ -30,4 +30,8 @@ public sealed record Component
     public Correlation? LiquidDensity { get; init; }
     /// <summary>Heat of vaporization, J/mol.</summary>
     public Correlation? HeatOfVaporization { get; init; }
+    /// <summary>UNIQUAC volume parameter r (dimensionless, ChemSep); NaN when not tabulated.</summary>
+    public double UniquacR { get; init; } = double.NaN;
+    /// <summary>UNIQUAC surface parameter q (dimensionless, ChemSep); NaN when not tabulated.</summary>
+    public double UniquacQ { get; init; } = double.NaN;
 }

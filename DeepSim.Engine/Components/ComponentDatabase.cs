@@ -21,6 +21,9 @@ public sealed class ComponentDatabase
     private readonly Dictionary<string, List<int>> byFormula = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<(string, string), double> prKij = [];
     private readonly Dictionary<(string, string), double> srkKij = [];
+    private readonly Dictionary<(string, string), ActivityBinary> nrtl = [];
+    private readonly Dictionary<(string, string), ActivityBinary> wilson = [];
+    private readonly Dictionary<(string, string), ActivityBinary> uniquac = [];
 
     private ComponentDatabase(Component[] components, IEnumerable<(string CasA, string CasB, double Kij)> kij, IEnumerable<(string CasA, string CasB, double Kij)> srk, string attribution)
     {
@@ -50,6 +53,16 @@ public sealed class ComponentDatabase
         foreach (var (casA, casB, value) in srk)
         {
             srkKij.TryAdd(Key(casA, casB), value);
+        }
+    }
+
+    private static void AddActivity(Dictionary<(string, string), ActivityBinary> table, List<ActivityBinary> rows)
+    {
+        foreach (var row in rows)
+        {
+            // Stored in the ordinal key order, so a lookup in either order can orient A12/A21 by comparing CAS numbers.
+            var oriented = string.CompareOrdinal(row.CasA, row.CasB) <= 0 ? row : row.Reversed();
+            table.TryAdd((oriented.CasA, oriented.CasB), oriented);
         }
     }
 
@@ -159,6 +172,46 @@ public sealed class ComponentDatabase
     /// <summary>DECHEMA Soave–Redlich–Kwong k12 from ChemSep's srk.ipd for a CAS pair (either order); null if not tabulated.</summary>
     public double? BinaryInteractionSRK(string casA, string casB) => Lookup(srkKij, casA, casB);
 
+    /// <summary>DECHEMA NRTL A12, A21 (cal/mol) and α12 from ChemSep's nrtl.ipd, oriented as (casA, casB); null if not tabulated.</summary>
+    public ActivityBinary? BinaryNrtl(string casA, string casB) => LookupActivity(nrtl, casA, casB);
+
+    /// <summary>DECHEMA Wilson A12, A21 (cal/mol) from ChemSep's wilson.ipd, oriented as (casA, casB); null if not tabulated.</summary>
+    public ActivityBinary? BinaryWilson(string casA, string casB) => LookupActivity(wilson, casA, casB);
+
+    /// <summary>DECHEMA UNIQUAC A12, A21 (cal/mol) from ChemSep's uniquac.ipd, oriented as (casA, casB); null if not tabulated.</summary>
+    public ActivityBinary? BinaryUniquac(string casA, string casB) => LookupActivity(uniquac, casA, casB);
+
+    private static ActivityBinary? LookupActivity(Dictionary<(string, string), ActivityBinary> table, string casA, string casB)
+    {
+        if (string.IsNullOrEmpty(casA) || string.IsNullOrEmpty(casB))
+        {
+            return null;
+        }
+
+        var a = casA.Trim();
+        var b = casB.Trim();
+        if (!table.TryGetValue(Key(a, b), out var row))
+        {
+            return null;
+        }
+
+        return row.CasA == a ? row : row.Reversed();
+    }
+
+    private static List<ActivityBinary> ReadActivity(JsonElement root, string table, bool hasAlpha)
+    {
+        var rows = new List<ActivityBinary>();
+        if (root.TryGetProperty(table, out var list))
+        {
+            foreach (var row in list.EnumerateArray())
+            {
+                rows.Add(new ActivityBinary(row[0].GetString()!, row[1].GetString()!, row[2].GetDouble(), row[3].GetDouble(), hasAlpha ? row[4].GetDouble() : double.NaN));
+            }
+        }
+
+        return rows;
+    }
+
     private static double? Lookup(Dictionary<(string, string), double> table, string casA, string casB)
     {
         if (string.IsNullOrEmpty(casA) || string.IsNullOrEmpty(casB))
@@ -212,10 +265,16 @@ public sealed class ComponentDatabase
                 IdealGasHeatCapacity = ReadCorrelation(c, "cpig", tc),
                 LiquidDensity = ReadCorrelation(c, "rhol", tc),
                 HeatOfVaporization = ReadCorrelation(c, "hvap", tc),
+                UniquacR = OptionalDouble(c, "uniquacR"),
+                UniquacQ = OptionalDouble(c, "uniquacQ"),
             });
         }
 
-        return new ComponentDatabase([.. list], ReadKij(root, "prKij"), ReadKij(root, "srkKij"), attribution);
+        var db = new ComponentDatabase([.. list], ReadKij(root, "prKij"), ReadKij(root, "srkKij"), attribution);
+        AddActivity(db.nrtl, ReadActivity(root, "nrtl", hasAlpha: true));
+        AddActivity(db.wilson, ReadActivity(root, "wilson", hasAlpha: false));
+        AddActivity(db.uniquac, ReadActivity(root, "uniquac", hasAlpha: false));
+        return db;
     }
 
     private static ComponentDatabase LoadEmbedded()
@@ -298,4 +357,14 @@ public sealed class ComponentDatabase
 
         return prev[t.Length];
     }
+}
+
+/// <summary>
+/// One DECHEMA activity-model pair as ChemSep lists it: energy parameters A12, A21 in cal/mol for the pair in the
+/// order (CasA, CasB), and for NRTL the non-randomness α12 (NaN for Wilson and UNIQUAC).
+/// </summary>
+public sealed record ActivityBinary(string CasA, string CasB, double A12, double A21, double Alpha12)
+{
+    /// <summary>The same pair seen from the other component: A12 and A21 exchanged.</summary>
+    public ActivityBinary Reversed() => new(CasB, CasA, A21, A12, Alpha12);
 }

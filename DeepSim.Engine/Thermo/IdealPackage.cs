@@ -14,7 +14,7 @@ namespace DeepSim.Engine.Thermo;
 /// (Clausius–Clapeyron with the end slope): published fits can turn over outside their range (56 of the 558
 /// bundled compounds within 3·Tmax), which would make a hot liquid condense again.
 /// </summary>
-internal sealed class IdealPackage : PropertyPackageBase
+internal class IdealPackage : PropertyPackageBase
 {
     private readonly Correlation[] psat;
     private readonly Correlation?[] hvap;
@@ -189,7 +189,7 @@ internal sealed class IdealPackage : PropertyPackageBase
         return true;
     }
 
-    private void SetSingle(Workspace ws, double temperatureK, double pressurePa, Phase phase)
+    protected void SetSingle(Workspace ws, double temperatureK, double pressurePa, Phase phase)
     {
         ws.Beta = phase == Phase.Vapor ? 1 : 0;
         ws.SinglePhase = phase;

@@ -262,6 +262,12 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
     /// <summary>True when K depends on composition (an EOS); false for Raoult's law where one pass is exact.</summary>
     protected virtual bool CompositionDependentK => true;
 
+    /// <summary>
+    /// True when identical phase compositions mean the trivial (critical) solution of one equation for both phases;
+    /// false for γ–φ packages, whose liquid and vapour are different models, so K = 1 is a real azeotrope.
+    /// </summary>
+    protected virtual bool IdenticalPhasesAreTrivial => CompositionDependentK;
+
     /// <summary>Saturation of a pure component by the package's own model, for packages whose mixture route degenerates.</summary>
     protected virtual bool TrySaturationPressure(Workspace ws, int component, double temperatureK, out double pressurePa, out string? reason)
     {
@@ -271,6 +277,12 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
     }
 
     protected virtual bool UsesPureSaturationRoute => false;
+
+    /// <summary>
+    /// Why a liquid of composition x at T is not a state this package represents (for γ–φ: it would split into two
+    /// liquids, which is not computed), or null. Checked on the liquid of every vapour-fraction solution.
+    /// </summary>
+    protected virtual string? UnrepresentedLiquid(Workspace ws, double temperatureK, ReadOnlySpan<double> x) => null;
 
     // ---- shared machinery ----
 
@@ -836,7 +848,7 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
             }
         }
 
-        if (CompositionDependentK && maxLnK < 1e-5)
+        if (IdenticalPhasesAreTrivial && maxLnK < 1e-5)
         {
             failure = $"Trivial solution (both phases identical) at T = {temperatureK:G9} K, P = {pressurePa:G9} Pa: the mixture is at or beyond its critical region.";
             return false;
@@ -998,6 +1010,11 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
         ws.XSmallest = true; // the vapour-fraction solves use the liquid root for x and the vapour root for y
         ws.YSmallest = false;
         ws.Iterations = iterations;
+        if (UnrepresentedLiquid(ws, t, ws.X) is { } why)
+        {
+            return Failed(why, t, p, iterations);
+        }
+
         var r = BuildResult(ws, t, p);
         if (!r.Converged || beta is > 0 and < 1)
         {

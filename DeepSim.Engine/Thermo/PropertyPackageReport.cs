@@ -45,7 +45,60 @@ public static class PropertyPackageReport
 
             w.WriteEndArray();
         }
+        else if (package is IActivityPropertyPackage activity)
+        {
+            WriteActivity(w, activity, componentNames);
+        }
 
         w.WriteEndObject();
+    }
+
+    // "activityModel", "parameterUnits", "binaryParameters": [ { "components", "a12", "a21", ("alpha12"), "source" } ],
+    // "missingPairs": [[a, b]] and "warnings": [text] (pairs without parameters, treated as ideal).
+    private static void WriteActivity(Utf8JsonWriter w, IActivityPropertyPackage activity, IReadOnlyList<string> componentNames)
+    {
+        w.WriteString("activityModel", activity.Name);
+        w.WriteString("vapour", "ideal gas");
+        w.WriteString("parameterUnits", "cal/mol");
+        w.WriteStartArray("binaryParameters");
+        foreach (var p in activity.Parameters)
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("components");
+            w.WriteStringValue(componentNames[p.I]);
+            w.WriteStringValue(componentNames[p.J]);
+            w.WriteEndArray();
+            w.WriteNumber("a12", p.A12);
+            w.WriteNumber("a21", p.A21);
+            if (activity.Model == ActivityModel.Nrtl)
+            {
+                w.WriteNumber("alpha12", p.Alpha12);
+            }
+
+            w.WriteString("source", p.SourceName);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("missingPairs");
+        foreach (var p in activity.Parameters)
+        {
+            if (p.Source == ActivityParameterSource.Missing)
+            {
+                w.WriteStartArray();
+                w.WriteStringValue(componentNames[p.I]);
+                w.WriteStringValue(componentNames[p.J]);
+                w.WriteEndArray();
+            }
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("warnings");
+        foreach (var text in activity.Warnings)
+        {
+            w.WriteStringValue(text);
+        }
+
+        w.WriteEndArray();
     }
 }

@@ -6,15 +6,16 @@ namespace DeepSim.Engine.Thermo;
 public static class PropertyPackages
 {
     /// <summary>The package names accepted by <see cref="Create(string, IReadOnlyList{Component}, PropertyPackageOptions)"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["ideal", "peng-robinson", "srk"];
+    public static IReadOnlyList<string> Names { get; } = ["ideal", "peng-robinson", "srk", "nrtl", "wilson", "uniquac"];
 
     /// <summary>Creates a package with the default options and the given kᵢⱼ overrides (see the other overload).</summary>
     public static IPropertyPackage Create(string name, IReadOnlyList<Component> components, IReadOnlyDictionary<(int I, int J), double>? kijOverrides = null)
         => Create(name, components, PropertyPackageOptions.Default with { KijOverrides = kijOverrides });
 
     /// <summary>
-    /// Creates "ideal", "peng-robinson" or "srk" (case-insensitive; aliases "pr", "pengrobinson",
-    /// "soave-redlich-kwong") over the components. Cubic kᵢⱼ default to the ChemSep/DECHEMA value for the CAS pair
+    /// Creates "ideal", "peng-robinson", "srk" or the γ–φ packages "nrtl", "wilson", "uniquac" (case-insensitive;
+    /// aliases "pr", "pengrobinson", "soave-redlich-kwong") over the components; the γ–φ packages take their binary
+    /// parameters from ChemSep's DECHEMA tables (a pair without parameters is ideal and reported as a warning). Cubic kᵢⱼ default to the ChemSep/DECHEMA value for the CAS pair
     /// (pr.ipd or srk.ipd) unless <see cref="PropertyPackageOptions.UseDatabankKij"/> is false, else 0; each
     /// override (by component index, either order) replaces the pair symmetrically. Throws ArgumentException for an
     /// unknown name, an option the package does not take, or bad data.
@@ -56,9 +57,33 @@ public static class PropertyPackages
                 RequireExactConstants(options, "srk");
                 RequireNoKappaOption(options, "srk");
                 return CreateCubic(CubicEquationOfState.SoaveRedlichKwong, components, options, static (db, a, b) => db.BinaryInteractionSRK(a, b));
+            case "nrtl":
+                return CreateActivity(ActivityModel.Nrtl, key, components, options);
+            case "wilson":
+                return CreateActivity(ActivityModel.Wilson, key, components, options);
+            case "uniquac":
+                return CreateActivity(ActivityModel.Uniquac, key, components, options);
             default:
                 throw new ArgumentException($"Unknown property package '{name}'. Known packages: {string.Join(", ", Names)}.", nameof(name));
         }
+    }
+
+    // γ–φ packages take their binary parameters from the ChemSep/DECHEMA tables and none of the cubic options.
+    private static ActivityPackage CreateActivity(ActivityModel model, string package, IReadOnlyList<Component> components, PropertyPackageOptions options)
+    {
+        if (options.KijOverrides is { Count: > 0 } || !options.UseDatabankKij)
+        {
+            throw new ArgumentException($"kij options apply to the cubic packages (peng-robinson, srk) only; the {package} package takes its binary parameters from the ChemSep/DECHEMA {package}.ipd table.", nameof(options));
+        }
+
+        RequireExactConstants(options, package);
+        RequireNoKappaOption(options, package);
+        if (options.PenelouxTranslation)
+        {
+            throw new ArgumentException($"The Péneloux volume translation applies to srk only, not to the {package} package.", nameof(options));
+        }
+
+        return new ActivityPackage(components, model);
     }
 
     private static void RequireExactConstants(PropertyPackageOptions options, string package)

@@ -34,11 +34,22 @@ internal sealed class Workspace
         HVap = new double[n];
         Tmp = new double[n];
         VL = new double[n];
+        GammaS = new double[n];
+        GammaC = new double[n];
+        LnGammaAlt = new double[n];
+        PairTau = new double[n * n];
+        PairG = new double[n * n];
+        PairTauAlt = new double[n * n];
+        PairGAlt = new double[n * n];
     }
 
     public int Capacity { get; }
 
     public double[] Z, X, Y, K, LnK, LnKPrev, Delta, DeltaPrev, LnPhiL, LnPhiV, LnPhiZ, W, D, U, Q, DQ, HIg, SIg, LnPsat, HVap, Tmp, VL;
+
+    // Activity models: column sums, ln γ at a shifted T, and the n×n (row-major) temperature-dependent pair parameters
+    // at the prepared T and at a shifted T (for the excess enthalpy's temperature derivative).
+    public double[] GammaS, GammaC, LnGammaAlt, PairTau, PairG, PairTauAlt, PairGAlt;
 
     // Flash outcome written by the core PT flash and the saturation solvers.
     public double Beta;

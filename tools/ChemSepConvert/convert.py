@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Convert ChemSep pure-component XML + pr.ipd + srk.ipd into DeepSim.Engine/Data/components.json.
+"""Convert ChemSep pure-component XML + pr.ipd, srk.ipd, nrtl.ipd, wilson.ipd, uniquac.ipd into DeepSim.Engine/Data/components.json.
 
 Usage: python3 tools/ChemSepConvert/convert.py [chemsep-dir] [output-json]
 Defaults: /work/shared/data/chemsep and DeepSim.Engine/Data/components.json (relative to repo root).
@@ -15,7 +15,9 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SRC = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data/chemsep"
 OUT = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "DeepSim.Engine", "Data", "components.json")
 
-ATTRIBUTION = ("Pure-component data and Peng-Robinson and SRK kij from ChemSep (chemsep1.xml v8.00, chemsep2.xml v8.31, pr.ipd, srk.ipd), "
+ATTRIBUTION = ("Pure-component data, Peng-Robinson and SRK kij and the NRTL, Wilson and UNIQUAC binary parameters from ChemSep "
+               "(chemsep1.xml v8.00, chemsep2.xml v8.31, pr.ipd, srk.ipd, nrtl.ipd, wilson.ipd, uniquac.ipd; the activity-model "
+               "parameters are DECHEMA fits at 1 atm, in cal/mol as published), "
                "Copyright (c) Harry Kooijman and Ross Taylor, distributed under the Artistic License 2.0 "
                "(http://www.perlfoundation.org/artistic_license_2_0), as published in the DWSIM repository "
                "(DWSIM.Thermodynamics/Assets/). Converted by tools/ChemSepConvert/convert.py: constants to SI mole basis; "
@@ -116,6 +118,27 @@ def read_ipd(name):
     return kij
 
 
+def read_activity_ipd(name, columns):
+    """[casA, casB, A12, A21(, alpha12)] per CAS pair of an activity-model .ipd file, in file order, orientation kept.
+
+    A12 belongs to the pair in the order the file lists it (casA, casB); the engine swaps A12/A21 for the reverse
+    order. Several DECHEMA fits are listed for some pairs; the first listed is kept, as for the cubic kij.
+    """
+    rows = []
+    seen = set()
+    with open(os.path.join(SRC, name), encoding="latin-1") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) < 2 + columns or not re.match(r"^\d+-\d+-\d$", parts[0]) or not re.match(r"^\d+-\d+-\d$", parts[1]):
+                continue
+            key = tuple(sorted((parts[0], parts[1])))
+            if key in seen or parts[0] == parts[1]:
+                continue
+            seen.add(key)
+            rows.append([parts[0], parts[1]] + [float(x) for x in parts[2:2 + columns]])
+    return rows
+
+
 def main():
     compounds, notes = [], []
     for f in ("chemsep1.xml", "chemsep2.xml"):
@@ -158,6 +181,8 @@ def main():
                 "psat": vp,
                 "rhol": corr(c, "LiquidDensity", 1e3),
                 "hvap": corr(c, "HeatOfVaporization", 1e-3),
+                "uniquacR": num(c, "UniquacR"),
+                "uniquacQ": num(c, "UniquacQ"),
             }
             for key in ("cpig", "psat", "rhol", "hvap"):
                 if rec[key] is not None and rec[key]["eq"] not in SUPPORTED:
@@ -167,15 +192,20 @@ def main():
 
     kij = read_ipd("pr.ipd")
     srk_kij = read_ipd("srk.ipd")
+    nrtl = read_activity_ipd("nrtl.ipd", 3)
+    wilson = read_activity_ipd("wilson.ipd", 2)
+    uniquac = read_activity_ipd("uniquac.ipd", 2)
 
     doc = {"attribution": ATTRIBUTION, "license": "Artistic License 2.0", "compoundCount": len(compounds),
-           "compounds": compounds, "prKij": kij, "srkKij": srk_kij}
+           "compounds": compounds, "prKij": kij, "srkKij": srk_kij,
+           "activityParameterUnits": "cal/mol", "nrtl": nrtl, "wilson": wilson, "uniquac": uniquac}
     with open(OUT, "w", encoding="utf-8") as fh:
         json.dump(doc, fh, separators=(",", ":"), ensure_ascii=False)
         fh.write("\n")
     for n in notes:
         print("note:", n)
-    print(f"wrote {len(compounds)} compounds, {len(kij)} PR and {len(srk_kij)} SRK kij pairs to {OUT}")
+    print(f"wrote {len(compounds)} compounds, {len(kij)} PR and {len(srk_kij)} SRK kij pairs, "
+          f"{len(nrtl)} NRTL, {len(wilson)} Wilson and {len(uniquac)} UNIQUAC pairs to {OUT}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ public class ExampleTests
         "ammonia-synthesis-loop",
         "design-spec-heater-duty",
         "benzene-toluene-shortcut-column",
+        "methanol-water-nrtl-flash",
     ];
 
     public static TheoryData<string> Names => new(ExampleNames);

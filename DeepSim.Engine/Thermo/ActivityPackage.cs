@@ -1,0 +1,668 @@
+using DeepSim.Engine.Components;
+using DeepSim.Engine.Numerics;
+
+namespace DeepSim.Engine.Thermo;
+
+/// <summary>
+/// γ–φ package: an activity-coefficient liquid (NRTL, Wilson or UNIQUAC) over the ideal package's pure liquids, and an
+/// ideal-gas vapour, so Kᵢ = γᵢ(x, T) Psatᵢ(T) / P (no Poynting factor, no vapour fugacity coefficient).
+/// Liquid H and S are the ideal package's plus the excess H^E = −RT² ∂(Σ xᵢ ln γᵢ)/∂T and S^E = (H^E − G^E)/T, so the
+/// heat of mixing follows the model's temperature dependence. PT flash: the liquid of composition z is stable against
+/// a vapour exactly when Σ zᵢγᵢ(z)Psatᵢ ≤ P (the ideal-gas trial has a closed-form tangent-plane minimum); the vapour is
+/// stable when the liquid-like tangent-plane trial gives Σ Wᵢ ≤ 1; otherwise successive substitution on K with
+/// Rachford–Rice. Liquid–liquid splits are not sought (documented limitation).
+/// </summary>
+internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
+{
+    // R in cal/(mol K) (thermochemical calorie, 4.184 J), because the DECHEMA energy parameters are in cal/mol.
+    internal const double GasConstantCal = FlashSettings.GasConstant / 4.184;
+
+    // UNIQUAC lattice coordination number (Abrams and Prausnitz 1975).
+    private const double CoordinationNumber = 10;
+
+    // Relative temperature step of the central difference for ∂(G^E/RT)/∂T: truncation (h/T)² ≈ 1e-8 relative,
+    // round-off ≈ 1e-16/(2e-4) relative — both far below what H^E is used for.
+    private const double ExcessEnthalpyRelativeStep = 1e-4;
+
+    private readonly double[] a; // Aᵢⱼ, cal/mol, n×n row-major, 0 on the diagonal
+    private readonly double[] alpha; // NRTL αᵢⱼ = αⱼᵢ
+    private readonly bool[] ideal; // pair without parameters: its interaction is ideal
+    private readonly double[] volume; // Wilson molar liquid volumes at 298.15 K, m³/mol
+    private readonly double[] r, q, l; // UNIQUAC
+    private readonly ActivityParameter[] parameters;
+    private readonly string[] warnings;
+
+    public ActivityPackage(IReadOnlyList<Component> components, ActivityModel model, IReadOnlyDictionary<(int I, int J), ActivityParameter>? parameterOverrides = null)
+        : base(components)
+    {
+        Model = model;
+        a = new double[n * n];
+        alpha = new double[n * n];
+        ideal = new bool[n * n];
+        volume = new double[n];
+        r = new double[n];
+        q = new double[n];
+        l = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            var c = this.components[i];
+            if (model == ActivityModel.Wilson)
+            {
+                volume[i] = MolarVolumeAt298(c);
+            }
+            else if (model == ActivityModel.Uniquac)
+            {
+                if (!(c.UniquacR > 0) || !(c.UniquacQ > 0))
+                {
+                    throw new ArgumentException($"Component '{c.Name}' has no UNIQUAC r and q, which the uniquac package needs.", nameof(components));
+                }
+
+                r[i] = c.UniquacR;
+                q[i] = c.UniquacQ;
+                l[i] = (CoordinationNumber / 2 * (r[i] - q[i])) - (r[i] - 1);
+            }
+        }
+
+        var db = ComponentDatabase.Default;
+        var list = new List<ActivityParameter>();
+        var missing = new List<string>();
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = i + 1; j < n; j++)
+            {
+                ActivityParameter p;
+                if (parameterOverrides is not null && (parameterOverrides.TryGetValue((i, j), out p) || parameterOverrides.TryGetValue((j, i), out p)))
+                {
+                    if (p.I != i)
+                    {
+                        p = new ActivityParameter(i, j, p.A21, p.A12, p.Alpha12, p.Source);
+                    }
+
+                    p = p with { I = i, J = j, Source = ActivityParameterSource.User };
+                }
+                else
+                {
+                    var casI = this.components[i].Cas;
+                    var casJ = this.components[j].Cas;
+                    var row = model switch
+                    {
+                        ActivityModel.Nrtl => db.BinaryNrtl(casI, casJ),
+                        ActivityModel.Wilson => db.BinaryWilson(casI, casJ),
+                        _ => db.BinaryUniquac(casI, casJ),
+                    };
+                    p = row is null
+                        ? new ActivityParameter(i, j, 0, 0, model == ActivityModel.Nrtl ? 0 : double.NaN, ActivityParameterSource.Missing)
+                        : new ActivityParameter(i, j, row.A12, row.A21, model == ActivityModel.Nrtl ? row.Alpha12 : double.NaN, ActivityParameterSource.ChemSep);
+                }
+
+                if (!double.IsFinite(p.A12) || !double.IsFinite(p.A21) || (model == ActivityModel.Nrtl && !double.IsFinite(p.Alpha12)))
+                {
+                    throw new ArgumentException($"Activity parameters of {this.components[i].Name}/{this.components[j].Name} must be finite.", nameof(parameterOverrides));
+                }
+
+                a[(i * n) + j] = p.A12;
+                a[(j * n) + i] = p.A21;
+                alpha[(i * n) + j] = alpha[(j * n) + i] = model == ActivityModel.Nrtl ? p.Alpha12 : 0;
+                ideal[(i * n) + j] = ideal[(j * n) + i] = p.Source == ActivityParameterSource.Missing;
+                if (p.Source == ActivityParameterSource.Missing)
+                {
+                    missing.Add($"{this.components[i].Name}/{this.components[j].Name}");
+                }
+
+                list.Add(p);
+            }
+        }
+
+        parameters = [.. list];
+        var modelName = Name.ToUpperInvariant();
+        warnings = missing.Count == 0
+            ? []
+            : [model == ActivityModel.Uniquac
+                ? $"No {modelName} parameters in the ChemSep/DECHEMA table for {string.Join(", ", missing)}: their residual interaction is zero (τ = 1); only the size/shape (combinatorial) term remains."
+                : $"No {modelName} parameters in the ChemSep/DECHEMA table for {string.Join(", ", missing)}: those pairs are treated as ideal (γ = 1 for the pair)."];
+    }
+
+    public override string Name => Model switch
+    {
+        ActivityModel.Nrtl => "nrtl",
+        ActivityModel.Wilson => "wilson",
+        _ => "uniquac",
+    };
+
+    public ActivityModel Model { get; }
+
+    public IReadOnlyList<ActivityParameter> Parameters => parameters;
+
+    public IReadOnlyList<string> Warnings => warnings;
+
+    protected override bool CompositionDependentK => true;
+
+    protected override bool IdenticalPhasesAreTrivial => false;
+
+    // DECHEMA's Wilson fits use constant molar volumes of the pure liquids near room temperature; 298.15 K is taken
+    // (clamped into the density correlation's range, for components that are not liquid there).
+    private static double MolarVolumeAt298(Component c)
+    {
+        if (c.LiquidDensity is not { } rho)
+        {
+            throw new ArgumentException($"Component '{c.Name}' has no liquid density, which the wilson package needs for its molar volume.");
+        }
+
+        var density = rho.Evaluate(Math.Clamp(TRef, rho.MinTemperatureK, rho.MaxTemperatureK));
+        return density > 0 && double.IsFinite(density)
+            ? 1 / density
+            : throw new ArgumentException($"Component '{c.Name}' has no positive liquid density near 298.15 K.");
+    }
+
+    public void LnActivityCoefficients(double temperatureK, ReadOnlySpan<double> moleFractions, Span<double> lnGamma)
+    {
+        ThrowIfInvalidState(temperatureK, FlashSettings.ReferencePressurePa, moleFractions);
+        if (lnGamma.Length != n)
+        {
+            throw new ArgumentException($"Expected room for {n} coefficients, got {lnGamma.Length}.", nameof(lnGamma));
+        }
+
+        var ws = Workspace.Rent(n);
+        try
+        {
+            Normalize(moleFractions, ws.Tmp);
+            PairParameters(temperatureK, ws.PairTauAlt, ws.PairGAlt);
+            LnGamma(ws, ws.PairTauAlt, ws.PairGAlt, ws.Tmp, lnGamma);
+        }
+        finally
+        {
+            Workspace.Return(ws);
+        }
+    }
+
+    public double ExcessEnthalpy(double temperatureK, ReadOnlySpan<double> moleFractions)
+    {
+        ThrowIfInvalidState(temperatureK, FlashSettings.ReferencePressurePa, moleFractions);
+        var ws = Workspace.Rent(n);
+        try
+        {
+            Normalize(moleFractions, ws.Tmp);
+            return ExcessEnthalpy(ws, temperatureK, ws.Tmp);
+        }
+        finally
+        {
+            Workspace.Return(ws);
+        }
+    }
+
+    protected override void PrepareTemperature(Workspace ws, double temperatureK)
+    {
+        base.PrepareTemperature(ws, temperatureK);
+        PairParameters(temperatureK, ws.PairTau, ws.PairG);
+    }
+
+    // NRTL: τ = A/RT and G = exp(−ατ); Wilson: Λ in tau (G unused); UNIQUAC: τ = exp(−A/RT) in tau.
+    private void PairParameters(double temperatureK, double[] tau, double[] g)
+    {
+        var rt = GasConstantCal * temperatureK;
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                var k = (i * n) + j;
+                switch (Model)
+                {
+                    case ActivityModel.Nrtl:
+                        tau[k] = a[k] / rt;
+                        g[k] = Math.Exp(-alpha[k] * tau[k]);
+                        break;
+                    case ActivityModel.Wilson:
+                        // A pair without parameters gets Λ = 1 both ways (an ideal pair), not the athermal Vⱼ/Vᵢ.
+                        tau[k] = i == j || ideal[k] ? 1 : volume[j] / volume[i] * Math.Exp(-a[k] / rt);
+                        break;
+                    default:
+                        tau[k] = Math.Exp(-a[k] / rt);
+                        break;
+                }
+            }
+        }
+    }
+
+    private void LnGamma(Workspace ws, double[] tau, double[] g, ReadOnlySpan<double> x, Span<double> lnGamma)
+    {
+        var s = ws.GammaS;
+        var c = ws.GammaC;
+        switch (Model)
+        {
+            case ActivityModel.Nrtl:
+                // Sⱼ = Σₖ xₖGₖⱼ, Cⱼ = Σₖ xₖτₖⱼGₖⱼ; ln γᵢ = Cᵢ/Sᵢ + Σⱼ xⱼGᵢⱼ/Sⱼ (τᵢⱼ − Cⱼ/Sⱼ).
+                for (var j = 0; j < n; j++)
+                {
+                    double sj = 0, cj = 0;
+                    for (var k = 0; k < n; k++)
+                    {
+                        var kj = (k * n) + j;
+                        sj += x[k] * g[kj];
+                        cj += x[k] * tau[kj] * g[kj];
+                    }
+
+                    s[j] = sj;
+                    c[j] = cj / sj;
+                }
+
+                for (var i = 0; i < n; i++)
+                {
+                    var sum = c[i];
+                    for (var j = 0; j < n; j++)
+                    {
+                        var ij = (i * n) + j;
+                        sum += x[j] * g[ij] / s[j] * (tau[ij] - c[j]);
+                    }
+
+                    lnGamma[i] = sum;
+                }
+
+                break;
+            case ActivityModel.Wilson:
+                // Sᵢ = Σⱼ xⱼΛᵢⱼ; ln γᵢ = 1 − ln Sᵢ − Σₖ xₖΛₖᵢ/Sₖ.
+                for (var i = 0; i < n; i++)
+                {
+                    double si = 0;
+                    for (var j = 0; j < n; j++)
+                    {
+                        si += x[j] * tau[(i * n) + j];
+                    }
+
+                    s[i] = si;
+                }
+
+                for (var i = 0; i < n; i++)
+                {
+                    double sum = 0;
+                    for (var k = 0; k < n; k++)
+                    {
+                        sum += x[k] * tau[(k * n) + i] / s[k];
+                    }
+
+                    lnGamma[i] = 1 - Math.Log(s[i]) - sum;
+                }
+
+                break;
+            default:
+                UniquacLnGamma(ws, tau, x, lnGamma);
+                break;
+        }
+    }
+
+    private void UniquacLnGamma(Workspace ws, double[] tau, ReadOnlySpan<double> x, Span<double> lnGamma)
+    {
+        double sumR = 0, sumQ = 0, sumXL = 0;
+        for (var i = 0; i < n; i++)
+        {
+            sumR += x[i] * r[i];
+            sumQ += x[i] * q[i];
+            sumXL += x[i] * l[i];
+        }
+
+        // θⱼ in GammaC; Sⱼ = Σₖ θₖτₖⱼ in GammaS.
+        var theta = ws.GammaC;
+        var s = ws.GammaS;
+        for (var i = 0; i < n; i++)
+        {
+            theta[i] = x[i] * q[i] / sumQ;
+        }
+
+        for (var j = 0; j < n; j++)
+        {
+            double sj = 0;
+            for (var k = 0; k < n; k++)
+            {
+                sj += theta[k] * tau[(k * n) + j];
+            }
+
+            s[j] = sj;
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            // Φᵢ/xᵢ and θᵢ/Φᵢ written without dividing by xᵢ, so an absent component still has a finite γ∞.
+            var phiOverX = r[i] / sumR;
+            var thetaOverPhi = q[i] / sumQ / phiOverX;
+            var combinatorial = Math.Log(phiOverX) + (CoordinationNumber / 2 * q[i] * Math.Log(thetaOverPhi)) + l[i] - (phiOverX * sumXL);
+            double sum = 0;
+            for (var j = 0; j < n; j++)
+            {
+                sum += theta[j] * tau[(i * n) + j] / s[j];
+            }
+
+            lnGamma[i] = combinatorial + (q[i] * (1 - Math.Log(s[i]) - sum));
+        }
+    }
+
+    // G^E/RT = Σ xᵢ ln γᵢ at T, with the pair parameters computed into the alternate buffers.
+    private double ExcessGibbsOverRT(Workspace ws, double temperatureK, ReadOnlySpan<double> x)
+    {
+        PairParameters(temperatureK, ws.PairTauAlt, ws.PairGAlt);
+        LnGamma(ws, ws.PairTauAlt, ws.PairGAlt, x, ws.LnGammaAlt);
+        double g = 0;
+        for (var i = 0; i < n; i++)
+        {
+            g += x[i] * ws.LnGammaAlt[i];
+        }
+
+        return g;
+    }
+
+    private double ExcessEnthalpy(Workspace ws, double temperatureK, ReadOnlySpan<double> x)
+    {
+        var h = ExcessEnthalpyRelativeStep * temperatureK;
+        var dgdt = (ExcessGibbsOverRT(ws, temperatureK + h, x) - ExcessGibbsOverRT(ws, temperatureK - h, x)) / (2 * h);
+        return -R * temperatureK * temperatureK * dgdt;
+    }
+
+    protected override void LnPhi(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x, Span<double> lnPhi)
+    {
+        base.LnPhi(ws, phase, temperatureK, pressurePa, x, lnPhi);
+        if (phase == Phase.Vapor)
+        {
+            return;
+        }
+
+        LnGamma(ws, ws.PairTau, ws.PairG, x, ws.LnGammaAlt);
+        for (var i = 0; i < n; i++)
+        {
+            lnPhi[i] += ws.LnGammaAlt[i];
+        }
+    }
+
+    protected override double PhaseEnthalpy(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x)
+    {
+        var h = base.PhaseEnthalpy(ws, phase, temperatureK, pressurePa, x);
+        return phase == Phase.Vapor ? h : h + ExcessEnthalpy(ws, temperatureK, x);
+    }
+
+    protected override double PhaseEntropy(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x)
+    {
+        var s = base.PhaseEntropy(ws, phase, temperatureK, pressurePa, x);
+        if (phase == Phase.Vapor)
+        {
+            return s;
+        }
+
+        var gE = R * temperatureK * ExcessGibbsOverRT(ws, temperatureK, x);
+        return s + ((ExcessEnthalpy(ws, temperatureK, x) - gE) / temperatureK);
+    }
+
+    protected override bool CoreFlashPT(Workspace ws, double temperatureK, double pressurePa, out string? failureReason)
+    {
+        failureReason = null;
+        Prepare(ws, temperatureK);
+        var z = ws.Z;
+        var lnP = Math.Log(pressurePa);
+        ws.Iterations = 1;
+        var pure = PureIndex(z);
+        if (pure >= 0)
+        {
+            SetSingle(ws, temperatureK, pressurePa, ws.LnPsat[pure] - lnP <= 0 ? Phase.Liquid : Phase.Vapor);
+            return true;
+        }
+
+        // Liquid z against an ideal-gas trial: the tangent-plane minimum is −ln(Σ fᵢ(z)/P), so stable iff Σ zᵢγᵢPsatᵢ ≤ P.
+        LnPhi(ws, Phase.Liquid, temperatureK, pressurePa, z, ws.LnPhiZ);
+        double bubble = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (z[i] > 0)
+            {
+                bubble += z[i] * Math.Exp(ws.LnPhiZ[i]);
+            }
+        }
+
+        if (!double.IsFinite(bubble))
+        {
+            failureReason = $"Activity coefficients are not finite at T = {temperatureK:G9} K.";
+            return false;
+        }
+
+        if (bubble <= 1)
+        {
+            failureReason = UnrepresentedLiquid(ws, temperatureK, z);
+            SetSingle(ws, temperatureK, pressurePa, Phase.Liquid);
+            return failureReason is null;
+        }
+
+        // Vapour z against a liquid-like trial: Wᵢ = zᵢ / (γᵢ(w)Psatᵢ/P), w = W/ΣW; unstable iff ΣW > 1 at the stationary point.
+        if (!LiquidTrial(ws, temperatureK, pressurePa, out var sumW, out failureReason))
+        {
+            return false;
+        }
+
+        if (sumW <= 1)
+        {
+            SetSingle(ws, temperatureK, pressurePa, Phase.Vapor);
+            return true;
+        }
+
+        // Two phases: K from the incipient liquid (in ws.X) and SS on K with Rachford–Rice.
+        LnPhi(ws, Phase.Liquid, temperatureK, pressurePa, ws.X, ws.LnPhiL);
+        Array.Copy(ws.LnPhiL, ws.LnK, n);
+        var previousBeta = double.NaN;
+        for (var it = 0; it < FlashSettings.MaxSuccessiveSubstitutions; it++)
+        {
+            ws.Iterations++;
+            for (var i = 0; i < n; i++)
+            {
+                ws.K[i] = Math.Exp(ws.LnK[i]);
+            }
+
+            if (!RachfordRice.Solve(z, ws.K, double.NegativeInfinity, double.PositiveInfinity, out var beta, previousBeta))
+            {
+                // Every K on one side of 1: the feed is a single phase after all (at a bubble or dew boundary).
+                var allAbove = true;
+                for (var i = 0; i < n; i++)
+                {
+                    allAbove &= z[i] <= 0 || ws.K[i] >= 1;
+                }
+
+                SetSingle(ws, temperatureK, pressurePa, allAbove ? Phase.Vapor : Phase.Liquid);
+                return true;
+            }
+
+            previousBeta = beta;
+            for (var i = 0; i < n; i++)
+            {
+                var xi = z[i] / (1 + (beta * (ws.K[i] - 1)));
+                ws.X[i] = xi;
+                ws.Y[i] = ws.K[i] * xi;
+            }
+
+            NormalizeInPlace(ws.X, n);
+            NormalizeInPlace(ws.Y, n);
+            LnPhi(ws, Phase.Liquid, temperatureK, pressurePa, ws.X, ws.LnPhiL);
+            double maxChange = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var next = ws.LnPhiL[i];
+                if (!double.IsFinite(next))
+                {
+                    failureReason = "Activity coefficients became non-finite during successive substitution.";
+                    return false;
+                }
+
+                if (z[i] > 0)
+                {
+                    maxChange = Math.Max(maxChange, Math.Abs(next - ws.LnK[i]));
+                }
+
+                ws.LnK[i] = next;
+            }
+
+            if (maxChange < FlashSettings.FugacityTolerance)
+            {
+                if (beta <= 0 || beta >= 1)
+                {
+                    SetSingle(ws, temperatureK, pressurePa, beta >= 1 ? Phase.Vapor : Phase.Liquid);
+                    return true;
+                }
+
+                ws.Beta = beta;
+                ws.State = PhaseState.TwoPhase;
+                ws.XSmallest = true;
+                ws.YSmallest = false;
+                failureReason = UnrepresentedLiquid(ws, temperatureK, ws.X);
+                return failureReason is null;
+            }
+        }
+
+        failureReason = $"Successive substitution did not converge in {FlashSettings.MaxSuccessiveSubstitutions} iterations.";
+        return false;
+    }
+
+    // Below this tangent-plane distance a liquid trial proves a liquid–liquid split (the cubic's early-exit threshold).
+    private const double LiquidSplitDistance = -1e-3;
+
+    // Liquid–liquid tangent-plane test of liquid x, one trial rich in each present component (successive substitution
+    // ln Wᵢ = ln xᵢ + ln γᵢ(x) − ln γᵢ(w)). A split is not computed: it is reported, so no flash returns a liquid that the
+    // model itself says is two liquids. Uses ws.D, ws.W, ws.Tmp and ws.Delta.
+    protected override string? UnrepresentedLiquid(Workspace ws, double temperatureK, ReadOnlySpan<double> x)
+    {
+        var present = 0;
+        for (var i = 0; i < n; i++)
+        {
+            present += x[i] > 0 ? 1 : 0;
+        }
+
+        if (present < 2)
+        {
+            return null;
+        }
+
+        Prepare(ws, temperatureK);
+        LnGamma(ws, ws.PairTau, ws.PairG, x, ws.Delta);
+        for (var i = 0; i < n; i++)
+        {
+            ws.D[i] = x[i] > 0 ? Math.Log(x[i]) + ws.Delta[i] : 0;
+        }
+
+        for (var trial = 0; trial < n; trial++)
+        {
+            if (x[trial] <= 0)
+            {
+                continue;
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                ws.W[i] = x[i] > 0 ? Math.Log(i == trial ? 0.98 : 0.02 / (present - 1)) : double.NegativeInfinity;
+            }
+
+            for (var it = 0; it < FlashSettings.MaxStabilityIterations; it++)
+            {
+                double sumW = 0;
+                for (var i = 0; i < n; i++)
+                {
+                    ws.Tmp[i] = x[i] > 0 ? Math.Exp(ws.W[i]) : 0;
+                    sumW += ws.Tmp[i];
+                }
+
+                double distance = 0;
+                for (var i = 0; i < n; i++)
+                {
+                    ws.Tmp[i] /= sumW;
+                    distance += (ws.Tmp[i] - x[i]) * (ws.Tmp[i] - x[i]);
+                }
+
+                if (distance < FlashSettings.TrivialSolutionTolerance)
+                {
+                    break; // collapsed onto x: this trial finds no split
+                }
+
+                LnGamma(ws, ws.PairTau, ws.PairG, ws.Tmp, ws.Delta);
+                double tm = 1, maxChange = 0;
+                for (var i = 0; i < n; i++)
+                {
+                    if (x[i] <= 0)
+                    {
+                        continue;
+                    }
+
+                    var wi = Math.Exp(ws.W[i]);
+                    tm += wi * (ws.W[i] + ws.Delta[i] - ws.D[i] - 1);
+                    var next = ws.D[i] - ws.Delta[i];
+                    maxChange = Math.Max(maxChange, Math.Abs(next - ws.W[i]));
+                    ws.W[i] = next;
+                }
+
+                if (!double.IsFinite(tm))
+                {
+                    break;
+                }
+
+                if (tm < LiquidSplitDistance)
+                {
+                    return $"The {Name.ToUpperInvariant()} liquid at T = {temperatureK:G6} K splits into two liquid phases (tangent-plane distance {tm:G3}); liquid–liquid equilibrium is not computed by this package.";
+                }
+
+                if (maxChange < FlashSettings.StabilityTolerance)
+                {
+                    break;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    // Liquid-like tangent-plane trial of the vapour z, by successive substitution from Raoult; leaves w in ws.X.
+    private bool LiquidTrial(Workspace ws, double temperatureK, double pressurePa, out double sumW, out string? failureReason)
+    {
+        var z = ws.Z;
+        var lnP = Math.Log(pressurePa);
+        failureReason = null;
+        for (var i = 0; i < n; i++)
+        {
+            ws.W[i] = z[i] > 0 ? Math.Log(z[i]) - (ws.LnPsat[i] - lnP) : double.NegativeInfinity;
+        }
+
+        sumW = double.NaN;
+        for (var it = 0; it < FlashSettings.MaxStabilityIterations; it++)
+        {
+            ws.Iterations++;
+            double total = 0;
+            for (var i = 0; i < n; i++)
+            {
+                ws.X[i] = z[i] > 0 ? Math.Exp(ws.W[i]) : 0;
+                total += ws.X[i];
+            }
+
+            sumW = total;
+            for (var i = 0; i < n; i++)
+            {
+                ws.X[i] /= total;
+            }
+
+            LnPhi(ws, Phase.Liquid, temperatureK, pressurePa, ws.X, ws.LnPhiL);
+            double maxChange = 0;
+            for (var i = 0; i < n; i++)
+            {
+                if (z[i] <= 0)
+                {
+                    continue;
+                }
+
+                var next = Math.Log(z[i]) - ws.LnPhiL[i];
+                maxChange = Math.Max(maxChange, Math.Abs(next - ws.W[i]));
+                ws.W[i] = next;
+            }
+
+            if (!double.IsFinite(maxChange))
+            {
+                failureReason = $"The liquid stability trial left the model's range at T = {temperatureK:G9} K, P = {pressurePa:G9} Pa.";
+                return false;
+            }
+
+            if (maxChange < FlashSettings.StabilityTolerance)
+            {
+                return true;
+            }
+        }
+
+        failureReason = $"The liquid stability trial did not converge in {FlashSettings.MaxStabilityIterations} iterations.";
+        return false;
+    }
+}
