@@ -99,16 +99,16 @@ public sealed class RedisOutageTests(RunsFixture fixture, ITestOutputHelper outp
         }));
         var slow = results.Count(r => r.Elapsed > Slow);
         var ordered = results.Select(r => r.Elapsed.TotalMilliseconds).Order().ToArray();
-        var circuit = Circuit(api);
         output.WriteLine($"Redis {outage}: {Requests} requests ({Concurrency} at a time) in {total.Elapsed.TotalSeconds:F2} s; "
             + $"{slow} over {Slow.TotalSeconds:F0} s; median {ordered[ordered.Length / 2]:F0} ms, max {ordered[^1]:F0} ms");
-        output.WriteLine(circuit.Describe());
         foreach (var failed in results.Where(r => (int)r.Status >= 400))
         {
             output.WriteLine($"#{failed.Index}: {(int)failed.Status} after {failed.Elapsed.TotalMilliseconds:F0} ms: {failed.Body}");
         }
         Assert.All(results, r => Assert.True(r.Status is HttpStatusCode.OK or HttpStatusCode.Accepted,
             $"request {r.Index} answered {(int)r.Status}: {r.Body}"));
+        var circuit = Circuit(api);
+        output.WriteLine(circuit.Describe());
         // The circuit, not a wait per call, is what kept requests going: it opened, and later calls skipped Redis.
         Assert.NotEqual(RedisCircuitState.Closed, circuit.State);
         Assert.True(circuit.Trips >= 1, circuit.Describe());
