@@ -18,6 +18,7 @@ public sealed class RedisHealthCheck(IConnectionMultiplexer redis, RedisCircuit 
         try
         {
             var latency = await redis.GetDatabase().PingAsync().WaitAsync(PingTimeout, cancellationToken);
+            circuit.ObservedAnswer();
             return HealthCheckResult.Healthy($"PING answered in {latency.TotalMilliseconds:F1} ms; {circuit.Describe()}");
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is RedisException or TimeoutException or OperationCanceledException)

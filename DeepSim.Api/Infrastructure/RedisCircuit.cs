@@ -125,6 +125,12 @@ public sealed partial class RedisCircuit(IConnectionMultiplexer redis, TimeProvi
         }
     }
 
+    /// <summary>
+    /// Redis answered outside the request path (the health check's PING): the same evidence a probe gives, so the
+    /// circuit closes now rather than at the next request after the open interval.
+    /// </summary>
+    public void ObservedAnswer() => Succeed();
+
     private bool TryEnter(out bool probe)
     {
         probe = false;
