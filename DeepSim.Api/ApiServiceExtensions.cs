@@ -48,7 +48,7 @@ public static class ApiServiceExtensions
         builder.AddNpgsqlDataSource(ResourceNames.Database);
         builder.AddRedisClient(ResourceNames.Redis,
             // Aspire's Redis check pings with no bound of its own: while Redis is down the client's backlog holds the
-            // ping for the whole command timeout, so /health would hang ~5 s. RedisHealthCheck bounds it at 2 s.
+            // ping for the whole command timeout, so /health would hang ~5 s. RedisHealthCheck bounds it at 1 s.
             configureSettings: settings => settings.DisableHealthChecks = true,
             configureOptions: options =>
             {
@@ -60,6 +60,7 @@ public static class ApiServiceExtensions
         services.AddSingleton<TokenService>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<Sessions>();
+        services.AddSingleton<RedisCircuit>();
         services.AddSingleton<RevokedTokens>();
         services.AddSingleton<IFlowsheetValidator, EngineFlowsheetValidator>();
         services.AddScoped<AuditNotes>();
@@ -67,7 +68,8 @@ public static class ApiServiceExtensions
         services.AddRunServices();
 
         services.AddHealthChecks()
-            .AddCheck<RedisHealthCheck>(ResourceNames.Redis);
+            // Degraded even if the check itself fails: the Api serves without Redis (RedisHealthCheck).
+            .AddCheck<RedisHealthCheck>(ResourceNames.Redis, failureStatus: Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
 
         services.AddAuthentication(DeepSimAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, DeepSimAuthenticationHandler>(DeepSimAuthenticationHandler.SchemeName, null);

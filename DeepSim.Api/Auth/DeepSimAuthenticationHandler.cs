@@ -58,7 +58,7 @@ public sealed class DeepSimAuthenticationHandler(
         {
             return AuthenticateResult.Fail("invalid token");
         }
-        var signedOut = await revoked.IsRevokedAsync(tokenId);
+        var signedOut = await revoked.IsRevokedAsync(tokenId, Context.RequestAborted);
         if (signedOut == true)
         {
             return AuthenticateResult.Fail("token revoked");
@@ -187,28 +187,43 @@ public sealed class DeepSimAuthenticationHandler(
     }
 }
 
-/// <summary>Signed-out access tokens, kept in Redis until they would have expired anyway.</summary>
-public sealed partial class RevokedTokens(IConnectionMultiplexer redis, ILogger<RevokedTokens> logger)
+/// <summary>
+/// Signed-out access tokens, kept in Redis until they would have expired anyway. Calls go through
+/// <see cref="RedisCircuit"/>: bounded, never an exception for Redis trouble.
+/// While Redis is unavailable the check answers "unknown" and the handler fails safe per kind of token: a tenant user's
+/// token with a session is accepted when it is otherwise valid, because sign-out also revokes its session family in
+/// PostgreSQL, which every request checks; a token without a session (and every operator token, whose sign-out lives
+/// only here) is refused. Each unknown answer is logged and counted (the circuit's counters, /health).
+/// </summary>
+public sealed partial class RevokedTokens(RedisCircuit redis, ILogger<RevokedTokens> logger)
 {
     private static string Key(string tokenId) => "deepsim:revoked-token:" + tokenId;
 
     /// <summary>Whether the token was signed out; null when Redis cannot answer (the caller decides what that means).</summary>
-    public async Task<bool?> IsRevokedAsync(string tokenId)
+    public async Task<bool?> IsRevokedAsync(string tokenId, CancellationToken requestAborted = default)
     {
-        try
+        var (ok, exists) = await redis.TryAsync(db => db.KeyExistsAsync(Key(tokenId)), requestAborted);
+        if (ok)
         {
-            return await redis.GetDatabase().KeyExistsAsync(Key(tokenId));
+            return exists;
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
-        {
-            LogRedisUnavailable(logger, ex.GetType().Name);
-            return null;
-        }
+        LogRedisUnavailable(logger, redis.State);
+        return null;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Revoked-token list unavailable ({ErrorType}); relying on the database's session revocation")]
-    private static partial void LogRedisUnavailable(ILogger logger, string errorType);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Revoked-token list unavailable (circuit {State}); relying on the database's session revocation")]
+    private static partial void LogRedisUnavailable(ILogger logger, RedisCircuitState state);
 
-    public Task RevokeAsync(string tokenId, TimeSpan remaining) =>
-        redis.GetDatabase().StringSetAsync(Key(tokenId), "1", remaining > TimeSpan.Zero ? remaining : TimeSpan.FromSeconds(1));
+    /// <summary>
+    /// Records a sign-out. Throws <see cref="RedisConnectionException"/> (answered 503) when Redis cannot take it, so
+    /// a caller with nothing else to revoke reports the failure instead of a sign-out that did not happen.
+    /// </summary>
+    public async Task RevokeAsync(string tokenId, TimeSpan remaining)
+    {
+        var (ok, _) = await redis.TryAsync(db => db.StringSetAsync(Key(tokenId), "1", remaining > TimeSpan.Zero ? remaining : TimeSpan.FromSeconds(1)));
+        if (!ok)
+        {
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "the revoked-token list is unavailable");
+        }
+    }
 }

@@ -26,7 +26,7 @@ public sealed class RateLimitMiddleware(RequestDelegate next, TenantRateLimiter 
             return;
         }
         var plan = await plans.GetAsync(actor.Plan, context.RequestAborted);
-        var decision = await limiter.DecideAsync(tenant, plan.ApiCallsPerHour);
+        var decision = await limiter.DecideAsync(tenant, plan.ApiCallsPerHour, context.RequestAborted);
         var headers = context.Response.Headers;
         var window = (long)TenantRateLimiter.Window.TotalSeconds;
         headers["RateLimit-Policy"] = string.Create(CultureInfo.InvariantCulture, $"\"{PolicyName}\";q={decision.Limit};w={window}");

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Threading.RateLimiting;
+using DeepSim.Api.Infrastructure;
 using StackExchange.Redis;
 
 namespace DeepSim.Api.RateLimiting;
@@ -10,10 +11,11 @@ public readonly record struct RateDecision(bool Allowed, int Limit, int Remainin
 
 /// <summary>
 /// Per-tenant API limits shared by every Api process: a GCRA (generic cell rate) decision in one Redis script, with
-/// Redis's own clock so processes agree. When Redis cannot be reached each process falls back to its own token
-/// bucket with the same limit, and <see cref="UsingLocalFallback"/> says so (health detail).
+/// Redis's own clock so processes agree. When Redis cannot be reached, answers late or its circuit is open
+/// (<see cref="RedisCircuit"/>), each process falls back to its own token bucket with the same limit, and
+/// <see cref="UsingLocalFallback"/> says so (health detail). No Redis failure escapes to the request.
 /// </summary>
-public sealed partial class TenantRateLimiter(IConnectionMultiplexer redis, ILogger<TenantRateLimiter> logger) : IDisposable
+public sealed class TenantRateLimiter(RedisCircuit redis) : IDisposable
 {
     public static readonly TimeSpan Window = TimeSpan.FromHours(1);
 
@@ -43,22 +45,16 @@ public sealed partial class TenantRateLimiter(IConnectionMultiplexer redis, ILog
 
     internal static string Key(Guid tenantId) => "deepsim:ratelimit:" + tenantId.ToString("N", CultureInfo.InvariantCulture);
 
-    public async Task<RateDecision> DecideAsync(Guid tenantId, int limitPerWindow)
+    public async Task<RateDecision> DecideAsync(Guid tenantId, int limitPerWindow, CancellationToken requestAborted = default)
     {
-        if (redis.IsConnected)
+        var (ok, result) = await redis.TryAsync(db => db.ScriptEvaluateAsync(Gcra,
+            [Key(tenantId)], [limitPerWindow, (long)Window.TotalMilliseconds]), requestAborted);
+        if (ok)
         {
-            try
-            {
-                var reply = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(Gcra,
-                    [Key(tenantId)], [limitPerWindow, (long)Window.TotalMilliseconds]))!;
-                usingLocal = false;
-                return new RateDecision((long)reply[0] == 1, limitPerWindow, (int)(long)reply[1],
-                    TimeSpan.FromMilliseconds((long)reply[2]), TimeSpan.FromMilliseconds((long)reply[3]), false);
-            }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
-            {
-                Log.FallingBack(logger, ex);
-            }
+            var reply = (RedisResult[])result!;
+            usingLocal = false;
+            return new RateDecision((long)reply[0] == 1, limitPerWindow, (int)(long)reply[1],
+                TimeSpan.FromMilliseconds((long)reply[2]), TimeSpan.FromMilliseconds((long)reply[3]), false);
         }
         usingLocal = true;
         return DecideLocally(tenantId, limitPerWindow);
@@ -92,11 +88,5 @@ public sealed partial class TenantRateLimiter(IConnectionMultiplexer redis, ILog
         {
             bucket.Dispose();
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Redis rate limiter unavailable; enforcing limits per process")]
-        public static partial void FallingBack(ILogger logger, Exception exception);
     }
 }

@@ -40,7 +40,7 @@ public static class RunEndpoints
     {
         var group = routes.MapGroup("/api/v1/runs").WithTags("Runs");
         group.MapPost("/", Submit).WithName("runs.submit")
-            .WithSummary("Queue a run of a flowsheet version (Idempotency-Key: same key and body give the same run and response)")
+            .WithSummary("Queue a run of a flowsheet version (Idempotency-Key: same key and body give the same run, answered in its current state)")
             .RequirePermission(Permission.RunsExecute);
         group.MapGet("/", List).WithName("runs.list").WithSummary("List runs, newest first (filter by status, flowsheet or study)")
             .RequirePermission(Permission.FlowsheetsRead);
@@ -154,24 +154,34 @@ public static class RunEndpoints
         return Accepted(responseJson);
     }
 
+    private sealed record ReplayRow(string RequestHash, Guid Id, string Status, Guid FlowsheetId, int FlowsheetVersion, bool Cached, DateTime CreatedAt);
+
+    /// <summary>
+    /// The answer to a repeated key: the same run as the first response, in its current state (a client retrying after
+    /// the run finished learns that it finished, not that it was once queued). Null when the key is unused.
+    /// </summary>
     private static async Task<Results<ContentHttpResult, ValidationProblem, ProblemHttpResult>?> ReplayAsync(
         TenantDb db, Guid tenant, string key, string requestHash, CancellationToken ct)
     {
-        var existing = await db.InTenantAsync(tenant, s => s.QuerySingleOrDefaultAsync<(Guid Id, string Hash, string Response)>(
-            "select id, request_hash, submit_response from runs where tenant_id = @tenant and idempotency_key = @key",
-            new { tenant, key }, ct), ct);
-        if (existing.Response is null)
+        var existing = await db.InTenantAsync(tenant, s => s.QuerySingleOrDefaultAsync<ReplayRow>(
+            """
+            select request_hash as "RequestHash", id as "Id", status as "Status", flowsheet_id as "FlowsheetId",
+                   flowsheet_version as "FlowsheetVersion", cached as "Cached", created_at as "CreatedAt"
+            from runs where tenant_id = @tenant and idempotency_key = @key
+            """, new { tenant, key }, ct), ct);
+        if (existing is null)
         {
             return null;
         }
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(existing.Hash), Encoding.UTF8.GetBytes(requestHash)))
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(existing.RequestHash), Encoding.UTF8.GetBytes(requestHash)))
         {
             return RunProblems.KeyReused();
         }
-        return Accepted(existing.Response);
+        return Accepted(JsonSerializer.Serialize(new RunSubmitted(existing.Id, existing.Status, existing.FlowsheetId, existing.FlowsheetVersion,
+            existing.Cached, DateTime.SpecifyKind(existing.CreatedAt, DateTimeKind.Utc)), Json));
     }
 
-    // The stored text itself, so a replay is byte-for-byte the first response.
+    // Serialized once by the caller, so the first response and a replay of an unchanged run are the same bytes.
     private static ContentHttpResult Accepted(string json) =>
         TypedResults.Content(json, "application/json", Encoding.UTF8, StatusCodes.Status202Accepted);
 

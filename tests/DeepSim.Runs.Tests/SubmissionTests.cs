@@ -22,9 +22,41 @@ public sealed class SubmissionTests(RunsFixture fixture)
         Assert.Equal(1L, await db.ExecuteScalarAsync<long>("select count(*) from runs where tenant_id = @Id", new { tenant.Id }));
         Assert.Equal(1, await db.ExecuteScalarAsync<int>("select runs from usage_monthly where tenant_id = @Id", new { tenant.Id }));
 
-        // Later, the same key and body still answer with the first response.
+        // Later, the same key and body still answer with the same run; unchanged while it waits, so the same bytes.
         var again = await tenant.SubmitAsync(fixture.Api, flowsheet, key);
         Assert.Equal(responses[0].Text, again.Text);
+    }
+
+    [Fact]
+    public async Task A_replay_after_the_run_completed_answers_with_its_current_state()
+    {
+        var tenant = await TestTenant.CreateAsync(fixture);
+        var flowsheet = await tenant.CreateFlowsheetAsync(fixture.Api, TestTenant.FlashAt(83));
+        var key = "submit-" + Guid.NewGuid().ToString("N");
+        var first = await tenant.SubmitAsync(fixture.Api, flowsheet, key);
+        Assert.Equal(HttpStatusCode.Accepted, first.Status);
+        Assert.Equal("queued", first.Body.GetProperty("status").GetString());
+        var runId = first.Body.GetProperty("id").GetGuid();
+        await using (var db = await fixture.OpenOwnerAsync())
+        {
+            // As a worker's completion leaves it (no worker needed to see what a replay reports).
+            await db.ExecuteAsync(
+                """
+                update runs set status = 'completed', converged = true, result = '{}'::jsonb, solver_seconds = 0.1,
+                                started_at = now(), finished_at = now(), attempt = 1
+                where id = @runId
+                """, new { runId });
+        }
+
+        var replay = await tenant.SubmitAsync(fixture.Api, flowsheet, key);
+
+        Assert.Equal(HttpStatusCode.Accepted, replay.Status);
+        Assert.Equal(runId, replay.Body.GetProperty("id").GetGuid());
+        Assert.Equal("completed", replay.Body.GetProperty("status").GetString());
+        Assert.Equal(first.Body.GetProperty("createdAt").GetDateTime(), replay.Body.GetProperty("createdAt").GetDateTime());
+        Assert.Equal(first.Body.GetProperty("flowsheetVersion").GetInt32(), replay.Body.GetProperty("flowsheetVersion").GetInt32());
+        await using var check = await fixture.OpenOwnerAsync();
+        Assert.Equal(1L, await check.ExecuteScalarAsync<long>("select count(*) from runs where tenant_id = @Id", new { tenant.Id }));
     }
 
     [Fact]

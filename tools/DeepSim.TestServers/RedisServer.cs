@@ -42,6 +42,23 @@ public sealed class RedisServer : LocalServer
         return server;
     }
 
+    /// <summary>
+    /// Freezes the server (SIGSTOP): its connections stay open and nothing answers, like a hung host. Every caller
+    /// must <see cref="Thaw"/> in a finally, or the server cannot even be stopped gracefully.
+    /// </summary>
+    public void Freeze() => SignalServer(Posix.SigStop);
+
+    /// <summary>Lets a frozen server run again (SIGCONT).</summary>
+    public void Thaw() => SignalServer(Posix.SigCont);
+
+    private void SignalServer(int signal)
+    {
+        if (ProcessId is not { } pid || !Posix.Signal(pid, signal))
+        {
+            throw new InvalidOperationException($"Redis (pid {ProcessId}) is not running; cannot send signal {signal}.");
+        }
+    }
+
     /// <summary>True when the server answers <c>PING</c> with the configured password.</summary>
     public override Task<bool> IsHealthyAsync(CancellationToken cancellationToken) => ProbeAsync(ConnectionString, cancellationToken);
 
