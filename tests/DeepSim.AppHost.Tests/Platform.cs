@@ -32,6 +32,33 @@ internal static class Repo
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>
+    /// Waits (bounded) until no other Aspire orchestrator (DCP) is running: an AppHost started while the previous
+    /// test's DCP was still shutting down was seen to hang creating its resources.
+    /// </summary>
+    public static async Task WaitForOtherOrchestratorsToStopAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline && Directory.EnumerateDirectories("/proc").Any(IsDcp))
+        {
+            await Task.Delay(250);
+        }
+    }
+
+    private static bool IsDcp(string procFolder)
+    {
+        try
+        {
+            var commandLine = File.ReadAllText(Path.Combine(procFolder, "cmdline"));
+            return commandLine.Contains("aspire.hosting.orchestration", StringComparison.OrdinalIgnoreCase)
+                && commandLine.Contains("/dcp", StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     private static string FindRoot()
     {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
@@ -92,6 +119,7 @@ public sealed class PlatformFixture : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
+        await Repo.WaitForOtherOrchestratorsToStopAsync();
         using var timeout = new CancellationTokenSource(StartBudget);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DeepSim_AppHost>(
             Repo.Arguments(_state.Path), timeout.Token);

@@ -127,13 +127,14 @@ internal sealed class AppHostProcess : IAsyncDisposable
         }
     }
 
-    public static Task<AppHostProcess> StartAsync(string stateDirectory, int postgresPort, int redisPort)
+    public static async Task<AppHostProcess> StartAsync(string stateDirectory, int postgresPort, int redisPort)
     {
+        await Repo.WaitForOtherOrchestratorsToStopAsync();
         var host = new AppHostProcess(stateDirectory, postgresPort, redisPort);
         host._process.Start();
         host._process.BeginOutputReadLine();
         host._process.BeginErrorReadLine();
-        return Task.FromResult(host);
+        return host;
     }
 
     public async Task WaitForOutputAsync(string text, TimeSpan budget)
