@@ -1,4 +1,5 @@
 using ClickHouse.Driver;
+using ClickHouse.Driver.Compression;
 
 namespace DeepSim.Analytics.ClickHouse;
 
@@ -15,9 +16,9 @@ public sealed class ClickHouseDatabase : IDisposable
     public ClickHouseDatabase(ClickHouseConnection connection)
     {
         Connection = connection;
-        client = new ClickHouseClient(connection.DriverConnectionString() + ";Compression=False");
+        client = new ClickHouseClient(connection.DriverConnectionString());
         // CREATE DATABASE runs before the database exists, so on a connection to one that always does.
-        serverClient = new ClickHouseClient(connection.DriverConnectionString("system") + ";Compression=False");
+        serverClient = new ClickHouseClient(connection.DriverConnectionString("system"));
     }
 
     public ClickHouseConnection Connection { get; }
@@ -44,7 +45,12 @@ public sealed class ClickHouseDatabase : IDisposable
 
     public Task<long> InsertAsync(string table, IReadOnlyList<(string Name, string Type)> columns, IEnumerable<object[]> rows, CancellationToken ct) =>
         client.InsertBinaryAsync(ClickHouseSql.Identifier(table), columns.Select(c => c.Name), rows,
-            new InsertOptions { ColumnTypes = columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal) }, ct);
+            new InsertOptions
+            {
+                ColumnTypes = columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal),
+                // The driver's default, zstd, is not a request encoding 18.16 knows; gzip is.
+                Compressor = GZipCompressor.Default,
+            }, ct);
 
     private static string UnescapeTsv(string field)
     {

@@ -13,7 +13,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -28,6 +27,7 @@ public sealed class AnalyticsFixture : IAsyncLifetime
     public const string ServiceToken = "analytics-test-service-token-0123456789abcdef";
     private static readonly TimeSpan StartBudget = TimeSpan.FromSeconds(120);
 
+    private static readonly ILoggerFactory Logs = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
     private ScratchServers? servers;
     private WebApplication? api;
 
@@ -95,7 +95,7 @@ public sealed class AnalyticsFixture : IAsyncLifetime
             http.BaseAddress = new Uri(apiUrl);
         }
         var options = Options.Create(new IngestOptions { BatchSize = 50, IdlePollMilliseconds = 100, InitialBackoffMilliseconds = 100, MaxBackoffMilliseconds = 1000, CallTimeoutSeconds = 10 });
-        var ingester = new OutboxIngester(new OutboxFeedClient(http), database, new EventStore(database, TimeProvider.System), options, NullLogger<OutboxIngester>.Instance);
+        var ingester = new OutboxIngester(new OutboxFeedClient(http), database, new EventStore(database, TimeProvider.System), options, Logs.CreateLogger<OutboxIngester>());
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await ingester.StartAsync(timeout.Token);
         return new RunningIngester(ingester, http);

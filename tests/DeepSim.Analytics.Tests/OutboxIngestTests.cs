@@ -67,7 +67,7 @@ public sealed class OutboxIngestTests(AnalyticsFixture fixture)
         var ids = afterCommit.Select(e => e.Id).ToList();
         Assert.Contains(slowId, ids);
         Assert.Contains(fastId, ids);
-        Assert.True(ids.IndexOf(fastId) < ids.IndexOf(slowId), "the fast transaction began first, so its txid orders it first");
+        Assert.True(ids.IndexOf(slowId) < ids.IndexOf(fastId), "the slow transaction wrote first, so its txid orders it first, though it committed last");
     }
 
     [Fact]
