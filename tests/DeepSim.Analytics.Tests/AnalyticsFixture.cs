@@ -87,14 +87,13 @@ public sealed class AnalyticsFixture : IAsyncLifetime
         new(new ClickHouseConnection(new Uri(ClickHouse.HttpUrl + "/"), "t_" + Guid.NewGuid().ToString("N")[..16], "default", ""));
 
     /// <summary>An ingester on <paramref name="database"/>, started; stop it with <see cref="RunningIngester.DisposeAsync"/>.</summary>
-    public async Task<RunningIngester> StartIngesterAsync(ClickHouseDatabase database, string? apiUrl = null)
+    public async Task<RunningIngester> StartIngesterAsync(ClickHouseDatabase database, HttpMessageHandler? handler = null)
     {
-        var http = Client(ServiceToken);
-        if (apiUrl is not null)
-        {
-            http.BaseAddress = new Uri(apiUrl);
-        }
-        var options = Options.Create(new IngestOptions { BatchSize = 50, IdlePollMilliseconds = 100, InitialBackoffMilliseconds = 100, MaxBackoffMilliseconds = 1000, CallTimeoutSeconds = 10 });
+        var http = handler is null ? new HttpClient() : new HttpClient(handler);
+        http.BaseAddress = ApiUrl;
+        http.Timeout = TimeSpan.FromSeconds(30);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ServiceToken);
+        var options = Options.Create(new IngestOptions { BatchSize = 1000, IdlePollMilliseconds = 100, InitialBackoffMilliseconds = 100, MaxBackoffMilliseconds = 1000, CallTimeoutSeconds = 10 });
         var ingester = new OutboxIngester(new OutboxFeedClient(http), database, new EventStore(database, TimeProvider.System), options, Logs.CreateLogger<OutboxIngester>());
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await ingester.StartAsync(timeout.Token);
