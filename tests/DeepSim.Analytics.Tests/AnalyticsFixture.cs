@@ -34,6 +34,7 @@ public sealed class AnalyticsFixture : IAsyncLifetime
     public ClickHouseServer ClickHouse { get; private set; } = null!;
     public Uri ApiUrl { get; private set; } = null!;
     public string OwnerConnectionString => servers!.Postgres.OwnerConnectionString;
+    public string AppConnectionString => servers!.Postgres.AppConnectionString;
 
     public async Task InitializeAsync()
     {

@@ -71,6 +71,20 @@ public sealed class OutboxIngestTests(AnalyticsFixture fixture)
     }
 
     [Fact]
+    public async Task The_app_role_reads_other_tenants_events_only_through_the_feed_function()
+    {
+        await TenantAsync();
+        await using var app = new Npgsql.NpgsqlConnection(fixture.AppConnectionString);
+        await app.OpenAsync();
+        // Row-level security: with no tenant chosen the table shows the application role nothing.
+        Assert.Equal(0L, await app.ExecuteScalarAsync<long>("select count(*) from event_outbox"));
+        var columns = (await app.QueryAsync<string>(
+            "select unnest(proargnames[4:]) from pg_proc where proname = 'outbox_feed'")).ToList();
+        Assert.Equal(new[] { "o_txid", "o_seq", "o_id", "o_tenant_id", "o_type", "o_occurred_at", "o_payload" }, columns);
+        Assert.True(await app.ExecuteScalarAsync<long>("select count(*) from outbox_feed(0, 0, 1000)") > 0, "the feed function crosses tenants");
+    }
+
+    [Fact]
     public async Task Events_of_real_api_actions_reach_clickhouse_exactly_once_by_event_id()
     {
         var tenant = await TenantAsync();
