@@ -33,7 +33,13 @@ public static class AnalyticsServiceExtensions
                 "outbox ingester disabled: missing configuration 'Auth:ServiceToken' (environment variable Auth__ServiceToken)"));
             return builder;
         }
-        builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section);
+        builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section)
+            .Validate(o => o.BatchSize is >= 1 and <= 1000, "Ingest:BatchSize must be 1..1000 (the feed's limit)")
+            .Validate(o => o.IdlePollMilliseconds >= 0, "Ingest:IdlePollMilliseconds must not be negative")
+            .Validate(o => o.InitialBackoffMilliseconds >= 1 && o.MaxBackoffMilliseconds >= o.InitialBackoffMilliseconds,
+                "Ingest:InitialBackoffMilliseconds must be at least 1 and Ingest:MaxBackoffMilliseconds at least that")
+            .Validate(o => o.CallTimeoutSeconds >= 1, "Ingest:CallTimeoutSeconds must be at least 1")
+            .ValidateOnStart();
         builder.Services.AddHttpClient<OutboxFeedClient>(http =>
         {
             http.BaseAddress = new Uri("http://" + ResourceNames.Api);

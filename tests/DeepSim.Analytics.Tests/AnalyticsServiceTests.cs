@@ -24,19 +24,7 @@ public sealed class AnalyticsServiceTests(AnalyticsFixture fixture)
                 new { batch = batch.ToString() });
         }
         var databaseName = "t_" + Guid.NewGuid().ToString("N")[..16];
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [$"ConnectionStrings:{ResourceNames.ClickHouse}"] = $"{fixture.ClickHouse.ConnectionString.Replace("Database=deepsim", "Database=" + databaseName, StringComparison.Ordinal)}",
-            [$"services:{ResourceNames.Api}:http:0"] = fixture.ApiUrl.ToString(),
-            ["Auth:ServiceToken"] = AnalyticsFixture.ServiceToken,
-            ["Ingest:IdlePollMilliseconds"] = "100",
-        });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        builder.AddServiceDefaults();
-        builder.AddAnalyticsServices();
-        await using var app = builder.Build();
+        await using var app = Compose(databaseName);
         using (var start = new CancellationTokenSource(Budget))
         {
             await app.StartAsync(start.Token);
@@ -55,6 +43,38 @@ public sealed class AnalyticsServiceTests(AnalyticsFixture fixture)
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             await app.StopAsync(stop.Token);
         }
+    }
+
+    [Fact]
+    public async Task The_analytics_service_refuses_to_start_with_an_ingest_batch_beyond_the_feed_limit()
+    {
+        await using var app = Compose("t_" + Guid.NewGuid().ToString("N")[..16], ("Ingest:BatchSize", "5000"));
+        using var start = new CancellationTokenSource(Budget);
+        var refused = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => app.StartAsync(start.Token));
+        Assert.Contains("Ingest:BatchSize", refused.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The analytics service as its Program.cs composes it, on its own ClickHouse database.</summary>
+    private WebApplication Compose(string databaseName, params (string Key, string Value)[] overrides)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        var settings = new Dictionary<string, string?>
+        {
+            [$"ConnectionStrings:{ResourceNames.ClickHouse}"] = fixture.ClickHouse.ConnectionString.Replace("Database=deepsim", "Database=" + databaseName, StringComparison.Ordinal),
+            [$"services:{ResourceNames.Api}:http:0"] = fixture.ApiUrl.ToString(),
+            ["Auth:ServiceToken"] = AnalyticsFixture.ServiceToken,
+            ["Ingest:IdlePollMilliseconds"] = "100",
+        };
+        foreach (var (key, value) in overrides)
+        {
+            settings[key] = value;
+        }
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.AddServiceDefaults();
+        builder.AddAnalyticsServices();
+        return builder.Build();
     }
 
     private static async Task<long> CountAsync(ClickHouseDatabase database, Guid batch)
