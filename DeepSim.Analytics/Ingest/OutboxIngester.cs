@@ -59,9 +59,11 @@ public sealed partial class OutboxIngester(
                 var page = await BoundedAsync(ct => feed.ReadAsync(Position, settings.BatchSize, ct), stoppingToken);
                 if (page.Events.Count > 0)
                 {
-                    await BoundedAsync(async ct => { await store.InsertAsync(page.Events, ct); return true; }, stoppingToken);
+                    // A page once read is stored and checkpointed even when a stop comes meanwhile (each call still
+                    // bounded by its timeout), so a stop never leaves rows stored past the checkpoint.
+                    await BoundedAsync(async ct => { await store.InsertAsync(page.Events, ct); return true; }, CancellationToken.None);
                     // Only after the insert succeeded: a failure here or before redelivers the page, never skips it.
-                    await BoundedAsync(async ct => { await store.WriteCheckpointAsync(settings.CheckpointName, page.Next, ct); return true; }, stoppingToken);
+                    await BoundedAsync(async ct => { await store.WriteCheckpointAsync(settings.CheckpointName, page.Next, ct); return true; }, CancellationToken.None);
                     Interlocked.Add(ref ingested, page.Events.Count);
                     ingestedCounter?.Add(page.Events.Count);
                     Position = page.Next;
@@ -77,8 +79,9 @@ public sealed partial class OutboxIngester(
                 Log.IngestFailed(logger, ex, Position);
                 await backoff.WaitAsync(stoppingToken);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
+                // Stopping: whatever was not checkpointed is redelivered at the next start.
                 break;
             }
         }
