@@ -1,5 +1,8 @@
+using System.Net.Http.Headers;
 using DeepSim.Analytics.ClickHouse;
+using DeepSim.Analytics.Ingest;
 using DeepSim.ServiceDefaults;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace DeepSim.Analytics;
 
@@ -16,6 +19,36 @@ public static class AnalyticsServiceExtensions
         builder.Services.AddHealthChecks()
             .AddCheck<ClickHouseHealthCheck>(ResourceNames.ClickHouse, tags: ["ready"])
             .AddServiceCheck(ResourceNames.Api);
+        builder.AddOutboxIngester();
+        return builder;
+    }
+
+    /// <summary>The outbox ingester, switched on by <c>Auth:ServiceToken</c> (the feed's credential).</summary>
+    public static IHostApplicationBuilder AddOutboxIngester(this IHostApplicationBuilder builder)
+    {
+        var token = builder.Configuration["Auth:ServiceToken"];
+        if (string.IsNullOrWhiteSpace(token))
+        {
+            builder.Services.AddHealthChecks().AddCheck("ingest", () => HealthCheckResult.Degraded(
+                "outbox ingester disabled: missing configuration 'Auth:ServiceToken' (environment variable Auth__ServiceToken)"));
+            return builder;
+        }
+        builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section)
+            .Validate(o => o.BatchSize is >= 1 and <= 1000, "Ingest:BatchSize must be 1..1000 (the feed's limit)")
+            .Validate(o => o.IdlePollMilliseconds >= 0, "Ingest:IdlePollMilliseconds must not be negative")
+            .Validate(o => o.InitialBackoffMilliseconds >= 1 && o.MaxBackoffMilliseconds >= o.InitialBackoffMilliseconds,
+                "Ingest:InitialBackoffMilliseconds must be at least 1 and Ingest:MaxBackoffMilliseconds at least that")
+            .Validate(o => o.CallTimeoutSeconds >= 1, "Ingest:CallTimeoutSeconds must be at least 1")
+            .ValidateOnStart();
+        builder.Services.AddHttpClient<OutboxFeedClient>(http =>
+        {
+            http.BaseAddress = new Uri("http://" + ResourceNames.Api);
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        });
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ClickHouseDatabase>();
+        builder.Services.AddSingleton<EventStore>();
+        builder.Services.AddHostedService<OutboxIngester>();
         return builder;
     }
 }

@@ -3,6 +3,7 @@ using DeepSim.Api.Audit;
 using DeepSim.Api.Auth;
 using DeepSim.Api.Flowsheets;
 using DeepSim.Api.Infrastructure;
+using DeepSim.Api.Internal;
 using DeepSim.Api.Platform;
 using DeepSim.Api.Runs;
 using DeepSim.Api.Teams;
@@ -111,6 +112,7 @@ public static class ApiServiceExtensions
         api.MapPlatformEndpoints();
         api.MapRunGroups();
         app.MapInternalGroups();
+        app.MapInternalOutboxEndpoints();
         return app;
     }
 

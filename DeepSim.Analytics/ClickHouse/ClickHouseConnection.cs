@@ -33,4 +33,24 @@ public sealed record ClickHouseConnection(Uri HttpEndpoint, string Database, str
         var scheme = Get("Protocol", "http");
         return new ClickHouseConnection(new Uri($"{scheme}://{host}:{port}/"), Get("Database", DefaultDatabase), Get("Username", "default"), Get("Password", ""));
     }
+
+    /// <summary>
+    /// The ClickHouse.Driver connection string for <paramref name="database"/> (this connection's when null). JSON
+    /// modes off: with them on, the driver sends settings 18.16 does not know.
+    /// </summary>
+    public string DriverConnectionString(string? database = null)
+    {
+        var builder = new DbConnectionStringBuilder
+        {
+            ["Host"] = HttpEndpoint.Host,
+            ["Port"] = HttpEndpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Protocol"] = HttpEndpoint.Scheme,
+            ["Database"] = database ?? Database,
+            ["Username"] = Username,
+            ["Password"] = Password,
+            ["JsonReadMode"] = "None",
+            ["JsonWriteMode"] = "None",
+        };
+        return builder.ConnectionString;
+    }
 }

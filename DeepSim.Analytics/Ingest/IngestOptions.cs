@@ -1,0 +1,24 @@
+namespace DeepSim.Analytics.Ingest;
+
+/// <summary>The <c>Ingest</c> configuration section.</summary>
+public sealed class IngestOptions
+{
+    public const string Section = "Ingest";
+
+    /// <summary>The checkpoint's name: one per feed an ingester follows.</summary>
+    public string CheckpointName { get; set; } = "outbox";
+
+    /// <summary>Events asked for per call (the feed allows 1..1000).</summary>
+    public int BatchSize { get; set; } = 1000;
+
+    /// <summary>Wait after a page that was not full, before asking again.</summary>
+    public int IdlePollMilliseconds { get; set; } = 1000;
+
+    /// <summary>The first wait after a failure; it doubles up to <see cref="MaxBackoffMilliseconds"/>.</summary>
+    public int InitialBackoffMilliseconds { get; set; } = 500;
+
+    public int MaxBackoffMilliseconds { get; set; } = 30_000;
+
+    /// <summary>The most one feed call, insert or checkpoint write may take.</summary>
+    public int CallTimeoutSeconds { get; set; } = 30;
+}
