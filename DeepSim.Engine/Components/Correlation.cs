@@ -11,6 +11,9 @@ namespace DeepSim.Engine.Components;
 ///  101: exp(A + B/T + C ln T + D·T^E);  102: A·T^B / (1 + C/T + D/T²);  104: A + B/T + C/T³ + D/T⁸ + E/T⁹;
 ///  105: A / B^(1 + (1 − T/C)^D);  106: A·(1 − Tr)^(B + C·Tr + D·Tr² + E·Tr³) (needs Tc; 0 at and above Tc);
 ///  107 (Aly–Lee): A + B·[(C/T)/sinh(C/T)]² + D·[(E/T)/cosh(E/T)]².
+/// Vapour pressures as published in the Antoine forms are converted on construction to SI (Pa, K):
+/// <see cref="Antoine10"/> (log10 P = A − B/(T + C)) becomes equation 10 exactly, and <see cref="ExtendedAntoine"/>
+/// (ln P = A + B/(T + C) + D·T + E·ln T + F·T^G, Aspen Plus PLXANT) is kept as <see cref="ExtendedAntoineForm"/>.
 /// Immutable and thread-safe.
 /// </summary>
 public sealed class Correlation
@@ -36,7 +39,13 @@ public sealed class Correlation
 
     private static readonly int[] SupportedEquations = [1, 2, 3, 4, 5, 10, 16, 100, 101, 102, 104, 105, 106, 107];
 
-    private readonly double a, b, c, d, e;
+    /// <summary>Equation code (not a DIPPR number) of the extended Antoine form in SI: ln P[Pa] = A + B/(T + C) + D·T + E·ln T + F·T^G, T in K.</summary>
+    public const int ExtendedAntoineForm = 1010;
+
+    // Celsius-to-kelvin offset: T[°C] = T[K] − 273.15.
+    private const double CelsiusOffsetK = 273.15;
+
+    private readonly double a, b, c, d, e, f, g;
     private readonly double[] coefficients;
     private double[]? cumulative;     // ∫ f dT from MinTemperatureK to each panel knot (numerical forms only)
     private double[]? cumulativeOverT; // ∫ f/T dT likewise
@@ -44,15 +53,16 @@ public sealed class Correlation
 
     private Correlation(int equation, double[] coefficients, double tMinK, double tMaxK, double scale, double criticalTemperatureK)
     {
-        if (Array.IndexOf(SupportedEquations, equation) < 0)
+        if (Array.IndexOf(SupportedEquations, equation) < 0 && equation != ExtendedAntoineForm)
         {
             throw new ArgumentException($"DIPPR equation {equation} is not supported; accepted: {string.Join(", ", SupportedEquations)}.", nameof(equation));
         }
 
         ArgumentNullException.ThrowIfNull(coefficients);
-        if (coefficients.Length > 5)
+        var maxCoefficients = equation == ExtendedAntoineForm ? 7 : 5;
+        if (coefficients.Length > maxCoefficients)
         {
-            throw new ArgumentException("At most five coefficients (A..E) are accepted.", nameof(coefficients));
+            throw new ArgumentException(maxCoefficients == 7 ? "At most seven coefficients (A..G) are accepted." : "At most five coefficients (A..E) are accepted.", nameof(coefficients));
         }
 
         foreach (var value in coefficients)
@@ -79,23 +89,25 @@ public sealed class Correlation
         }
 
         Equation = equation;
-        this.coefficients = new double[5];
+        this.coefficients = new double[maxCoefficients];
         Array.Copy(coefficients, this.coefficients, coefficients.Length);
         a = this.coefficients[0];
         b = this.coefficients[1];
         c = this.coefficients[2];
         d = this.coefficients[3];
         e = this.coefficients[4];
+        f = maxCoefficients > 5 ? this.coefficients[5] : 0;
+        g = maxCoefficients > 6 ? this.coefficients[6] : 0;
         MinTemperatureK = tMinK;
         MaxTemperatureK = tMaxK;
         Scale = scale;
         CriticalTemperatureK = criticalTemperatureK;
     }
 
-    /// <summary>DIPPR / ChemSep equation number.</summary>
+    /// <summary>DIPPR / ChemSep equation number, or <see cref="ExtendedAntoineForm"/>.</summary>
     public int Equation { get; }
 
-    /// <summary>Coefficients A..E as published (unused ones are 0).</summary>
+    /// <summary>Coefficients A..E (A..G for the extended Antoine form) in SI (unused ones are 0).</summary>
     public IReadOnlyList<double> Coefficients => coefficients;
 
     public double MinTemperatureK { get; }
@@ -115,6 +127,71 @@ public sealed class Correlation
     /// <summary>A correlation with the source's coefficients and a unit scale factor (used for the bundled ChemSep data).</summary>
     public static Correlation FromPublished(int equationNumber, double[] coefficients, double tMinK, double tMaxK, double scale, double criticalTemperatureK = double.NaN)
         => new(equationNumber, coefficients, tMinK, tMaxK, scale, criticalTemperatureK);
+
+    /// <summary>
+    /// A vapour pressure from base-10 Antoine constants as published: log10(P/unit) = A − B/(T + C), T in the stated unit,
+    /// valid on [tMinK, tMaxK] (Tmin &lt; Tmax). Converted exactly to equation 10 in Pa and K:
+    /// ln P[Pa] = (A·ln 10 + ln u) − B·ln 10 / (T[K] + C − offset), with u the unit in Pa and offset 273.15 for °C, else 0.
+    /// </summary>
+    public static Correlation Antoine10(double a, double b, double c, VaporPressureUnit pressureUnit, AntoineTemperatureUnit temperatureUnit, double tMinK, double tMaxK)
+    {
+        RequireOpenRange(tMinK, tMaxK);
+        var ln10 = Math.Log(10);
+        var offsetK = temperatureUnit == AntoineTemperatureUnit.Celsius ? CelsiusOffsetK : 0;
+        return new(10, [(a * ln10) + Math.Log(PascalsPer(pressureUnit)), b * ln10, c - offsetK], tMinK, tMaxK, 1.0, double.NaN);
+    }
+
+    /// <summary>
+    /// A vapour pressure in the extended Antoine form of Aspen Plus (PLXANT):
+    /// ln(P/unit) = A + B/(T + C) + D·T + E·ln T + F·T^G, T in the stated unit, valid on [tMinK, tMaxK] (Tmin &lt; Tmax).
+    /// Three to seven coefficients; missing ones are 0. As in Aspen, E, F and G need absolute temperature (K);
+    /// in °C only A..D are accepted. Converted exactly to SI: A' = A + ln u − 273.15·D and C' = C − 273.15 for °C.
+    /// </summary>
+    public static Correlation ExtendedAntoine(double[] coefficients, VaporPressureUnit pressureUnit, AntoineTemperatureUnit temperatureUnit, double tMinK, double tMaxK)
+    {
+        ArgumentNullException.ThrowIfNull(coefficients);
+        if (coefficients.Length is < 3 or > 7)
+        {
+            throw new ArgumentException("The extended Antoine form takes three to seven coefficients (A..G).", nameof(coefficients));
+        }
+
+        RequireOpenRange(tMinK, tMaxK);
+        var si = new double[7];
+        Array.Copy(coefficients, si, coefficients.Length);
+        if (temperatureUnit == AntoineTemperatureUnit.Celsius)
+        {
+            if (si[4] != 0 || si[5] != 0)
+            {
+                throw new ArgumentException("E·ln T and F·T^G need absolute temperature: give the extended Antoine coefficients for T in K.", nameof(temperatureUnit));
+            }
+
+            si[0] -= CelsiusOffsetK * si[3];
+            si[2] -= CelsiusOffsetK;
+        }
+
+        si[0] += Math.Log(PascalsPer(pressureUnit));
+        return new(ExtendedAntoineForm, si, tMinK, tMaxK, 1.0, double.NaN);
+    }
+
+    /// <summary>One unit of the pressure in Pa (mmHg taken as the torr, 101 325/760 Pa, as Antoine tables use it).</summary>
+    public static double PascalsPer(VaporPressureUnit unit) => unit switch
+    {
+        VaporPressureUnit.Pa => 1.0,
+        VaporPressureUnit.KPa => 1e3,
+        VaporPressureUnit.Bar => 1e5,
+        VaporPressureUnit.MmHg => 101_325.0 / 760.0,
+        VaporPressureUnit.Atm => 101_325.0,
+        VaporPressureUnit.Psi => 6_894.757293168361,
+        _ => throw new ArgumentOutOfRangeException(nameof(unit), unit, "Unknown pressure unit."),
+    };
+
+    private static void RequireOpenRange(double tMinK, double tMaxK)
+    {
+        if (!double.IsFinite(tMinK) || !double.IsFinite(tMaxK) || tMinK <= 0 || tMaxK <= tMinK)
+        {
+            throw new ArgumentException($"Invalid temperature range [{tMinK}, {tMaxK}] K: need 0 < Tmin < Tmax.", nameof(tMinK));
+        }
+    }
 
     public static bool IsSupported(int equationNumber) => Array.IndexOf(SupportedEquations, equationNumber) >= 0;
 
@@ -164,6 +241,8 @@ public sealed class Correlation
                     return a * Math.Pow(1 - tr, b + (tr * (c + (tr * (d + (e * tr))))));
                 }
 
+            case ExtendedAntoineForm:
+                return Math.Exp(a + (b / (t + c)) + (d * t) + (e * Math.Log(t)) + (f * Math.Pow(t, g)));
             case 107:
                 {
                     var x = c / t;
@@ -329,4 +408,22 @@ public sealed class Correlation
         Volatile.Write(ref cumulative, cf);
         Volatile.Write(ref cumulativeOverT, cg);
     }
+}
+
+/// <summary>The pressure unit in which published Antoine constants are stated.</summary>
+public enum VaporPressureUnit
+{
+    Pa,
+    KPa,
+    Bar,
+    MmHg,
+    Atm,
+    Psi,
+}
+
+/// <summary>The temperature unit in which published Antoine constants are stated.</summary>
+public enum AntoineTemperatureUnit
+{
+    Kelvin,
+    Celsius,
 }

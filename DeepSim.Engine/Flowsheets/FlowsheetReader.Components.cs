@@ -17,6 +17,15 @@ public static partial class FlowsheetReader
 
     private static readonly string[] CorrelationKeys = ["equation", "coefficients", "minTemperature", "maxTemperature"];
 
+    private static readonly string[] AntoineKeys = ["equation", "coefficients", "pressureUnit", "temperatureUnit", "minTemperature", "maxTemperature"];
+
+    // Pressure units accepted for published Antoine constants (case-insensitive; "torr" is mmHg).
+    private static readonly (string Name, VaporPressureUnit Unit)[] AntoinePressureUnits =
+    [
+        ("Pa", VaporPressureUnit.Pa), ("kPa", VaporPressureUnit.KPa), ("bar", VaporPressureUnit.Bar),
+        ("mmHg", VaporPressureUnit.MmHg), ("torr", VaporPressureUnit.MmHg), ("atm", VaporPressureUnit.Atm), ("psi", VaporPressureUnit.Psi),
+    ];
+
     private sealed partial class ReadState
     {
         private void ReadComponents(JsonElement root)
@@ -165,6 +174,12 @@ public static partial class FlowsheetReader
             {
                 return null;
             }
+            if (JsonCursor.TryGet(e, "equation", out var form) && form.ValueKind == JsonValueKind.String)
+            {
+                return key == "vaporPressure"
+                    ? ReadAntoine(e, path, form.GetString()!.Trim())
+                    : ErrorNull(JsonCursor.Child(path, "equation"), "the Antoine forms are for 'vaporPressure' only; give a DIPPR equation number");
+            }
             Cursor.OnlyKeys(e, path, "correlation field", CorrelationKeys);
             var errorsBefore = Cursor.Errors.Count;
             var equation = Cursor.Integer(e, "equation", path, 1, 1000);
@@ -215,6 +230,101 @@ public static partial class FlowsheetReader
             try
             {
                 return Correlation.FromDippr(equation.Value, [.. coefficients], tMin.Value, tMax.Value, tc ?? double.NaN);
+            }
+            catch (ArgumentException ex)
+            {
+                Cursor.Error(path, ex.Message);
+                return null;
+            }
+        }
+
+        private Correlation? ErrorNull(string path, string message)
+        {
+            Cursor.Error(path, message);
+            return null;
+        }
+
+        // A vapour pressure as published: "antoine" (log10 P = A − B/(T + C)) or "extendedAntoine"
+        // (ln P = A + B/(T + C) + D·T + E·ln T + F·T^G, Aspen PLXANT), with the units the constants are stated in.
+        private Correlation? ReadAntoine(JsonElement e, string path, string form)
+        {
+            Cursor.OnlyKeys(e, path, "Antoine field", AntoineKeys);
+            var errorsBefore = Cursor.Errors.Count;
+            var extended = form.Equals("extendedAntoine", StringComparison.OrdinalIgnoreCase);
+            if (!extended && !form.Equals("antoine", StringComparison.OrdinalIgnoreCase))
+            {
+                Cursor.Error(JsonCursor.Child(path, "equation"), $"unknown vapour-pressure form '{form}'; accepted: \"antoine\", \"extendedAntoine\" or a DIPPR equation number");
+                return null;
+            }
+            var coefficientsPath = JsonCursor.Child(path, "coefficients");
+            var coefficients = new List<double>();
+            if (!JsonCursor.TryGet(e, "coefficients", out var c) || c.ValueKind != JsonValueKind.Array
+                || (extended ? c.GetArrayLength() is < 3 or > 7 : c.GetArrayLength() != 3))
+            {
+                Cursor.Error(coefficientsPath, extended ? "expected an array of 3 to 7 numbers (A..G)" : "expected an array of 3 numbers (A, B, C)");
+            }
+            else
+            {
+                var k = 0;
+                foreach (var v in c.EnumerateArray())
+                {
+                    coefficients.Add(Cursor.Number(v, JsonCursor.Index(coefficientsPath, k++)) ?? 0);
+                }
+            }
+            VaporPressureUnit? pressureUnit = null;
+            var pressureText = Cursor.String(e, "pressureUnit", path, required: true);
+            if (pressureText is not null)
+            {
+                foreach (var (name, unit) in AntoinePressureUnits)
+                {
+                    if (name.Equals(pressureText.Trim(), StringComparison.OrdinalIgnoreCase))
+                    {
+                        pressureUnit = unit;
+                    }
+                }
+                if (pressureUnit is null)
+                {
+                    Cursor.Error(JsonCursor.Child(path, "pressureUnit"), $"unknown pressure unit '{pressureText}'; accepted: {string.Join(", ", AntoinePressureUnits.Select(u => u.Name))}");
+                }
+            }
+            AntoineTemperatureUnit? temperatureUnit = null;
+            var temperatureText = Cursor.String(e, "temperatureUnit", path, required: true);
+            if (temperatureText is not null)
+            {
+                temperatureUnit = temperatureText.Trim() switch
+                {
+                    "K" => AntoineTemperatureUnit.Kelvin,
+                    "C" or "°C" or "degC" => AntoineTemperatureUnit.Celsius,
+                    _ => null,
+                };
+                if (temperatureUnit is null)
+                {
+                    Cursor.Error(JsonCursor.Child(path, "temperatureUnit"), $"unknown temperature unit '{temperatureText}'; accepted: K, C (°C)");
+                }
+            }
+            if (extended && temperatureUnit == AntoineTemperatureUnit.Celsius && coefficients.Count > 4 && (coefficients[4] != 0 || (coefficients.Count > 5 && coefficients[5] != 0)))
+            {
+                Cursor.Error(JsonCursor.Child(path, "temperatureUnit"), "E·ln T and F·T^G need absolute temperature: give the extended Antoine coefficients for T in K");
+            }
+            var tMin = Cursor.Quantity(e, "minTemperature", path, Dimension.Temperature, Range.Positive);
+            var tMax = Cursor.Quantity(e, "maxTemperature", path, Dimension.Temperature, Range.Positive);
+            if (!JsonCursor.TryGet(e, "minTemperature", out _) || !JsonCursor.TryGet(e, "maxTemperature", out _))
+            {
+                Cursor.Error(path, "'minTemperature' and 'maxTemperature' (the constants' validity range) are required");
+            }
+            else if (tMin is not null && tMax is not null && tMax <= tMin)
+            {
+                Cursor.Error(JsonCursor.Child(path, "maxTemperature"), "maxTemperature must be above minTemperature");
+            }
+            if (Cursor.Errors.Count > errorsBefore || tMin is null || tMax is null || pressureUnit is null || temperatureUnit is null)
+            {
+                return null;
+            }
+            try
+            {
+                return extended
+                    ? Correlation.ExtendedAntoine([.. coefficients], pressureUnit.Value, temperatureUnit.Value, tMin.Value, tMax.Value)
+                    : Correlation.Antoine10(coefficients[0], coefficients[1], coefficients[2], pressureUnit.Value, temperatureUnit.Value, tMin.Value, tMax.Value);
             }
             catch (ArgumentException ex)
             {
