@@ -86,7 +86,7 @@ public static class ApiServiceExtensions
             context.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
         });
         services.AddStrictJsonBodies();
-        services.AddOpenApi();
+        services.AddOpenApi(options => options.AddDeepSimContract());
         return builder;
     }
 

@@ -16,7 +16,12 @@ public static class JsonBodies
 {
     public static IServiceCollection AddStrictJsonBodies(this IServiceCollection services)
     {
-        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow);
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            // The web defaults read "5" as 5, which the OpenAPI document then types as integer-or-string: a number is a JSON number.
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+        });
         // Binding failures throw in every environment (not only Development), so the handler sees the JsonException.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddExceptionHandler<BadRequestBodyHandler>();

@@ -56,6 +56,22 @@ public sealed class JsonBodyTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task A_number_sent_as_a_string_is_rejected_at_its_field()
+    {
+        // The OpenAPI document types numbers as numbers; the binder holds clients to it.
+        var a = await TestApi.SignUpAsync(api);
+        using var client = api.CreateClient(a.Owner.AccessToken);
+        using var response = await TestApi.Send(client, HttpMethod.Post, "/api/v1/studies", new
+        {
+            flowsheetId = Guid.NewGuid(),
+            version = "1",
+            parameters = new object[] { new { path = "$.units[1].spec.temperature.value", values = Temperatures } },
+        });
+        var messages = await SingleFieldErrorAsync(response, "version");
+        Assert.StartsWith("has a value of the wrong type", messages.Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Free_form_content_keeps_fields_the_request_type_does_not_have()
     {
         var a = await TestApi.SignUpAsync(api);

@@ -1,0 +1,124 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Authorization;
+
+namespace DeepSim.Api.Tests;
+
+/// <summary>The OpenAPI document tells a client how to authenticate and what the Api really sends and accepts.</summary>
+[Collection(ApiTests.Name)]
+public sealed class OpenApiContractTests(ApiFixture api)
+{
+    private static readonly string[] Methods = ["get", "put", "post", "delete", "patch"];
+
+    private async Task<JsonElement> DocumentAsync()
+    {
+        using var anonymous = api.CreateClient();
+        using var response = await TestApi.Send(anonymous, HttpMethod.Get, "/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.ReadJsonAsync();
+    }
+
+    [Fact]
+    public async Task Document_defines_bearer_and_api_key_schemes()
+    {
+        var schemes = (await DocumentAsync()).GetProperty("components").GetProperty("securitySchemes");
+        var bearer = schemes.GetProperty("bearer");
+        Assert.Equal("http", bearer.GetProperty("type").GetString());
+        Assert.Equal("bearer", bearer.GetProperty("scheme").GetString());
+        Assert.Equal("JWT", bearer.GetProperty("bearerFormat").GetString());
+        // An API key travels as "Authorization: Bearer dsk_…", the header DeepSimAuthenticationHandler reads.
+        var apiKey = schemes.GetProperty("apiKey");
+        Assert.Equal("http", apiKey.GetProperty("type").GetString());
+        Assert.Equal("bearer", apiKey.GetProperty("scheme").GetString());
+    }
+
+    [Fact]
+    public async Task Operations_that_require_authorization_have_a_security_requirement_and_anonymous_ones_none()
+    {
+        var paths = (await DocumentAsync()).GetProperty("paths");
+        var failures = new List<string>();
+        var endpoints = EndpointCatalog.All(api);
+        foreach (var endpoint in endpoints)
+        {
+            var path = System.Text.RegularExpressions.Regex.Replace(endpoint.Template, @"\{([^}:?]+)[^}]*\}", "{$1}");
+            if (!paths.TryGetProperty(path, out var item) || !item.TryGetProperty(endpoint.Method.ToLowerInvariant(), out var operation))
+            {
+                failures.Add($"{endpoint}: not in the document");
+                continue;
+            }
+            // The fallback policy closes every endpoint that does not allow anonymous callers.
+            var anonymous = endpoint.Endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null;
+            var names = operation.TryGetProperty("security", out var security)
+                ? security.EnumerateArray().SelectMany(r => r.EnumerateObject().Select(p => p.Name)).ToHashSet()
+                : [];
+            if (anonymous && names.Count > 0)
+            {
+                failures.Add($"{endpoint}: anonymous but has security {string.Join(",", names)}");
+            }
+            if (!anonymous && !(names.Contains("bearer") && names.Contains("apiKey")))
+            {
+                failures.Add($"{endpoint}: requires authorization but has security [{string.Join(",", names)}]");
+            }
+        }
+        Assert.True(endpoints.Count(e => e.Endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null) >= 2, "expected anonymous endpoints (sign-up, sign-in)");
+        Assert.Empty(failures);
+        // Nothing outside the Api's own operations (the document itself, health) asks for credentials.
+        foreach (var item in paths.EnumerateObject().Where(p => !p.Name.StartsWith("/api/v1", StringComparison.Ordinal)))
+        {
+            foreach (var method in Methods.Where(m => item.Value.TryGetProperty(m, out _)))
+            {
+                Assert.False(item.Value.GetProperty(method).TryGetProperty("security", out _), $"{method} {item.Name} has security");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task No_schema_types_a_value_as_integer_or_string()
+    {
+        var unions = new List<string>();
+        Walk(await DocumentAsync(), "$", unions);
+        Assert.Empty(unions);
+    }
+
+    private static void Walk(JsonElement element, string path, List<string> unions)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            if (element.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.Array)
+            {
+                var types = type.EnumerateArray().Select(t => t.GetString()).ToList();
+                if (types.Contains("string") && (types.Contains("integer") || types.Contains("number")))
+                {
+                    unions.Add($"{path}: [{string.Join(",", types)}]");
+                }
+            }
+            foreach (var property in element.EnumerateObject())
+            {
+                Walk(property.Value, path + "." + property.Name, unions);
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Array)
+        {
+            var i = 0;
+            foreach (var item in element.EnumerateArray())
+            {
+                Walk(item, $"{path}[{i++}]", unions);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Problem_schemas_permit_trace_id_and_extension_members()
+    {
+        var schemas = (await DocumentAsync()).GetProperty("components").GetProperty("schemas");
+        var problems = schemas.EnumerateObject().Where(s => s.Name.EndsWith("ProblemDetails", StringComparison.Ordinal)).ToList();
+        // Operations declare only validation problems so far; every problem schema there is must carry traceId.
+        Assert.NotEmpty(problems);
+        foreach (var problem in problems)
+        {
+            Assert.Equal("string", problem.Value.GetProperty("properties").GetProperty("traceId").GetProperty("type").GetString());
+            Assert.False(problem.Value.TryGetProperty("additionalProperties", out var extra) && extra.ValueKind == JsonValueKind.False,
+                $"{problem.Name} forbids extension members");
+        }
+    }
+}
