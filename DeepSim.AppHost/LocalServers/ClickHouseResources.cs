@@ -69,12 +69,13 @@ public static class ClickHouseResourceExtensions
         var server = new LocalClickHouseResource(name, binary, state, password.Resource);
         var healthKey = name + "-health";
         var client = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
-        // Healthy once the server answers with the password and DeepSim's database exists (created here, idempotently).
+        // Healthy once the server answers a query with the password. Analytics creates its own database and tables at
+        // start (its ClickHouse migrations), so the probe does no schema work.
         builder.Services.AddHealthChecks().AddAsyncCheck(healthKey, async ct =>
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(string.Create(invariant, $"http://127.0.0.1:{httpPort}/")))
             {
-                Content = new StringContent($"CREATE DATABASE IF NOT EXISTS {IClickHouseResource.Database}"),
+                Content = new StringContent("SELECT 1"),
             };
             request.Headers.Add("X-ClickHouse-User", IClickHouseResource.User);
             request.Headers.Add("X-ClickHouse-Key", await password.Resource.GetValueAsync(ct));

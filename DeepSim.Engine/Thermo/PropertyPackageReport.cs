@@ -34,10 +34,7 @@ public static class PropertyPackageReport
             foreach (var p in cubic.InteractionParameters)
             {
                 w.WriteStartObject();
-                w.WriteStartArray("components");
-                w.WriteStringValue(componentNames[p.I]);
-                w.WriteStringValue(componentNames[p.J]);
-                w.WriteEndArray();
+                WritePair(w, componentNames, p.I, p.J);
                 w.WriteNumber("value", p.Value);
                 w.WriteString("source", p.SourceName);
                 w.WriteEndObject();
@@ -64,10 +61,7 @@ public static class PropertyPackageReport
         foreach (var p in activity.Parameters)
         {
             w.WriteStartObject();
-            w.WriteStartArray("components");
-            w.WriteStringValue(componentNames[p.I]);
-            w.WriteStringValue(componentNames[p.J]);
-            w.WriteEndArray();
+            WritePair(w, componentNames, p.I, p.J);
             w.WriteNumber("a12", p.A12);
             w.WriteNumber("a21", p.A21);
             if (activity.Model == ActivityModel.Nrtl)
@@ -99,6 +93,15 @@ public static class PropertyPackageReport
             w.WriteStringValue(text);
         }
 
+        w.WriteEndArray();
+    }
+
+    // "components": [a, b] of a binary parameter, as both the cubic and the activity reports name their pairs.
+    private static void WritePair(Utf8JsonWriter w, IReadOnlyList<string> componentNames, int i, int j)
+    {
+        w.WriteStartArray("components");
+        w.WriteStringValue(componentNames[i]);
+        w.WriteStringValue(componentNames[j]);
         w.WriteEndArray();
     }
 }
