@@ -1,0 +1,1 @@
+window.deepsim = window.deepsim || {};

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Regenerates the web app's typed Api client (DeepSim.Web/ApiClient, Kiota) from the OpenAPI document the Api's build
+# writes to contracts/DeepSim.Api.json. Run it after changing an endpoint; the web build then fails wherever a page
+# used what changed. A test (ApiClientContractTests) fails while the committed client lags the document.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 KIOTA_OFFLINE_ENABLED=true KIOTA_TUTORIAL_ENABLED=false
+dotnet build DeepSim.Api/DeepSim.Api.csproj -nologo -v quiet -clp:ErrorsOnly
+dotnet tool restore >/dev/null
+dotnet kiota generate -l CSharp -d contracts/DeepSim.Api.json -o DeepSim.Web/ApiClient \
+  -n DeepSim.Web.ApiClient -c DeepSimApiClient --clean-output --exclude-backward-compatible --log-level Warning
