@@ -1,5 +1,6 @@
 using DeepSim.ServiceDefaults;
 using DeepSim.Web;
+using DeepSim.Web.Account;
 using DeepSim.Web.Components;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,8 +8,14 @@ builder.AddServiceDefaults();
 builder.AddWebServices();
 
 var app = builder.Build();
+app.UseExceptionHandler("/error", createScopeForErrors: true);
+app.UseStatusCodePagesWithReExecute("/not-found");
 app.UseStaticFiles();
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
+app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+app.MapAccountEndpoints();
 app.MapDefaultEndpoints();
 app.Run();
