@@ -24,6 +24,7 @@ public static class WebExtensions
         builder.Services.AddHttpClient<ApiStatus>(client => client.BaseAddress = new Uri($"http://{ResourceNames.Api}"));
         builder.Services.AddScoped<DeepSimApi>();
         builder.Services.AddScoped<Account.SignInFlow>();
+        builder.Services.AddScoped<Flowsheets.RunTracker>();
 
         // The session cookie names a server-side entry holding the Api's tokens; the tokens never reach the browser.
         builder.Services.AddDistributedMemoryCache();
