@@ -2,6 +2,7 @@ using DeepSim.ServiceDefaults;
 using DeepSim.Web;
 using DeepSim.Web.Account;
 using DeepSim.Web.Components;
+using DeepSim.Web.Flowsheets;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -17,5 +18,6 @@ app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAccountEndpoints();
+app.MapDownloadEndpoints();
 app.MapDefaultEndpoints();
 app.Run();

@@ -20,10 +20,12 @@ public sealed class DeepSimApi
     private readonly WebSessionStore _sessions;
     private readonly NavigationManager _navigation;
     private readonly TimeProvider _time;
+    private readonly IHttpContextAccessor _http;
 
     public DeepSimApi(IHttpClientFactory httpClients, AuthenticationStateProvider authentication, WebSessionStore sessions,
-        NavigationManager navigation, TimeProvider time)
+        NavigationManager navigation, TimeProvider time, IHttpContextAccessor http)
     {
+        _http = http;
         _httpClients = httpClients;
         _authentication = authentication;
         _sessions = sessions;
@@ -84,6 +86,12 @@ public sealed class DeepSimApi
 
     private async Task<string?> SessionIdAsync()
     {
+        // Components (prerendered or over a circuit) have an authentication state; plain endpoints (downloads,
+        // sign-out) only the request's user.
+        if (_http.HttpContext?.User is { Identity.IsAuthenticated: true } requestUser)
+        {
+            return requestUser.FindFirst(WebClaims.SessionId)?.Value;
+        }
         var state = await _authentication.GetAuthenticationStateAsync();
         return state.User.FindFirst(WebClaims.SessionId)?.Value;
     }
