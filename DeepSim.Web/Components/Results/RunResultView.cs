@@ -85,6 +85,17 @@ public sealed record RunResultView(
             Json.Array(convergence, "designSpecs").Where(d => d.ValueKind == JsonValueKind.Object).Select(DesignSpecResult.Read).ToList());
     }
 
+    /// <summary>From the Kiota client's envelope (its result is a free-form value); the envelope's converged/reason stand in if the result lacks them.</summary>
+    public static RunResultView FromApi(ApiClient.Models.RunResult? envelope)
+    {
+        var view = envelope?.Result is { } result ? Parse(ApiJson.ToJson(result)) : Empty with { ParseError = "no result" };
+        return view with
+        {
+            Converged = view.Converged ?? envelope?.Converged,
+            FailureReason = view.FailureReason ?? envelope?.FailureReason,
+        };
+    }
+
     public StreamResult? Stream(string id) => Streams.FirstOrDefault(s => s.Id == id);
 }
 
