@@ -39,10 +39,17 @@ public static class CatalogEndpoints
     public static Ok<Page<ComponentItem>> Components(string? search, int? page, int? pageSize)
     {
         var paging = PageRequest.From(page, pageSize);
-        var matches = Search(ComponentDatabase.Default.All, search);
+        var matches = Search(Selectable, search);
         var items = matches.Skip(paging.Offset).Take(paging.PageSize).Select(ToItem).ToList();
         return TypedResults.Ok(new Page<ComponentItem>(items, paging.PageNumber, paging.PageSize, matches.Count));
     }
+
+    /// <summary>
+    /// The compounds a flowsheet can name: the database lists two compounds twice (ChemSep's two data sets for benzoic
+    /// acid and cumene hydroperoxide) and the engine resolves a name to the first, so the second is not offered.
+    /// </summary>
+    internal static IReadOnlyList<Component> Selectable { get; } =
+        ComponentDatabase.Default.All.Where(c => ReferenceEquals(ComponentDatabase.Default.Find(c.Name), c)).ToList();
 
     /// <summary>Exact matches of the name, formula or CAS number first, then prefix matches, then contains; by name within each.</summary>
     internal static IReadOnlyList<Component> Search(IReadOnlyList<Component> all, string? search)
@@ -75,7 +82,7 @@ public static class CatalogEndpoints
         return best;
     }
 
-    private static ComponentItem ToItem(Component c) => new(
+    internal static ComponentItem ToItem(Component c) => new(
         c.Name, c.Formula, c.Cas, c.MolarMass, double.IsNaN(c.NormalBoilingPointK) ? null : c.NormalBoilingPointK,
         c.CriticalTemperatureK, c.CriticalPressurePa, c.AcentricFactor);
 

@@ -45,6 +45,7 @@ public static class FlowsheetEndpoints
                 + "error at its JSON path; a body that is not a JSON object, or is larger than a stored flowsheet may be, is valid: false at \"$\"; "
                 + "broken JSON is a 400 problem")
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithMetadata(ChangesNothing.Instance)
             .RequirePermission(Permission.FlowsheetsRead);
         group.MapGet("/{flowsheetId:guid}", Get).WithName("flowsheets.get").WithSummary("Get a flowsheet (ETag carries its version)")
             .RequirePermission(Permission.FlowsheetsRead);
