@@ -82,7 +82,7 @@ public sealed class OpenApiContractTests(ApiFixture api)
         using var anonymous = api.CreateClient();
         using var response = await TestApi.Send(anonymous, HttpMethod.Get, "/openapi/v1.json");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var served = Normalised(await response.Content.ReadAsStringAsync());
+        var served = Normalised((await response.ReadJsonAsync()).GetRawText());
         var committed = Normalised(await File.ReadAllTextAsync(ContractPath()));
         var differences = new List<string>();
         Differences(committed, served, "$", differences);
