@@ -103,14 +103,21 @@ public sealed class CatalogTests(ApiFixture api)
     }
 
     [Fact]
-    public async Task A_page_that_is_not_a_number_is_a_400_problem()
+    public async Task A_page_or_page_size_that_is_not_a_number_is_a_validation_problem_at_the_parameter()
     {
         var tenant = await TestApi.SignUpAsync(api);
         using var client = api.CreateClient(tenant.Owner.AccessToken);
-        using var response = await TestApi.Send(client, HttpMethod.Get, $"{Components}?page=abc");
-        var json = await response.ReadJsonAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {json}");
-        Assert.StartsWith("https://deepsim.dev/problems/", json.GetProperty("type").GetString(), StringComparison.Ordinal);
+        foreach (var (query, field) in new[] { ("page=abc", "query.page"), ("pageSize=1.5", "query.pageSize"), ("search=x&page=9999999999", "query.page") })
+        {
+            using var response = await TestApi.Send(client, HttpMethod.Get, $"{Components}?{query}");
+            var json = await response.ReadJsonAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{query}: {(int)response.StatusCode} {json}");
+            Assert.Equal("https://deepsim.dev/problems/validation", json.GetProperty("type").GetString());
+            Assert.True(json.GetProperty("errors").TryGetProperty(field, out _), $"{query}: {json}");
+        }
+        // The same on the other lists: the binder is shared.
+        using var flowsheets = await TestApi.Send(client, HttpMethod.Get, "/api/v1/flowsheets?pageSize=ten");
+        Assert.True((await flowsheets.ReadJsonAsync()).GetProperty("errors").TryGetProperty("query.pageSize", out _));
     }
 
     [Fact]
