@@ -1,0 +1,167 @@
+using Bunit;
+using DeepSim.Web.Components.Designer;
+using Microsoft.AspNetCore.Components.Web;
+using MudBlazor;
+using MudBlazor.Services;
+
+namespace DeepSim.Web.Tests.Designer;
+
+public class FlowsheetDesignerTests : BunitContext, IAsyncLifetime
+{
+    // MudBlazor's services are only asynchronously disposable: dispose the context that way.
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    public FlowsheetDesignerTests()
+    {
+        Services.AddMudServices();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+    }
+
+    private IRenderedComponent<FlowsheetDesigner> RenderDesigner(string? json = null,
+        Func<string, CancellationToken, Task<IReadOnlyList<ValidationIssue>>>? validate = null, Action<string>? saved = null)
+    {
+        Render<MudPopoverProvider>();
+        return Render<FlowsheetDesigner>(p =>
+        {
+            p.Add(x => x.InitialJson, json);
+            p.Add(x => x.Validate, validate);
+            p.Add(x => x.OnSave, (string s) => saved?.Invoke(s));
+        });
+    }
+
+    private static string TwoUnits()
+    {
+        var state = new DesignerState();
+        state.SetComponents(["benzene", "toluene"]);
+        state.AddUnit("feed", 40, 40);
+        state.AddUnit("heater", 240, 40);
+        return state.ToJson();
+    }
+
+    [Fact]
+    public void Clicking_a_palette_item_then_the_canvas_places_the_unit_at_the_click()
+    {
+        var cut = RenderDesigner();
+        cut.Find("[data-testid=palette-heater]").Click();
+        cut.Find("[data-testid=designer-canvas]").Click(new MouseEventArgs { ClientX = 300, ClientY = 200 });
+
+        var unit = Assert.Single(cut.Instance.State.Units);
+        Assert.Equal(("HEATER1", "heater"), (unit.Id, unit.Type));
+        var (w, h) = CanvasGeometry.Size("heater");
+        Assert.Equal((300 - w / 2, 200 - h / 2), (unit.X, unit.Y));
+        Assert.NotNull(cut.Find("[data-testid=unit-HEATER1]"));
+        Assert.NotNull(cut.Find("[data-testid=field-outletTemperature]")); // the new unit is selected in the panel
+
+        cut.Find("[data-testid=designer-canvas]").Click(new MouseEventArgs { ClientX = 500, ClientY = 200 });
+        Assert.Single(cut.Instance.State.Units); // the palette choice is used once
+    }
+
+    [Fact]
+    public void Clicking_an_outlet_then_an_inlet_connects_them_with_a_stream()
+    {
+        var cut = RenderDesigner(TwoUnits());
+        cut.Find("[data-testid=port-FEED1-out]").Click();
+        cut.Find("[data-testid=port-HEATER1-in]").Click();
+
+        var stream = Assert.Single(cut.Instance.State.Streams);
+        Assert.Equal(("S1", "FEED1", "out", "HEATER1", "in"), (stream.Id, stream.FromUnit, stream.FromPort, stream.ToUnit, stream.ToPort));
+        Assert.NotNull(cut.Find("[data-testid=stream-S1]"));
+    }
+
+    [Fact]
+    public void Dragging_from_a_port_to_a_port_connects_them()
+    {
+        var cut = RenderDesigner(TwoUnits());
+        cut.Find("[data-testid=port-FEED1-out]").PointerDown();
+        cut.Find("[data-testid=port-HEATER1-in]").PointerUp();
+
+        Assert.Single(cut.Instance.State.Streams);
+    }
+
+    [Fact]
+    public void Delete_removes_the_selected_unit_and_undo_brings_it_back()
+    {
+        var cut = RenderDesigner(TwoUnits());
+        var before = cut.Instance.State.ToJson();
+        cut.Find("[data-testid=unit-HEATER1]").Click();
+        cut.Find("[data-testid=designer-canvas-host]").KeyDown(new KeyboardEventArgs { Key = "Delete" });
+        Assert.Null(cut.Instance.State.Unit("HEATER1"));
+        Assert.Empty(cut.FindAll("[data-testid=unit-HEATER1]"));
+
+        cut.Find("[data-testid=designer-canvas-host]").KeyDown(new KeyboardEventArgs { Key = "z", CtrlKey = true });
+        Assert.Equal(before, cut.Instance.State.ToJson());
+        cut.Find("[data-testid=designer-redo]").Click();
+        Assert.Null(cut.Instance.State.Unit("HEATER1"));
+        cut.Find("[data-testid=designer-undo]").Click();
+        Assert.NotNull(cut.Find("[data-testid=unit-HEATER1]"));
+    }
+
+    [Fact]
+    public void Bad_json_in_the_json_view_shows_an_error_and_keeps_the_drawing()
+    {
+        var cut = RenderDesigner(TwoUnits());
+        var before = cut.Instance.State.ToJson();
+        cut.Find("[data-testid=designer-json-toggle]").Click();
+        cut.Find("[data-testid=json-view] textarea").Change("{ \"units\": [");
+        cut.Find("[data-testid=json-apply]").Click();
+
+        Assert.Contains("Not valid JSON", cut.Find("[data-testid=json-error]").TextContent, StringComparison.Ordinal);
+        Assert.Equal(before, cut.Instance.State.ToJson());
+    }
+
+    [Fact]
+    public void Json_applied_in_the_json_view_reloads_the_drawing()
+    {
+        var cut = RenderDesigner(TwoUnits());
+        cut.Find("[data-testid=designer-json-toggle]").Click();
+        var edited = cut.Instance.State.ToJson().Replace("HEATER1", "E-101", StringComparison.Ordinal);
+        cut.Find("[data-testid=json-view] textarea").Change(edited);
+        cut.Find("[data-testid=json-apply]").Click();
+        cut.Find("[data-testid=designer-json-toggle]").Click();
+
+        Assert.NotNull(cut.Find("[data-testid=unit-E-101]"));
+    }
+
+    [Fact]
+    public async Task Validation_issues_after_an_edit_mark_the_unit_and_are_listed()
+    {
+        var calls = 0;
+        var cut = RenderDesigner(TwoUnits(), (json, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            IReadOnlyList<ValidationIssue> found = json.Contains("E-1", StringComparison.Ordinal)
+                ? [new ValidationIssue("$.units[1].spec.outletTemperature", "too hot for this heater")]
+                : [];
+            return Task.FromResult(found);
+        });
+        // The first validation may re-render at any moment: find and act in one dispatch.
+        await cut.InvokeAsync(() => cut.Find("[data-testid=unit-HEATER1]").Click());
+        await cut.InvokeAsync(() => cut.Find("[data-testid=field-id]").Change("E-1"));
+
+        cut.WaitForAssertion(() => Assert.Contains("too hot for this heater", cut.Find("[data-testid=designer-problems]").TextContent, StringComparison.Ordinal), Timeout);
+        cut.WaitForAssertion(() => Assert.Contains("has-issue", cut.Find("[data-testid=unit-E-1]").GetAttribute("class"), StringComparison.Ordinal), Timeout);
+        Assert.Equal("too hot for this heater", cut.Find("[data-testid=issue-outletTemperature]").TextContent);
+        Assert.True(calls >= 2, $"validated {calls} times"); // the document as loaded, then after the edit
+    }
+
+    [Fact]
+    public void Save_hands_over_the_document_and_clears_the_dirty_flag()
+    {
+        string? saved = null;
+        var cut = RenderDesigner(TwoUnits(), saved: s => saved = s);
+        cut.Find("[data-testid=palette-valve]").Click();
+        cut.Find("[data-testid=designer-canvas]").Click(new MouseEventArgs { ClientX = 400, ClientY = 300 });
+        Assert.True(cut.Instance.IsDirty);
+        Assert.Equal("Unsaved changes", cut.Find("[data-testid=designer-dirty]").TextContent);
+
+        cut.Find("[data-testid=designer-save]").Click();
+
+        Assert.Equal(cut.Instance.State.ToJson(), saved);
+        Assert.Contains("VALVE1", saved, StringComparison.Ordinal);
+        Assert.False(cut.Instance.IsDirty);
+    }
+}
