@@ -5,10 +5,11 @@ namespace DeepSim.Web.Components.Designer;
 /// <summary>Sizes of the unit symbols, where their ports sit (inlets on the left edge, outlets on the right) and the streams' routes.</summary>
 public static class CanvasGeometry
 {
-    public static (double Width, double Height) Size(string type) => type switch
+    /// <summary>A unit's drawn size; a mixer or splitter grows with its number of any-named ports.</summary>
+    public static (double Width, double Height) Size(string type, int ports = 0) => type switch
     {
         "feed" or "product" => (72, 40),
-        "mixer" or "splitter" => (56, 64),
+        "mixer" or "splitter" => (56, Math.Max(64, 20 * (ports + 1))),
         "flash" => (60, 92),
         "shortcutColumn" => (56, 130),
         "conversionReactor" => (64, 96),
@@ -20,11 +21,8 @@ public static class CanvasGeometry
     };
 
     /// <summary>Port k of n along the left (inlets) or right (outlets) edge of a unit.</summary>
-    public static (double X, double Y) Port(UnitView unit, int k, int n, bool outlet)
-    {
-        var (w, h) = Size(unit.Type);
-        return (unit.X + (outlet ? w : 0), unit.Y + h * (k + 1) / (n + 1));
-    }
+    public static (double X, double Y) Port(UnitView unit, (double Width, double Height) size, int k, int n, bool outlet) =>
+        (unit.X + (outlet ? size.Width : 0), unit.Y + size.Height * (k + 1) / (n + 1));
 
     /// <summary>
     /// An orthogonal route from an outlet (leaving right) to an inlet (entering from the left). A stream running

@@ -52,7 +52,13 @@ public sealed partial class DesignerCanvas : IAsyncDisposable
         public bool Moved { get; set; }
     }
 
-    private sealed record UnitLayout(UnitView View, IReadOnlyList<string> Inlets, IReadOnlyList<string> Outlets);
+    private sealed record UnitLayout(UnitView View, IReadOnlyList<string> Inlets, IReadOnlyList<string> Outlets)
+    {
+        /// <summary>The any-named ports that set a mixer's or splitter's height.</summary>
+        public int VariablePorts => View.Type == "mixer" ? Inlets.Count : View.Type == "splitter" ? Outlets.Count : 0;
+
+        public (double Width, double Height) Size => CanvasGeometry.Size(View.Type, VariablePorts);
+    }
 
     [Inject] private IJSRuntime JS { get; set; } = default!;
 
@@ -123,8 +129,8 @@ public sealed partial class DesignerCanvas : IAsyncDisposable
         const double Margin = 40;
         var minX = State.Units.Min(u => u.X) - Margin;
         var minY = State.Units.Min(u => u.Y) - Margin;
-        var maxX = State.Units.Max(u => u.X + CanvasGeometry.Size(u.Type).Width) + Margin;
-        var maxY = State.Units.Max(u => u.Y + CanvasGeometry.Size(u.Type).Height + 20) + Margin;
+        var maxX = State.Units.Max(u => u.X + CanvasGeometry.Size(u.Type, 3).Width) + Margin;
+        var maxY = State.Units.Max(u => u.Y + CanvasGeometry.Size(u.Type, 3).Height + 20) + Margin;
         zoom = Math.Clamp(Math.Min(rect.Width / (maxX - minX), rect.Height / (maxY - minY)), MinZoom, 1.5);
         panX = (rect.Width - (maxX - minX) * zoom) / 2 - minX * zoom;
         panY = (rect.Height - (maxY - minY) * zoom) / 2 - minY * zoom;
@@ -159,7 +165,7 @@ public sealed partial class DesignerCanvas : IAsyncDisposable
     {
         var ports = outlet ? unit.Outlets : unit.Inlets;
         var k = Math.Max(0, ports.ToList().IndexOf(port));
-        return CanvasGeometry.Port(unit.View, k, Math.Max(ports.Count, 1), outlet);
+        return CanvasGeometry.Port(unit.View, unit.Size, k, Math.Max(ports.Count, 1), outlet);
     }
 
     private (double X, double Y) ToWorld(double clientX, double clientY) =>
@@ -198,14 +204,15 @@ public sealed partial class DesignerCanvas : IAsyncDisposable
 
     private async Task OnCanvasPointerDown(PointerEventArgs e)
     {
+        // State first, awaits after: the pointerup may be handled while this handler awaits.
         downOnItem = false;
         portDragFrom = null;
-        await RefreshRect();
         if (e.Button == 0)
         {
             pan = new Pan(e.ClientX, e.ClientY, panX, panY);
             await Capture(e.PointerId);
         }
+        await RefreshRect();
     }
 
     private async Task OnCanvasClick(MouseEventArgs e)
@@ -317,10 +324,13 @@ public sealed partial class DesignerCanvas : IAsyncDisposable
     {
         downOnItem = true;
         portDragFrom = null;
-        await Select(new DesignerSelection(SelectionKind.Unit, unit.Id));
         if (e.Button == 0)
         {
             drag = new UnitDrag(unit.Id, e.ClientX, e.ClientY, unit.X, unit.Y) { X = unit.X, Y = unit.Y };
+        }
+        await Select(new DesignerSelection(SelectionKind.Unit, unit.Id));
+        if (drag is not null)
+        {
             await Capture(e.PointerId);
         }
     }

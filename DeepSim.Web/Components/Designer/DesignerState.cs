@@ -36,6 +36,8 @@ public sealed class DesignerState
     {
         document = Parse(string.IsNullOrWhiteSpace(initialJson) ? EmptyFlowsheet : initialJson, out var error)
             ?? throw new ArgumentException($"The initial flowsheet is not valid: {error}", nameof(initialJson));
+        Index();
+        FillMissingLayout(document);
         json = Serialize(document);
         savedJson = json;
         Index();
@@ -105,6 +107,8 @@ public sealed class DesignerState
                 parsed.Remove(key);
                 d[key] = value;
             }
+            Index();
+            FillMissingLayout(d);
         });
         return true;
     }
@@ -542,6 +546,26 @@ public sealed class DesignerState
         json = snapshot;
         Index();
         Changed?.Invoke();
+    }
+
+    /// <summary>
+    /// A file written by hand has no layout: its units get the positions auto-layout gives them, written into the
+    /// document as part of loading it, so that later edits never move them.
+    /// </summary>
+    private void FillMissingLayout(JsonObject d)
+    {
+        if (d["units"] is not JsonArray list || !list.OfType<JsonObject>().Any(u => u["layout"] is null))
+        {
+            return;
+        }
+        var auto = Designer.AutoLayout.Arrange(units, streams);
+        foreach (var u in list.OfType<JsonObject>())
+        {
+            if (u["layout"] is null && u["id"] is JsonValue v && v.TryGetValue<string>(out var id) && auto.TryGetValue(id, out var xy))
+            {
+                u["layout"] = Layout(xy.X, xy.Y);
+            }
+        }
     }
 
     /// <summary>Rebuilds the canvas's views of units and streams from the document (never changes it).</summary>

@@ -305,14 +305,19 @@ public class DesignerStateTests
     }
 
     [Fact]
-    public void A_file_without_layout_is_drawn_by_auto_layout_without_changing_the_document()
+    public void A_file_without_layout_gets_auto_layout_positions_that_later_edits_keep()
     {
         var file = File.ReadAllText(Path.Combine(RepositoryRoot(), "examples", "benzene-toluene-flash.json"));
         var state = new DesignerState(file);
         Assert.True(state.Unit("FEED")!.X < state.Unit("DRUM")!.X);
         Assert.True(state.Unit("DRUM")!.X < state.Unit("VAPOR")!.X);
-        Assert.Null(state.Document["units"]![0]!["layout"]);
-        Assert.False(state.IsDirty);
+        Assert.NotNull(state.Document["units"]![0]!["layout"]);
+        Assert.False(state.IsDirty); // nothing the person did is unsaved
+        Assert.False(state.CanUndo);
+
+        var feed = state.Unit("FEED")!;
+        state.AddUnit("heater", 900, 900);
+        Assert.Equal((feed.X, feed.Y), (state.Unit("FEED")!.X, state.Unit("FEED")!.Y));
     }
 
     [Theory]

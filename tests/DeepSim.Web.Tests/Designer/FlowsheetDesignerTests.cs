@@ -83,6 +83,26 @@ public class FlowsheetDesignerTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
+    public void Dragging_a_unit_moves_it_in_one_undo_step_and_does_not_place_or_deselect()
+    {
+        var cut = RenderDesigner(TwoUnits());
+        var before = cut.Instance.State.ToJson();
+        cut.Find("[data-testid=unit-HEATER1]").PointerDown(new PointerEventArgs { ClientX = 260, ClientY = 60, Button = 0 });
+        cut.Find("[data-testid=designer-canvas]").PointerMove(new PointerEventArgs { ClientX = 300, ClientY = 100 });
+        cut.Find("[data-testid=designer-canvas]").PointerMove(new PointerEventArgs { ClientX = 360, ClientY = 160 });
+        cut.Find("[data-testid=designer-canvas]").PointerUp(new PointerEventArgs { ClientX = 360, ClientY = 160 });
+        cut.Find("[data-testid=designer-canvas]").Click(new MouseEventArgs { ClientX = 360, ClientY = 160 });
+
+        var heater = cut.Instance.State.Unit("HEATER1")!;
+        var zoom = cut.FindComponent<DesignerCanvas>().Instance.Zoom; // the pointer moved 100 px: 100/zoom in drawing units
+        Assert.Equal((Math.Round(240 + 100 / zoom), Math.Round(40 + 100 / zoom)), (heater.X, heater.Y));
+        Assert.Equal(2, cut.Instance.State.Units.Count);
+        Assert.Equal("HEATER1", cut.Find("[data-testid=field-id]").GetAttribute("value")); // still selected
+        cut.Find("[data-testid=designer-undo]").Click();
+        Assert.Equal(before, cut.Instance.State.ToJson());
+    }
+
+    [Fact]
     public void Delete_removes_the_selected_unit_and_undo_brings_it_back()
     {
         var cut = RenderDesigner(TwoUnits());
