@@ -1,6 +1,8 @@
 using Bunit;
 using DeepSim.Web.Components.Designer;
+using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
+using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;
 
@@ -166,6 +168,27 @@ public class FlowsheetDesignerTests : BunitContext, IAsyncLifetime
         cut.WaitForAssertion(() => Assert.Contains("has-issue", cut.Find("[data-testid=unit-E-1]").GetAttribute("class"), StringComparison.Ordinal), Timeout);
         Assert.Equal("too hot for this heater", cut.Find("[data-testid=issue-outletTemperature]").TextContent);
         Assert.True(calls >= 2, $"validated {calls} times"); // the document as loaded, then after the edit
+    }
+
+    [Theory]
+    [InlineData(false, "http://localhost/")]
+    [InlineData(true, "http://localhost/elsewhere")]
+    public void Leaving_with_unsaved_changes_asks_first(bool leave, string expectedUri)
+    {
+        var confirm = JSInterop.Setup<bool>("confirm", _ => true);
+        confirm.SetResult(leave);
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        var cut = RenderDesigner(TwoUnits());
+        navigation.NavigateTo("/clean-is-free");
+        Assert.Empty(confirm.Invocations); // nothing unsaved: no question
+        navigation.NavigateTo("/");
+
+        cut.Find("[data-testid=palette-valve]").Click();
+        cut.Find("[data-testid=designer-canvas]").Click(new MouseEventArgs { ClientX = 400, ClientY = 300 });
+        navigation.NavigateTo("/elsewhere");
+
+        Assert.Single(confirm.Invocations);
+        Assert.Equal(expectedUri, navigation.Uri);
     }
 
     [Fact]
