@@ -33,6 +33,7 @@ public sealed partial class FlowsheetDesigner
     private Dictionary<string, int> unitIssueCounts = [];
     private HashSet<string> streamsWithIssues = [];
     private CancellationTokenSource? validation;
+    private string issuesShape = "";
 
     [Inject] private IJSRuntime JS { get; set; } = default!;
 
@@ -92,6 +93,11 @@ public sealed partial class FlowsheetDesigner
         if (!jsonEdited)
         {
             jsonText = state.ToJson();
+        }
+        if (issues.Count > 0 && Shape() != issuesShape)
+        {
+            // Issues name units and streams by index: once those move, they would point at the wrong ones.
+            SetIssues([]);
         }
         ScheduleValidation();
         _ = InvokeAsync(StateHasChanged);
@@ -284,6 +290,7 @@ public sealed partial class FlowsheetDesigner
     internal void SetIssues(IReadOnlyList<ValidationIssue> found)
     {
         issues = found;
+        issuesShape = Shape();
         unitIssueCounts = [];
         streamsWithIssues = [];
         foreach (var issue in found)
@@ -299,6 +306,9 @@ public sealed partial class FlowsheetDesigner
             }
         }
     }
+
+    /// <summary>The unit and stream ids in document order: what validation paths' indices refer to.</summary>
+    private string Shape() => string.Join(",", state.Units.Select(u => u.Id)) + "|" + string.Join(",", state.Streams.Select(s => s.Id));
 
     private (string Label, DesignerSelection? Selection) Target(ValidationIssue issue)
     {

@@ -151,10 +151,10 @@ public class FlowsheetDesignerTests : BunitContext, IAsyncLifetime
     [Fact]
     public async Task Validation_issues_after_an_edit_mark_the_unit_and_are_listed()
     {
-        var calls = 0;
+        string? lastChecked = null;
         var cut = RenderDesigner(TwoUnits(), (json, _) =>
         {
-            Interlocked.Increment(ref calls);
+            lastChecked = json;
             IReadOnlyList<ValidationIssue> found = json.Contains("E-1", StringComparison.Ordinal)
                 ? [new ValidationIssue("$.units[1].spec.outletTemperature", "too hot for this heater")]
                 : [];
@@ -167,7 +167,31 @@ public class FlowsheetDesignerTests : BunitContext, IAsyncLifetime
         cut.WaitForAssertion(() => Assert.Contains("too hot for this heater", cut.Find("[data-testid=designer-problems]").TextContent, StringComparison.Ordinal), Timeout);
         cut.WaitForAssertion(() => Assert.Contains("has-issue", cut.Find("[data-testid=unit-E-1]").GetAttribute("class"), StringComparison.Ordinal), Timeout);
         Assert.Equal("too hot for this heater", cut.Find("[data-testid=issue-outletTemperature]").TextContent);
-        Assert.True(calls >= 2, $"validated {calls} times"); // the document as loaded, then after the edit
+        Assert.Equal(cut.Instance.State.ToJson(), lastChecked); // the validator saw the edited document
+    }
+
+    [Fact]
+    public async Task Issues_are_dropped_when_units_move_in_the_document_until_the_next_check()
+    {
+        var release = new TaskCompletionSource();
+        var first = true;
+        var cut = RenderDesigner(TwoUnits(), async (_, ct) =>
+        {
+            if (first)
+            {
+                first = false;
+                return [new ValidationIssue("$.units[1].spec.outletTemperature", "about the heater")];
+            }
+            await release.Task.WaitAsync(ct); // the check after the edit has not answered yet
+            return [];
+        });
+        cut.WaitForAssertion(() => Assert.Contains("has-issue", cut.Find("[data-testid=unit-HEATER1]").GetAttribute("class"), StringComparison.Ordinal), Timeout);
+
+        await cut.InvokeAsync(() => cut.Instance.State.RemoveUnit("FEED1")); // HEATER1 is now $.units[0]
+
+        Assert.DoesNotContain("has-issue", cut.Find("[data-testid=unit-HEATER1]").GetAttribute("class"), StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("[data-testid=problem]"));
+        release.SetResult();
     }
 
     [Theory]
