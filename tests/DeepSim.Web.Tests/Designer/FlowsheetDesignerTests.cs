@@ -8,6 +8,10 @@ using MudBlazor.Services;
 
 namespace DeepSim.Web.Tests.Designer;
 
+/// <summary>
+/// The designer re-renders on its own (the canvas fits the view after its first render, validation answers): every
+/// interaction finds its element and acts in one dispatch, so a re-render cannot fall between the two.
+/// </summary>
 public class FlowsheetDesignerTests : BunitContext, IAsyncLifetime
 {
     // MudBlazor's services are only asynchronously disposable: dispose the context that way.
@@ -45,11 +49,11 @@ public class FlowsheetDesignerTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
-    public void Clicking_a_palette_item_then_the_canvas_places_the_unit_at_the_click()
+    public async Task Clicking_a_palette_item_then_the_canvas_places_the_unit_at_the_click()
     {
         var cut = RenderDesigner();
-        cut.Find("[data-testid=palette-heater]").Click();
-        cut.Find("[data-testid=designer-canvas]").Click(new MouseEventArgs { ClientX = 300, ClientY = 200 });
+        await cut.InvokeAsync(() => cut.Find("[data-testid=palette-heater]").Click());
+        await cut.InvokeAsync(() => cut.Find("[data-testid=designer-canvas]").Click(new MouseEventArgs { ClientX = 300, ClientY = 200 }));
 
         var unit = Assert.Single(cut.Instance.State.Units);
         Assert.Equal(("HEATER1", "heater"), (unit.Id, unit.Type));
@@ -58,16 +62,16 @@ public class FlowsheetDesignerTests : BunitContext, IAsyncLifetime
         Assert.NotNull(cut.Find("[data-testid=unit-HEATER1]"));
         Assert.NotNull(cut.Find("[data-testid=field-outletTemperature]")); // the new unit is selected in the panel
 
-        cut.Find("[data-testid=designer-canvas]").Click(new MouseEventArgs { ClientX = 500, ClientY = 200 });
+        await cut.InvokeAsync(() => cut.Find("[data-testid=designer-canvas]").Click(new MouseEventArgs { ClientX = 500, ClientY = 200 }));
         Assert.Single(cut.Instance.State.Units); // the palette choice is used once
     }
 
     [Fact]
-    public void Clicking_an_outlet_then_an_inlet_connects_them_with_a_stream()
+    public async Task Clicking_an_outlet_then_an_inlet_connects_them_with_a_stream()
     {
         var cut = RenderDesigner(TwoUnits());
-        cut.Find("[data-testid=port-FEED1-out]").Click();
-        cut.Find("[data-testid=port-HEATER1-in]").Click();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=port-FEED1-out]").Click());
+        await cut.InvokeAsync(() => cut.Find("[data-testid=port-HEATER1-in]").Click());
 
         var stream = Assert.Single(cut.Instance.State.Streams);
         Assert.Equal(("S1", "FEED1", "out", "HEATER1", "in"), (stream.Id, stream.FromUnit, stream.FromPort, stream.ToUnit, stream.ToPort));
@@ -75,75 +79,75 @@ public class FlowsheetDesignerTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
-    public void Dragging_from_a_port_to_a_port_connects_them()
+    public async Task Dragging_from_a_port_to_a_port_connects_them()
     {
         var cut = RenderDesigner(TwoUnits());
-        cut.Find("[data-testid=port-FEED1-out]").PointerDown();
-        cut.Find("[data-testid=port-HEATER1-in]").PointerUp();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=port-FEED1-out]").PointerDown());
+        await cut.InvokeAsync(() => cut.Find("[data-testid=port-HEATER1-in]").PointerUp());
 
         Assert.Single(cut.Instance.State.Streams);
     }
 
     [Fact]
-    public void Dragging_a_unit_moves_it_in_one_undo_step_and_does_not_place_or_deselect()
+    public async Task Dragging_a_unit_moves_it_in_one_undo_step_and_does_not_place_or_deselect()
     {
         var cut = RenderDesigner(TwoUnits());
         var before = cut.Instance.State.ToJson();
-        cut.Find("[data-testid=unit-HEATER1]").PointerDown(new PointerEventArgs { ClientX = 260, ClientY = 60, Button = 0 });
-        cut.Find("[data-testid=designer-canvas]").PointerMove(new PointerEventArgs { ClientX = 300, ClientY = 100 });
-        cut.Find("[data-testid=designer-canvas]").PointerMove(new PointerEventArgs { ClientX = 360, ClientY = 160 });
-        cut.Find("[data-testid=designer-canvas]").PointerUp(new PointerEventArgs { ClientX = 360, ClientY = 160 });
-        cut.Find("[data-testid=designer-canvas]").Click(new MouseEventArgs { ClientX = 360, ClientY = 160 });
+        await cut.InvokeAsync(() => cut.Find("[data-testid=unit-HEATER1]").PointerDown(new PointerEventArgs { ClientX = 260, ClientY = 60, Button = 0 }));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=designer-canvas]").PointerMove(new PointerEventArgs { ClientX = 300, ClientY = 100 }));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=designer-canvas]").PointerMove(new PointerEventArgs { ClientX = 360, ClientY = 160 }));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=designer-canvas]").PointerUp(new PointerEventArgs { ClientX = 360, ClientY = 160 }));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=designer-canvas]").Click(new MouseEventArgs { ClientX = 360, ClientY = 160 }));
 
         var heater = cut.Instance.State.Unit("HEATER1")!;
         var zoom = cut.FindComponent<DesignerCanvas>().Instance.Zoom; // the pointer moved 100 px: 100/zoom in drawing units
         Assert.Equal((Math.Round(240 + 100 / zoom), Math.Round(40 + 100 / zoom)), (heater.X, heater.Y));
         Assert.Equal(2, cut.Instance.State.Units.Count);
         Assert.Equal("HEATER1", cut.Find("[data-testid=field-id]").GetAttribute("value")); // still selected
-        cut.Find("[data-testid=designer-undo]").Click();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=designer-undo]").Click());
         Assert.Equal(before, cut.Instance.State.ToJson());
     }
 
     [Fact]
-    public void Delete_removes_the_selected_unit_and_undo_brings_it_back()
+    public async Task Delete_removes_the_selected_unit_and_undo_brings_it_back()
     {
         var cut = RenderDesigner(TwoUnits());
         var before = cut.Instance.State.ToJson();
-        cut.Find("[data-testid=unit-HEATER1]").Click();
-        cut.Find("[data-testid=designer-canvas-host]").KeyDown(new KeyboardEventArgs { Key = "Delete" });
+        await cut.InvokeAsync(() => cut.Find("[data-testid=unit-HEATER1]").Click());
+        await cut.InvokeAsync(() => cut.Find("[data-testid=designer-canvas-host]").KeyDown(new KeyboardEventArgs { Key = "Delete" }));
         Assert.Null(cut.Instance.State.Unit("HEATER1"));
         Assert.Empty(cut.FindAll("[data-testid=unit-HEATER1]"));
 
-        cut.Find("[data-testid=designer-canvas-host]").KeyDown(new KeyboardEventArgs { Key = "z", CtrlKey = true });
+        await cut.InvokeAsync(() => cut.Find("[data-testid=designer-canvas-host]").KeyDown(new KeyboardEventArgs { Key = "z", CtrlKey = true }));
         Assert.Equal(before, cut.Instance.State.ToJson());
-        cut.Find("[data-testid=designer-redo]").Click();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=designer-redo]").Click());
         Assert.Null(cut.Instance.State.Unit("HEATER1"));
-        cut.Find("[data-testid=designer-undo]").Click();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=designer-undo]").Click());
         Assert.NotNull(cut.Find("[data-testid=unit-HEATER1]"));
     }
 
     [Fact]
-    public void Bad_json_in_the_json_view_shows_an_error_and_keeps_the_drawing()
+    public async Task Bad_json_in_the_json_view_shows_an_error_and_keeps_the_drawing()
     {
         var cut = RenderDesigner(TwoUnits());
         var before = cut.Instance.State.ToJson();
-        cut.Find("[data-testid=designer-json-toggle]").Click();
-        cut.Find("[data-testid=json-view] textarea").Change("{ \"units\": [");
-        cut.Find("[data-testid=json-apply]").Click();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=designer-json-toggle]").Click());
+        await cut.InvokeAsync(() => cut.Find("[data-testid=json-view] textarea").Change("{ \"units\": ["));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=json-apply]").Click());
 
         Assert.Contains("Not valid JSON", cut.Find("[data-testid=json-error]").TextContent, StringComparison.Ordinal);
         Assert.Equal(before, cut.Instance.State.ToJson());
     }
 
     [Fact]
-    public void Json_applied_in_the_json_view_reloads_the_drawing()
+    public async Task Json_applied_in_the_json_view_reloads_the_drawing()
     {
         var cut = RenderDesigner(TwoUnits());
-        cut.Find("[data-testid=designer-json-toggle]").Click();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=designer-json-toggle]").Click());
         var edited = cut.Instance.State.ToJson().Replace("HEATER1", "E-101", StringComparison.Ordinal);
-        cut.Find("[data-testid=json-view] textarea").Change(edited);
-        cut.Find("[data-testid=json-apply]").Click();
-        cut.Find("[data-testid=designer-json-toggle]").Click();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=json-view] textarea").Change(edited));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=json-apply]").Click());
+        await cut.InvokeAsync(() => cut.Find("[data-testid=designer-json-toggle]").Click());
 
         Assert.NotNull(cut.Find("[data-testid=unit-E-101]"));
     }
@@ -197,7 +201,7 @@ public class FlowsheetDesignerTests : BunitContext, IAsyncLifetime
     [Theory]
     [InlineData(false, "http://localhost/")]
     [InlineData(true, "http://localhost/elsewhere")]
-    public void Leaving_with_unsaved_changes_asks_first(bool leave, string expectedUri)
+    public async Task Leaving_with_unsaved_changes_asks_first(bool leave, string expectedUri)
     {
         var confirm = JSInterop.Setup<bool>("confirm", _ => true);
         confirm.SetResult(leave);
@@ -207,8 +211,8 @@ public class FlowsheetDesignerTests : BunitContext, IAsyncLifetime
         Assert.Empty(confirm.Invocations); // nothing unsaved: no question
         navigation.NavigateTo("/");
 
-        cut.Find("[data-testid=palette-valve]").Click();
-        cut.Find("[data-testid=designer-canvas]").Click(new MouseEventArgs { ClientX = 400, ClientY = 300 });
+        await cut.InvokeAsync(() => cut.Find("[data-testid=palette-valve]").Click());
+        await cut.InvokeAsync(() => cut.Find("[data-testid=designer-canvas]").Click(new MouseEventArgs { ClientX = 400, ClientY = 300 }));
         navigation.NavigateTo("/elsewhere");
 
         Assert.Single(confirm.Invocations);
@@ -216,16 +220,16 @@ public class FlowsheetDesignerTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
-    public void Save_hands_over_the_document_and_clears_the_dirty_flag()
+    public async Task Save_hands_over_the_document_and_clears_the_dirty_flag()
     {
         string? saved = null;
         var cut = RenderDesigner(TwoUnits(), saved: s => saved = s);
-        cut.Find("[data-testid=palette-valve]").Click();
-        cut.Find("[data-testid=designer-canvas]").Click(new MouseEventArgs { ClientX = 400, ClientY = 300 });
+        await cut.InvokeAsync(() => cut.Find("[data-testid=palette-valve]").Click());
+        await cut.InvokeAsync(() => cut.Find("[data-testid=designer-canvas]").Click(new MouseEventArgs { ClientX = 400, ClientY = 300 }));
         Assert.True(cut.Instance.IsDirty);
         Assert.Equal("Unsaved changes", cut.Find("[data-testid=designer-dirty]").TextContent);
 
-        cut.Find("[data-testid=designer-save]").Click();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=designer-save]").Click());
 
         Assert.Equal(cut.Instance.State.ToJson(), saved);
         Assert.Contains("VALVE1", saved, StringComparison.Ordinal);
