@@ -5,6 +5,9 @@ using DeepSim.Web.Components;
 using DeepSim.Web.Flowsheets;
 
 var builder = WebApplication.CreateBuilder(args);
+// The AppHost runs the app from its build output outside Development: without this, package assets (MudBlazor's,
+// blazor.web.js) are 404 there. A published app has them in wwwroot and no manifest, so this does nothing.
+builder.WebHost.UseStaticWebAssets();
 builder.AddServiceDefaults();
 builder.AddWebServices();
 
