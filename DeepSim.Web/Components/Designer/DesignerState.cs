@@ -40,6 +40,7 @@ public sealed class DesignerState
         FillMissingLayout(document);
         json = Serialize(document);
         savedJson = json;
+        document = JsonNode.Parse(json)!.AsObject();
         Index();
     }
 
