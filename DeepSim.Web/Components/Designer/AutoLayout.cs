@@ -69,7 +69,9 @@ public static class AutoLayout
             for (var r = 0; r < ordered.Count; r++)
             {
                 row[ordered[r]] = r + offset;
-                result[ids[ordered[r]]] = (Left + column.Key * ColumnWidth, Math.Round(Top + (r + offset) * RowHeight));
+                // Centres on the row line, so a feed, a drum and a product in one row have their ports level.
+                var height = CanvasGeometry.Size(type[ordered[r]] ?? "").Height;
+                result[ids[ordered[r]]] = (Left + column.Key * ColumnWidth, Math.Round(Top + (r + offset) * RowHeight + (RowHeight - height) / 2 - RowHeight / 4));
             }
         }
         return result;

@@ -40,6 +40,7 @@ public sealed class DesignerState
         FillMissingLayout(document);
         json = Serialize(document);
         savedJson = json;
+        document = JsonNode.Parse(json)!.AsObject();
         Index();
     }
 
@@ -459,7 +460,7 @@ public sealed class DesignerState
         [
             new JsonObject
             {
-                ["stoichiometry"] = new JsonObject { [components[0]] = -1, [components[1]] = 1 },
+                ["stoichiometry"] = new JsonObject { [components[0]] = -1.0, [components[1]] = 1.0 },
                 ["keyComponent"] = components[0],
                 ["conversion"] = 0.5,
             },
@@ -527,6 +528,9 @@ public sealed class DesignerState
         PushUndo(before);
         redo.Clear();
         json = after;
+        // Re-read what was written: every value is then as a loaded file has it (numbers read as any numeric type),
+        // and no node is shared with a caller.
+        document = JsonNode.Parse(after)!.AsObject();
         Index();
         Changed?.Invoke();
     }
@@ -603,7 +607,13 @@ public sealed class DesignerState
         }
     }
 
-    private static double? Number(JsonNode? node) => node is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
+    private static double? Number(JsonNode? node) => AsNumber(node);
+
+    /// <summary>A JSON number as a double, whatever numeric type it was created with; null when not a number.</summary>
+    public static double? AsNumber(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.Number
+        ? v.TryGetValue<double>(out var d) ? d : v.TryGetValue<int>(out var i) ? i : v.TryGetValue<long>(out var l) ? l
+        : v.TryGetValue<decimal>(out var m) ? (double)m : null
+        : null;
 
     private static JsonObject Layout(double x, double y) => new() { ["x"] = Math.Round(x), ["y"] = Math.Round(y) };
 

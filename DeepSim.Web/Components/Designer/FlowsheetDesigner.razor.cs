@@ -1,4 +1,5 @@
 using DeepSim.Web.Units;
+using Microsoft.Kiota.Abstractions;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Routing;
 using Microsoft.AspNetCore.Components.Web;
@@ -67,6 +68,10 @@ public sealed partial class FlowsheetDesigner
             return;
         }
         loadedJson = InitialJson;
+        if (InitialJson is not null && InitialJson == state.ToJson())
+        {
+            return; // the page handed back what it saved: nothing to reload, keep the history
+        }
         state.Changed -= OnStateChanged;
         try
         {
@@ -212,8 +217,9 @@ public sealed partial class FlowsheetDesigner
                 state.MarkSaved();
             }
         }
-        catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or TaskCanceledException)
+        catch (Exception ex) when (ex is HttpRequestException or ApiException or InvalidOperationException or TaskCanceledException)
         {
+            // The document stays dirty, so nothing is lost; the page may show its own message too.
             message = $"Not saved: {ex.Message}";
         }
         finally
@@ -275,7 +281,7 @@ public sealed partial class FlowsheetDesigner
         catch (OperationCanceledException)
         {
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or ApiException)
         {
             await InvokeAsync(() =>
             {

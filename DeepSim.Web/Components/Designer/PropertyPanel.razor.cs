@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using DeepSim.Web.Components.UI;
 using DeepSim.Web.Units;
 using Microsoft.AspNetCore.Components;
 
@@ -112,13 +113,60 @@ public sealed partial class PropertyPanel
     /// <summary>A spec value as (number, unit): a plain number is SI, <c>{ value, unit }</c> as given.</summary>
     internal static (double? Value, string? Unit) ReadQuantity(JsonNode? node) => node switch
     {
-        JsonValue v when v.TryGetValue<double>(out var d) => (d, null),
-        JsonObject o when o["value"] is JsonValue v && v.TryGetValue<double>(out var d) =>
-            (d, o["unit"] is JsonValue u && u.TryGetValue<string>(out var s) ? s : null),
+        JsonValue v => (DesignerState.AsNumber(v), null),
+        JsonObject o => (DesignerState.AsNumber(o["value"]), o["unit"] is JsonValue u && u.TryGetValue<string>(out var s) ? s : null),
         _ => (null, null),
     };
 
     private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    private enum ReactionPart
+    {
+        KeyComponent,
+        Conversion,
+        Stoichiometry,
+    }
+
+    private const string ReactionsKey = "reactions";
+
+    private void SetReaction(string unitId, JsonArray reactions, int index, ReactionPart part, JsonNode? value)
+    {
+        var copy = (JsonArray)reactions.DeepClone();
+        if (copy[index] is not JsonObject reaction)
+        {
+            return;
+        }
+        var key = part switch
+        {
+            ReactionPart.KeyComponent => "keyComponent",
+            ReactionPart.Conversion => "conversion",
+            _ => "stoichiometry",
+        };
+        reaction[key] = value?.DeepClone();
+        State.SetSpec(unitId, ReactionsKey, copy);
+    }
+
+    private void RemoveReaction(string unitId, JsonArray reactions, int index)
+    {
+        var copy = (JsonArray)reactions.DeepClone();
+        copy.RemoveAt(index);
+        State.SetSpec(unitId, ReactionsKey, copy);
+    }
+
+    /// <summary>Adds a placeholder reaction (first component to the second, half converted) for the person to edit.</summary>
+    private void AddReaction(string unitId, JsonArray reactions)
+    {
+        var copy = (JsonArray)reactions.DeepClone();
+        var field = UnitCatalog.Find("conversionReactor")!.Field(ReactionsKey)!;
+        foreach (var r in (DesignerState.DefaultValue(field, State.Components) as JsonArray ?? []).ToList())
+        {
+            copy.Add(r?.DeepClone());
+        }
+        State.SetSpec(unitId, ReactionsKey, copy);
+    }
+
+    private static JsonNode ToNode(QuantityValue q) =>
+        q.Unit is "" or "-" ? JsonValue.Create(q.Value) : DesignerState.Quantity(q.Value, q.Unit);
 
     private static JsonObject WithEntry(JsonObject map, string key, double? value)
     {

@@ -235,4 +235,36 @@ public class FlowsheetDesignerTests : BunitContext, IAsyncLifetime
         Assert.Contains("VALVE1", saved, StringComparison.Ordinal);
         Assert.False(cut.Instance.IsDirty);
     }
+
+    [Fact]
+    public async Task The_saved_json_handed_back_as_initial_json_keeps_the_history()
+    {
+        var cut = RenderDesigner(TwoUnits());
+        await cut.InvokeAsync(() => cut.Instance.State.AddUnit("pump", 400, 40));
+        var saved = cut.Instance.State.ToJson();
+
+        cut.Render(p => p.Add(x => x.InitialJson, saved));
+
+        Assert.True(cut.Instance.State.CanUndo);
+        Assert.NotNull(cut.Instance.State.Unit("PUMP1"));
+
+        cut.Render(p => p.Add(x => x.InitialJson, TwoUnits().Replace("HEATER1", "H-1", StringComparison.Ordinal)));
+        Assert.False(cut.Instance.State.CanUndo); // another document: a fresh start
+        Assert.NotNull(cut.Instance.State.Unit("H-1"));
+    }
+
+    [Fact]
+    public async Task A_failed_save_keeps_the_changes_unsaved_and_says_why()
+    {
+        Render<MudPopoverProvider>();
+        var cut = Render<FlowsheetDesigner>(p => p
+            .Add(x => x.InitialJson, TwoUnits())
+            .Add(x => x.OnSave, (string _) => throw new HttpRequestException("the Api is down")));
+        await cut.InvokeAsync(() => cut.Instance.State.AddUnit("pump", 400, 40));
+
+        await cut.InvokeAsync(() => cut.Find("[data-testid=designer-save]").Click());
+
+        Assert.True(cut.Instance.IsDirty);
+        Assert.Contains("the Api is down", cut.Find("[data-testid=designer-message]").TextContent, StringComparison.Ordinal);
+    }
 }

@@ -93,6 +93,25 @@ public class PropertyPanelTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
+    public void A_reaction_is_edited_field_by_field()
+    {
+        state.AddUnit("conversionReactor", 400, 0);
+        var cut = RenderPanel(Unit("RX1"));
+        cut.Find("[data-testid=field-reactions-0-conversion]").Change("0.3");
+        cut.Render();
+        cut.Find("[data-testid=field-reactions-0-toluene]").Change("2");
+        cut.Render();
+        cut.Find("[data-testid=reaction-add]").Click();
+
+        var reactions = state.Spec("RX1")["reactions"]!.AsArray();
+        Assert.Equal(2, reactions.Count);
+        Assert.Equal(0.3, reactions[0]!["conversion"]!.GetValue<double>());
+        Assert.Equal(2, reactions[0]!["stoichiometry"]!["toluene"]!.GetValue<double>());
+        Assert.Equal(-1, reactions[0]!["stoichiometry"]!["benzene"]!.GetValue<double>());
+        Assert.Equal("benzene", reactions[1]!["keyComponent"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void Renaming_the_unit_renames_it_in_the_document()
     {
         DesignerSelection? renamed = null;
