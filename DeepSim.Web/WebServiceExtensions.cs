@@ -1,4 +1,5 @@
 using DeepSim.ServiceDefaults;
+using MudBlazor.Services;
 
 namespace DeepSim.Web;
 
@@ -8,6 +9,8 @@ public static class WebServiceExtensions
     {
         builder.Configuration.GetRequiredServiceUri(ResourceNames.Api);
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddHttpClient<ApiStatus>(client => client.BaseAddress = new Uri($"http://{ResourceNames.Api}"));
         builder.Services.AddHealthChecks().AddServiceCheck(ResourceNames.Api);
         return builder;
