@@ -10,6 +10,8 @@ builder.AddServiceDefaults();
 builder.AddWebServices();
 
 var app = builder.Build();
+// A request no endpoint answers (a mistyped address) gets the app's not-found page, in the layout, with status 404.
+app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
 app.MapStaticAssets();
 app.UseAntiforgery();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
