@@ -5,11 +5,10 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using DeepSim.ServiceDefaults;
 
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
-// The AppHost runs Debian binaries under DCP: these tests are Linux-only.
-[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
-
 namespace DeepSim.AppHost.Tests;
+
+// Shared source: DeepSim.Web.Tests compiles this file too (its browser tests start the same platform), so it holds no
+// assembly attributes or collection definitions; those live in each project (AssemblyInfo.cs here).
 
 /// <summary>Where the repository is, and settings every AppHost the tests start shares.</summary>
 internal static class Repo
@@ -183,10 +182,4 @@ public sealed class PlatformFixture : IAsyncLifetime, IDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         return await App.GetConnectionStringAsync(name, timeout.Token) ?? throw new InvalidOperationException($"no connection string for {name}");
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class PlatformGroup : ICollectionFixture<PlatformFixture>
-{
-    public const string Name = "platform";
 }
