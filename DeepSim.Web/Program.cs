@@ -1,5 +1,6 @@
 using DeepSim.ServiceDefaults;
 using DeepSim.Web;
+using DeepSim.Web.Account;
 using DeepSim.Web.Components;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,10 +11,14 @@ builder.AddServiceDefaults();
 builder.AddWebServices();
 
 var app = builder.Build();
-// A request no endpoint answers (a mistyped address) gets the app's not-found page, in the layout, with status 404.
-app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
-app.MapStaticAssets();
+app.UseExceptionHandler("/error", createScopeForErrors: true);
+app.UseStatusCodePagesWithReExecute("/not-found");
+app.UseStaticFiles();
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
+app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+app.MapAccountEndpoints();
 app.MapDefaultEndpoints();
 app.Run();

@@ -1,0 +1,87 @@
+using System.Security.Claims;
+using DeepSim.ServiceDefaults;
+using DeepSim.Web.Services;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using MudBlazor.Services;
+
+namespace DeepSim.Web;
+
+public static class WebExtensions
+{
+    public const string CookieName = "deepsim.session";
+
+    public static IHostApplicationBuilder AddWebServices(this IHostApplicationBuilder builder)
+    {
+        builder.Configuration.GetRequiredServiceUri(ResourceNames.Api);
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        builder.Services.AddTransient<ApiProblemHandler>();
+        builder.Services.AddHttpClient(DeepSimApi.HttpClientName, client => client.BaseAddress = new Uri($"http://{ResourceNames.Api}"))
+            .AddHttpMessageHandler<ApiProblemHandler>();
+        builder.Services.AddHttpClient<ApiStatus>(client => client.BaseAddress = new Uri($"http://{ResourceNames.Api}"));
+        builder.Services.AddScoped<DeepSimApi>();
+        builder.Services.AddScoped<Account.SignInFlow>();
+        builder.Services.AddScoped<Flowsheets.RunTracker>();
+
+        // The session cookie names a server-side entry holding the Api's tokens; the tokens never reach the browser.
+        builder.Services.AddDistributedMemoryCache();
+        builder.Services.AddSingleton<WebSessionStore>();
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(options =>
+            {
+                options.Cookie.Name = CookieName;
+                options.Cookie.HttpOnly = true;
+                options.Cookie.SameSite = SameSiteMode.Lax;
+                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                options.LoginPath = "/account/signin";
+                options.AccessDeniedPath = "/account/signin";
+                options.ReturnUrlParameter = "returnUrl";
+                options.ExpireTimeSpan = TimeSpan.FromDays(14);
+                options.SlidingExpiration = true;
+                options.Events.OnValidatePrincipal = RejectEndedSessionsAsync;
+            });
+        builder.Services.AddAuthorization();
+        builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddHealthChecks().AddServiceCheck(ResourceNames.Api);
+        return builder;
+    }
+
+    /// <summary>A cookie whose server-side session is gone (signed out, revoked, tenant suspended) no longer signs anyone in.</summary>
+    private static async Task RejectEndedSessionsAsync(CookieValidatePrincipalContext context)
+    {
+        var id = context.Principal?.FindFirst(WebClaims.SessionId)?.Value;
+        var store = context.HttpContext.RequestServices.GetRequiredService<WebSessionStore>();
+        if (id is null || await store.GetAsync(id, context.HttpContext.RequestAborted) is null)
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        }
+    }
+
+    /// <summary>The cookie principal for a new web session (claims only: who, which tenant, which role).</summary>
+    public static ClaimsPrincipal SessionPrincipal(string sessionId, Guid userId, string email, string displayName,
+        Guid? tenantId, string? tenantName, string role, IEnumerable<string> permissions)
+    {
+        var claims = new List<Claim>
+        {
+            new(WebClaims.SessionId, sessionId),
+            new(WebClaims.UserId, userId.ToString()),
+            new(ClaimTypes.Name, displayName),
+            new(WebClaims.Email, email),
+            new(ClaimTypes.Role, role),
+        };
+        if (tenantId is { } t)
+        {
+            claims.Add(new Claim(WebClaims.TenantId, t.ToString()));
+        }
+        if (tenantName is not null)
+        {
+            claims.Add(new Claim(WebClaims.TenantName, tenantName));
+        }
+        claims.AddRange(permissions.Select(p => new Claim(WebClaims.Permission, p)));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme, ClaimTypes.Name, ClaimTypes.Role));
+    }
+}

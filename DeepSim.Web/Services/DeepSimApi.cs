@@ -1,0 +1,148 @@
+using DeepSim.Web.ApiClient;
+using DeepSim.Web.ApiClient.Models;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Kiota.Abstractions.Authentication;
+using Microsoft.Kiota.Http.HttpClientLibrary;
+
+namespace DeepSim.Web.Services;
+
+/// <summary>
+/// The Api for the current person (request or circuit scope): <see cref="Client"/> carries their access token,
+/// refreshed shortly before it expires; <see cref="Anonymous"/> is for sign-up, sign-in and invitations.
+/// </summary>
+public sealed class DeepSimApi
+{
+    public const string HttpClientName = "deepsim-api";
+    private static readonly TimeSpan RefreshMargin = TimeSpan.FromSeconds(60);
+
+    private readonly AuthenticationStateProvider _authentication;
+    private readonly WebSessionStore _sessions;
+    private readonly NavigationManager _navigation;
+    private readonly TimeProvider _time;
+
+    public DeepSimApi(IHttpClientFactory httpClients, AuthenticationStateProvider authentication, WebSessionStore sessions,
+        NavigationManager navigation, TimeProvider time)
+    {
+        _httpClients = httpClients;
+        _authentication = authentication;
+        _sessions = sessions;
+        _navigation = navigation;
+        _time = time;
+        Anonymous = new DeepSimApiClient(new HttpClientRequestAdapter(new AnonymousAuthenticationProvider(), httpClient: httpClients.CreateClient(HttpClientName)));
+        Client = new DeepSimApiClient(new HttpClientRequestAdapter(
+            new BaseBearerTokenAuthenticationProvider(new TokenProvider(this)), httpClient: httpClients.CreateClient(HttpClientName)));
+    }
+
+    public DeepSimApiClient Client { get; }
+
+    private readonly IHttpClientFactory _httpClients;
+
+    /// <summary>A client for a token just issued (at sign-in, before the session cookie exists).</summary>
+    public DeepSimApiClient ForToken(string accessToken) => new(new HttpClientRequestAdapter(
+        new BaseBearerTokenAuthenticationProvider(new FixedToken(accessToken)), httpClient: _httpClients.CreateClient(HttpClientName)));
+
+    private sealed class FixedToken(string token) : IAccessTokenProvider
+    {
+        public AllowedHostsValidator AllowedHostsValidator { get; } = new();
+
+        public Task<string> GetAuthorizationTokenAsync(Uri uri, Dictionary<string, object>? additionalAuthenticationContext = null,
+            CancellationToken cancellationToken = default) => Task.FromResult(token);
+    }
+
+    public DeepSimApiClient Anonymous { get; }
+
+    /// <summary>
+    /// Calls the Api; a 401 (session revoked, tenant suspended, tokens expired) ends the web session and sends the person
+    /// to sign-in, coming back here afterwards. Other refusals are thrown as <see cref="ApiProblemException"/>.
+    /// </summary>
+    public async Task<T> CallAsync<T>(Func<DeepSimApiClient, Task<T>> call)
+    {
+        try
+        {
+            return await call(Client);
+        }
+        catch (ApiProblemException problem) when (problem.Status == System.Net.HttpStatusCode.Unauthorized)
+        {
+            await EndSessionAsync();
+            var back = Uri.EscapeDataString("/" + _navigation.ToBaseRelativePath(_navigation.Uri));
+            _navigation.NavigateTo($"account/signin?returnUrl={back}&reason=expired", forceLoad: true);
+            throw;
+        }
+    }
+
+    public async Task CallAsync(Func<DeepSimApiClient, Task> call) =>
+        await CallAsync(async c => { await call(c); return true; });
+
+    private async Task EndSessionAsync()
+    {
+        if (await SessionIdAsync() is { } id)
+        {
+            await _sessions.RemoveAsync(id, CancellationToken.None);
+        }
+    }
+
+    private async Task<string?> SessionIdAsync()
+    {
+        var state = await _authentication.GetAuthenticationStateAsync();
+        return state.User.FindFirst(WebClaims.SessionId)?.Value;
+    }
+
+    private async Task<string> AccessTokenAsync(CancellationToken ct)
+    {
+        var id = await SessionIdAsync();
+        if (id is null || await _sessions.GetAsync(id, ct) is not { } session)
+        {
+            return ""; // no token: the Api answers 401 and CallAsync sends the person to sign in
+        }
+        if (session.AccessTokenExpiresAt - RefreshMargin > _time.GetUtcNow() || session.RefreshToken is null)
+        {
+            return session.AccessToken;
+        }
+        var gate = _sessions.RefreshLock(id);
+        await gate.WaitAsync(ct);
+        try
+        {
+            // Another call may have refreshed while this one waited.
+            session = await _sessions.GetAsync(id, ct);
+            if (session is null)
+            {
+                return "";
+            }
+            if (session.AccessTokenExpiresAt - RefreshMargin > _time.GetUtcNow())
+            {
+                return session.AccessToken;
+            }
+            TokenResponse tokens;
+            try
+            {
+                tokens = await Anonymous.Api.V1.Auth.Refresh.PostAsync(new RefreshRequest { RefreshToken = session.RefreshToken }, cancellationToken: ct)
+                    ?? throw new ApiProblemException("The Api returned no tokens.");
+            }
+            catch (ApiProblemException problem) when (problem.Status is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)
+            {
+                await _sessions.RemoveAsync(id, ct);
+                return "";
+            }
+            var renewed = ToSession(tokens);
+            await _sessions.SaveAsync(id, renewed, ct);
+            return renewed.AccessToken;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public static ApiSession ToSession(TokenResponse tokens) => new(
+        tokens.AccessToken ?? throw new ApiProblemException("The Api returned no access token."),
+        tokens.ExpiresAt ?? DateTimeOffset.UtcNow.AddMinutes(5), tokens.RefreshToken, tokens.TenantId, tokens.Role ?? "");
+
+    private sealed class TokenProvider(DeepSimApi api) : IAccessTokenProvider
+    {
+        public AllowedHostsValidator AllowedHostsValidator { get; } = new();
+
+        public Task<string> GetAuthorizationTokenAsync(Uri uri, Dictionary<string, object>? additionalAuthenticationContext = null,
+            CancellationToken cancellationToken = default) => api.AccessTokenAsync(cancellationToken);
+    }
+}
