@@ -15,7 +15,9 @@ public sealed class HomePageTests(BrowserFixture browser, ITestOutputHelper outp
         await page.WaitForSelectorAsync("[data-testid=app-interactive]", new() { State = WaitForSelectorState.Attached });
 
         await Expect(page).ToHaveTitleAsync("DeepSim");
-        await Expect(page.Locator("h1")).ToHaveTextAsync("DeepSim");
+        await Expect(page.GetByTestId("home-signup")).ToBeVisibleAsync();
+        // The web app reaches the Api through service discovery.
+        await Expect(page.GetByTestId("api-status")).ToHaveTextAsync("healthy");
         // MudBlazor's stylesheet and the theme's variables: the app bar is a flex box in the theme's app bar colour
         // (#12344d); unstyled, a <header> is a transparent block.
         var appBar = await page.Locator(".mud-appbar").EvaluateAsync<string[]>(
