@@ -117,6 +117,9 @@ public sealed class PlatformFixture : IAsyncLifetime, IDisposable
 
     public string StateDirectory => _state.Path;
 
+    /// <summary>More AppHost arguments (configuration), e.g. quieter logging for a test project that does not read it.</summary>
+    public IReadOnlyList<string> MoreArguments { get; init; } = [];
+
     public async Task InitializeAsync()
     {
         // DCP's resource creation occasionally hangs on this machine kind (seen in about 1 of 6 fresh-clone runs;
@@ -127,7 +130,7 @@ public sealed class PlatformFixture : IAsyncLifetime, IDisposable
             await Repo.WaitForOtherOrchestratorsToStopAsync();
             using var timeout = new CancellationTokenSource(StartBudget);
             var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DeepSim_AppHost>(
-                Repo.Arguments(_state.Path), timeout.Token);
+                Repo.Arguments(_state.Path, [.. MoreArguments]), timeout.Token);
             _app = await builder.BuildAsync(timeout.Token);
             using var startTimeout = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
             startTimeout.CancelAfter(StartHangLimit);

@@ -25,7 +25,9 @@ public sealed class BrowserFixture : IAsyncLifetime, IDisposable
     private static readonly string[] ChromiumArgs =
         ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
-    private readonly PlatformFixture _platform = new();
+    // The services' own logs (forwarded to this process's console at Information) would bury the browser tests'
+    // output; their warnings and errors still show.
+    private readonly PlatformFixture _platform = new() { MoreArguments = ["--Logging:LogLevel:DeepSim.AppHost.Resources=Warning"] };
     private IPlaywright? _playwright;
     private IBrowser? _browser;
     private string _startReport = "";
