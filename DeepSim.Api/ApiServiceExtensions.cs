@@ -1,6 +1,7 @@
 using DeepSim.Api.ApiKeys;
 using DeepSim.Api.Audit;
 using DeepSim.Api.Auth;
+using DeepSim.Api.Catalog;
 using DeepSim.Api.Flowsheets;
 using DeepSim.Api.Infrastructure;
 using DeepSim.Api.Internal;
@@ -107,6 +108,7 @@ public static class ApiServiceExtensions
         api.MapTenantEndpoints();
         api.MapTeamEndpoints();
         api.MapFlowsheetEndpoints();
+        api.MapCatalogEndpoints();
         api.MapAuditEndpoints();
         api.MapApiKeyEndpoints();
         api.MapPlatformEndpoints();

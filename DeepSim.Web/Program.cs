@@ -2,6 +2,7 @@ using DeepSim.ServiceDefaults;
 using DeepSim.Web;
 using DeepSim.Web.Account;
 using DeepSim.Web.Components;
+using DeepSim.Web.Flowsheets;
 
 var builder = WebApplication.CreateBuilder(args);
 // The AppHost runs the app from its build output outside Development: without this, package assets (MudBlazor's,
@@ -20,5 +21,6 @@ app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAccountEndpoints();
+app.MapDownloadEndpoints();
 app.MapDefaultEndpoints();
 app.Run();

@@ -10,3 +10,5 @@ dotnet build DeepSim.Api/DeepSim.Api.csproj -nologo -v quiet -clp:ErrorsOnly
 dotnet tool restore >/dev/null
 dotnet kiota generate -l CSharp -d contracts/DeepSim.Api.json -o DeepSim.Web/ApiClient \
   -n DeepSim.Web.ApiClient -c DeepSimApiClient --clean-output --exclude-backward-compatible --log-level Warning
+# Kiota also writes its warnings (printed above) to a log in the output folder: not part of the client.
+rm -f DeepSim.Web/ApiClient/.kiota.log

@@ -20,6 +20,19 @@ public sealed class AuditNotes
     public bool AlreadyRecorded { get; set; }
 }
 
+/// <summary>
+/// Endpoint metadata: a POST that only computes an answer (a validation) and changes nothing, so it is not audited, as a
+/// GET is not; see <see cref="AuditWriter.IsStateChanging"/>.
+/// </summary>
+public sealed class ChangesNothing
+{
+    public static ChangesNothing Instance { get; } = new();
+
+    private ChangesNothing()
+    {
+    }
+}
+
 /// <summary>Records every state-changing request after it ran, whatever the outcome (denied requests included).</summary>
 public sealed class AuditFilter(AuditWriter writer) : IEndpointFilter
 {
@@ -64,7 +77,8 @@ public sealed partial class AuditWriter(TenantDb db, AuditNotes notes, ILogger<A
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static bool IsStateChanging(HttpContext http) =>
-        !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || HttpMethods.IsOptions(http.Request.Method));
+        !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || HttpMethods.IsOptions(http.Request.Method)
+            || http.GetEndpoint()?.Metadata.GetMetadata<ChangesNothing>() is not null);
 
     public async Task RecordAsync(HttpContext http, int status)
     {

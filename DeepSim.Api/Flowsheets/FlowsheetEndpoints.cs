@@ -15,6 +15,9 @@ public sealed record FlowsheetSummary(Guid Id, string Name, string Description, 
 public sealed record FlowsheetResponse(Guid Id, string Name, string Description, JsonElement Content, int Version, DateTime CreatedAt, DateTime UpdatedAt);
 public sealed record FlowsheetVersionSummary(int Version, string Name, Guid CreatedBy, DateTime CreatedAt);
 
+/// <summary>Whether a flowsheet document would be accepted, and every error at its JSON path (<c>$.units[2].spec.temperature</c>).</summary>
+public sealed record FlowsheetValidationResponse(bool Valid, IReadOnlyList<FlowsheetIssue> Errors);
+
 /// <summary>Flowsheets of the caller's tenant: versioned, with optimistic concurrency through ETag / If-Match.</summary>
 public static class FlowsheetEndpoints
 {
@@ -37,6 +40,13 @@ public static class FlowsheetEndpoints
         group.MapPost("/", Create).WithName("flowsheets.create").WithSummary("Create a flowsheet").RequirePermission(Permission.FlowsheetsWrite);
         group.MapPost("/import", Import).WithName("flowsheets.import").WithSummary("Import a flowsheet document in the engine's JSON format")
             .RequirePermission(Permission.FlowsheetsWrite);
+        group.MapPost("/validate", ValidateDocument).WithName("flowsheets.validate")
+            .WithSummary("Check a flowsheet document with the engine's reader (the checks a run makes) without storing it. 200 with valid and every "
+                + "error at its JSON path; a body that is not a JSON object, or is larger than a stored flowsheet may be, is valid: false at \"$\"; "
+                + "broken JSON is a 400 problem")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithMetadata(ChangesNothing.Instance)
+            .RequirePermission(Permission.FlowsheetsRead);
         group.MapGet("/{flowsheetId:guid}", Get).WithName("flowsheets.get").WithSummary("Get a flowsheet (ETag carries its version)")
             .RequirePermission(Permission.FlowsheetsRead);
         group.MapPut("/{flowsheetId:guid}", Update).WithName("flowsheets.update").WithSummary("Replace a flowsheet; If-Match with the current ETag is required")
@@ -111,6 +121,14 @@ public static class FlowsheetEndpoints
             }
         }
         return errors;
+    }
+
+    public static Ok<FlowsheetValidationResponse> ValidateDocument([FromBody] JsonElement document, IFlowsheetValidator validator)
+    {
+        IReadOnlyList<FlowsheetIssue> issues = document.ValueKind == JsonValueKind.Object && document.GetRawText().Length > MaxContentBytes
+            ? [new FlowsheetIssue("$", $"must be at most {MaxContentBytes} bytes")]
+            : validator.Validate(document);
+        return TypedResults.Ok(new FlowsheetValidationResponse(issues.Count == 0, issues));
     }
 
     public static async Task<Results<Created<FlowsheetResponse>, ValidationProblem, ProblemHttpResult>> Create(

@@ -41,6 +41,23 @@ public static class JsonBodies
     /// <summary>Broken JSON syntax: the reader's own exception is the inner one (a wrong value or an unknown field has no JSON one).</summary>
     internal static bool IsMalformed(JsonException exception) => exception.InnerException is JsonException;
 
+    /// <summary>
+    /// The parameter a simple value failed to bind to, from the framework's (invariant, non-localized) message
+    /// <c>Failed to bind parameter "int? page" from "abc".</c>; null for any other bad request.
+    /// </summary>
+    internal static string? UnboundQueryParameter(string message)
+    {
+        const string prefix = "Failed to bind parameter \"";
+        if (!message.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var end = message.IndexOf('"', prefix.Length);
+        var declaration = end < 0 ? "" : message[prefix.Length..end];
+        var space = declaration.LastIndexOf(' ');
+        return space < 0 ? null : declaration[(space + 1)..];
+    }
+
     /// <summary>What went wrong at the path, in words a client can act on (never .NET type names).</summary>
     internal static string Message(JsonException exception)
     {
@@ -82,6 +99,18 @@ internal sealed partial class BadRequestBodyHandler(IProblemDetailsService probl
                 Title = malformed ? "Malformed JSON" : "Validation failed",
                 Type = malformed ? ProblemTypes.BadRequest : ProblemTypes.Validation,
                 Detail = malformed ? "The request body is not valid JSON." : "One or more fields are invalid.",
+            };
+        }
+        else if (JsonBodies.UnboundQueryParameter(bad.Message) is { } name && httpContext.Request.Query.ContainsKey(name))
+        {
+            // ?page=abc: a validation error at the parameter, keyed as TextInputGuard keys query text (query.page).
+            LogBadRequest(logger, httpContext.Request.Path, bad.StatusCode, bad.Message);
+            problem = new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["query." + name] = ["has a value of the wrong type"] })
+            {
+                Status = bad.StatusCode,
+                Title = "Validation failed",
+                Type = ProblemTypes.Validation,
+                Detail = "One or more fields are invalid.",
             };
         }
         else

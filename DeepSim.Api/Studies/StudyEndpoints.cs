@@ -32,6 +32,8 @@ public static class StudyEndpoints
         var group = routes.MapGroup("/api/v1/studies").WithTags("Studies");
         group.MapPost("/", Create).WithName("studies.create").WithSummary("Start a study: vary 1 or 2 inputs (JSON paths) over lists or ranges")
             .RequirePermission(Permission.RunsExecute);
+        group.MapGet("/", List).WithName("studies.list").WithSummary("List studies, newest first (optionally of one flowsheet), with progress")
+            .RequirePermission(Permission.FlowsheetsRead);
         group.MapGet("/{studyId:guid}", Get).WithName("studies.get").WithSummary("A study and its progress (done / total)")
             .RequirePermission(Permission.FlowsheetsRead);
         group.MapGet("/{studyId:guid}/results", Results).WithName("studies.results").WithSummary("The result table, one row per point")
@@ -139,6 +141,25 @@ public static class StudyEndpoints
             counts.Where(c => c.Cached).Sum(c => c.Count));
         var status = row.Status == "cancelled" ? "cancelled" : progress.Done == row.Total ? "finished" : "running";
         return new StudyResponse(row.Id, row.Name, status, row.FlowsheetId, row.FlowsheetVersion, RunService.ParseJson(row.Parameters), progress, row.CreatedAt);
+    }
+
+    public static async Task<Ok<Page<StudyResponse>>> List(HttpContext http, TenantDb db, Guid? flowsheetId, int? page, int? pageSize, CancellationToken ct)
+    {
+        var paging = PageRequest.From(page, pageSize);
+        var (items, total) = await db.ForActorAsync(Actor.FromPrincipal(http.User), async s =>
+        {
+            var where = flowsheetId is null ? "" : "where flowsheet_id = @flowsheetId";
+            var total = await s.ExecuteScalarAsync<long>($"select count(*) from studies {where}", new { flowsheetId }, ct);
+            var ids = await s.QueryAsync<Guid>($"select id from studies {where} order by created_at desc, id limit @limit offset @offset",
+                new { flowsheetId, limit = paging.PageSize, offset = paging.Offset }, ct);
+            var studies = new List<StudyResponse>();
+            foreach (var id in ids)
+            {
+                studies.Add((await LoadAsync(s, id, ct))!);
+            }
+            return (studies, total);
+        }, ct);
+        return TypedResults.Ok(new Page<StudyResponse>(items, paging.PageNumber, paging.PageSize, total));
     }
 
     public static async Task<Results<Ok<StudyResponse>, ProblemHttpResult>> Get(Guid studyId, HttpContext http, TenantDb db, CancellationToken ct)

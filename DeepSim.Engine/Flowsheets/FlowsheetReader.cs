@@ -16,6 +16,9 @@ public sealed class FlowsheetReadResult
     public bool IsValid => Flowsheet is not null && Errors.Count == 0;
 }
 
+/// <summary>The ports a unit type connects by ("*" = any number of named ports).</summary>
+public sealed record UnitTypePorts(IReadOnlyList<string> Inlets, IReadOnlyList<string> Outlets);
+
 /// <summary>
 /// Reads and validates the JSON flowsheet format (docs/flowsheet-format.md). Every error is collected with its
 /// JSON path before anything is solved; no input makes it throw.
@@ -51,6 +54,13 @@ public static partial class FlowsheetReader
         ["componentSeparator"] = (["in"], [ComponentSeparator.FirstOutletPort, ComponentSeparator.SecondOutletPort]),
         ["shortcutColumn"] = ([ShortcutColumn.InletPort], [ShortcutColumn.DistillatePort, ShortcutColumn.BottomsPort]),
     };
+
+    /// <summary>Every unit type the reader accepts, in the order the format documents them.</summary>
+    public static IReadOnlyList<string> UnitTypeNames { get; } = [.. UnitTypes.Keys];
+
+    /// <summary>A unit type's inlet and outlet ports ("*" = any number of named ports), or null for a type the reader refuses.</summary>
+    public static UnitTypePorts? PortsOf(string type) =>
+        UnitTypes.TryGetValue(type, out var ports) ? new UnitTypePorts(ports.Inlets.AsReadOnly(), ports.Outlets.AsReadOnly()) : null;
 
     public static FlowsheetReadResult Read(string json, IThermoCatalog catalog)
     {

@@ -22,6 +22,7 @@ public static class WebExtensions
         builder.Services.AddHttpClient(DeepSimApi.HttpClientName, client => client.BaseAddress = new Uri($"http://{ResourceNames.Api}"))
             .AddHttpMessageHandler<ApiProblemHandler>();
         builder.Services.AddHttpClient<ApiStatus>(client => client.BaseAddress = new Uri($"http://{ResourceNames.Api}"));
+        builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<DeepSimApi>();
         builder.Services.AddScoped<Account.SignInFlow>();
         builder.Services.AddScoped<Flowsheets.RunTracker>();

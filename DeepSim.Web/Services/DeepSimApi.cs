@@ -11,7 +11,7 @@ namespace DeepSim.Web.Services;
 /// The Api for the current person (request or circuit scope): <see cref="Client"/> carries their access token,
 /// refreshed shortly before it expires; <see cref="Anonymous"/> is for sign-up, sign-in and invitations.
 /// </summary>
-public sealed class DeepSimApi
+public sealed class DeepSimApi : IDisposable
 {
     public const string HttpClientName = "deepsim-api";
     private static readonly TimeSpan RefreshMargin = TimeSpan.FromSeconds(60);
@@ -20,19 +20,46 @@ public sealed class DeepSimApi
     private readonly WebSessionStore _sessions;
     private readonly NavigationManager _navigation;
     private readonly TimeProvider _time;
+    private readonly IHttpContextAccessor _http;
 
     public DeepSimApi(IHttpClientFactory httpClients, AuthenticationStateProvider authentication, WebSessionStore sessions,
-        NavigationManager navigation, TimeProvider time)
+        NavigationManager navigation, TimeProvider time, IHttpContextAccessor http)
     {
+        _http = http;
         _httpClients = httpClients;
         _authentication = authentication;
         _sessions = sessions;
         _navigation = navigation;
         _time = time;
-        Anonymous = new DeepSimApiClient(new HttpClientRequestAdapter(new AnonymousAuthenticationProvider(), httpClient: httpClients.CreateClient(HttpClientName)));
-        Client = new DeepSimApiClient(new HttpClientRequestAdapter(
-            new BaseBearerTokenAuthenticationProvider(new TokenProvider(this)), httpClient: httpClients.CreateClient(HttpClientName)));
+        _anonymousAdapter = new HttpClientRequestAdapter(new AnonymousAuthenticationProvider(), httpClient: httpClients.CreateClient(HttpClientName));
+        Anonymous = new DeepSimApiClient(_anonymousAdapter);
+        _adapter = new HttpClientRequestAdapter(
+            new BaseBearerTokenAuthenticationProvider(new TokenProvider(this)), httpClient: httpClients.CreateClient(HttpClientName));
+        Client = new DeepSimApiClient(_adapter);
     }
+
+    private readonly HttpClientRequestAdapter _adapter;
+    private readonly HttpClientRequestAdapter _anonymousAdapter;
+
+    public void Dispose()
+    {
+        _adapter.Dispose();
+        _anonymousAdapter.Dispose();
+    }
+
+    /// <summary>
+    /// A response body as JSON text, for free-form documents the generated models cannot hold (a study table's rows are
+    /// arrays of mixed primitives, which Kiota's untyped nodes do not deserialize).
+    /// </summary>
+    public Task<string> JsonAsync(Func<DeepSimApiClient, Microsoft.Kiota.Abstractions.RequestInformation> request, CancellationToken ct = default) =>
+        CallAsync(async c =>
+        {
+            var info = request(c);
+            info.Headers.TryAdd("Accept", "application/json");
+            await using var stream = await _adapter.SendPrimitiveAsync<Stream>(info, cancellationToken: ct);
+            using var reader = new StreamReader(stream ?? Stream.Null);
+            return await reader.ReadToEndAsync(ct);
+        });
 
     public DeepSimApiClient Client { get; }
 
@@ -84,6 +111,12 @@ public sealed class DeepSimApi
 
     private async Task<string?> SessionIdAsync()
     {
+        // Components (prerendered or over a circuit) have an authentication state; plain endpoints (downloads,
+        // sign-out) only the request's user.
+        if (_http.HttpContext?.User is { Identity.IsAuthenticated: true } requestUser)
+        {
+            return requestUser.FindFirst(WebClaims.SessionId)?.Value;
+        }
         var state = await _authentication.GetAuthenticationStateAsync();
         return state.User.FindFirst(WebClaims.SessionId)?.Value;
     }

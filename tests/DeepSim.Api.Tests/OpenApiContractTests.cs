@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authorization;
 
 namespace DeepSim.Api.Tests;
@@ -16,6 +17,80 @@ public sealed class OpenApiContractTests(ApiFixture api)
         using var response = await TestApi.Send(anonymous, HttpMethod.Get, "/openapi/v1.json");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.ReadJsonAsync();
+    }
+
+    private static string ContractPath()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DeepSim.sln")))
+        {
+            dir = dir.Parent;
+        }
+        return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("DeepSim.sln not found above " + AppContext.BaseDirectory),
+            "contracts", "DeepSim.Api.json");
+    }
+
+    /// <summary>
+    /// The document as a contract: parsed (formatting and property order do not count), without <c>servers</c>, which the
+    /// served document fills from the request's host while the build-time one has none.
+    /// </summary>
+    private static JsonNode Normalised(string json)
+    {
+        var node = JsonNode.Parse(json)!;
+        node.AsObject().Remove("servers");
+        return Sorted(node)!;
+    }
+
+    private static JsonNode? Sorted(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, Sorted(p.Value)))),
+        JsonArray a => new JsonArray(a.Select(Sorted).ToArray()),
+        _ => node?.DeepClone(),
+    };
+
+    /// <summary>The paths where two documents differ, first few only, to say what changed.</summary>
+    private static void Differences(JsonNode? a, JsonNode? b, string path, List<string> found)
+    {
+        if (found.Count >= 10 || JsonNode.DeepEquals(a, b))
+        {
+            return;
+        }
+        if (a is JsonObject x && b is JsonObject y)
+        {
+            foreach (var key in x.Select(p => p.Key).Union(y.Select(p => p.Key), StringComparer.Ordinal))
+            {
+                Differences(x[key], y[key], path + "." + key, found);
+            }
+        }
+        else if (a is JsonArray l && b is JsonArray r && l.Count == r.Count)
+        {
+            for (var i = 0; i < l.Count; i++)
+            {
+                Differences(l[i], r[i], $"{path}[{i}]", found);
+            }
+        }
+        else
+        {
+            var difference = $"{path}: committed {a?.ToJsonString() ?? "(absent)"}, served {b?.ToJsonString() ?? "(absent)"}";
+            found.Add(difference.Length > 400 ? difference[..400] + "…" : difference);
+        }
+    }
+
+    [Fact]
+    public async Task The_committed_contract_is_the_document_the_Api_serves()
+    {
+        using var anonymous = api.CreateClient();
+        using var response = await TestApi.Send(anonymous, HttpMethod.Get, "/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var served = Normalised((await response.ReadJsonAsync()).GetRawText());
+        var committed = Normalised(await File.ReadAllTextAsync(ContractPath()));
+        var differences = new List<string>();
+        Differences(committed, served, "$", differences);
+        Assert.True(differences.Count == 0,
+            "contracts/DeepSim.Api.json is not the document the Api serves: build DeepSim.Api (it writes the file), run scripts/generate-api-client.sh and commit both.\n"
+            + string.Join("\n", differences));
+        // The comparison sees a change: the served document has operations the committed one must list too.
+        Assert.True(committed["paths"]!.AsObject().ContainsKey("/api/v1/catalog/components"));
     }
 
     [Fact]

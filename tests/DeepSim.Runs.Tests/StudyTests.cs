@@ -25,6 +25,27 @@ public sealed class StudyTests(RunsFixture fixture, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Studies_are_listed_newest_first_per_tenant_and_filtered_by_flowsheet()
+    {
+        var tenant = await TestTenant.CreateAsync(fixture);
+        var other = await TestTenant.CreateAsync(fixture);
+        var first = await tenant.CreateFlowsheetAsync(fixture.Api, TestTenant.Example());
+        var second = await tenant.CreateFlowsheetAsync(fixture.Api, TestTenant.Example());
+        var older = await CreateStudyAsync(fixture.Api, tenant, new { flowsheetId = first, name = "older", parameters = new[] { new { path = DrumTemperature, values = new[] { 90.0 } } } });
+        var newer = await CreateStudyAsync(fixture.Api, tenant, new { flowsheetId = second, name = "newer", parameters = new[] { new { path = DrumTemperature, values = new[] { 91.0 } } } });
+
+        var all = await tenant.GetAsync(fixture.Api, "/api/v1/studies");
+        Assert.Equal(2, all.GetProperty("total").GetInt64());
+        Assert.Equal([newer.GetProperty("id").GetGuid(), older.GetProperty("id").GetGuid()],
+            all.GetProperty("items").EnumerateArray().Select(s => s.GetProperty("id").GetGuid()));
+        Assert.Equal(1, all.GetProperty("items")[0].GetProperty("progress").GetProperty("total").GetInt32());
+
+        var ofFirst = await tenant.GetAsync(fixture.Api, $"/api/v1/studies?flowsheetId={first}");
+        Assert.Equal("older", Assert.Single(ofFirst.GetProperty("items").EnumerateArray()).GetProperty("name").GetString());
+        Assert.Equal(0, (await other.GetAsync(fixture.Api, "/api/v1/studies")).GetProperty("total").GetInt64());
+    }
+
+    [Fact]
     public async Task A_study_of_100_points_completes_with_every_point_accounted_for_and_exports_csv_and_xlsx()
     {
         var tenant = await TestTenant.CreateAsync(fixture);

@@ -2,6 +2,7 @@
 #pragma warning disable CS0618
 using DeepSim.Web.ApiClient.Api.V1.Flowsheets.Import;
 using DeepSim.Web.ApiClient.Api.V1.Flowsheets.Item;
+using DeepSim.Web.ApiClient.Api.V1.Flowsheets.Validate;
 using DeepSim.Web.ApiClient.Models;
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
@@ -23,6 +24,11 @@ namespace DeepSim.Web.ApiClient.Api.V1.Flowsheets
         public global::DeepSim.Web.ApiClient.Api.V1.Flowsheets.Import.ImportRequestBuilder Import
         {
             get => new global::DeepSim.Web.ApiClient.Api.V1.Flowsheets.Import.ImportRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The validate property</summary>
+        public global::DeepSim.Web.ApiClient.Api.V1.Flowsheets.Validate.ValidateRequestBuilder Validate
+        {
+            get => new global::DeepSim.Web.ApiClient.Api.V1.Flowsheets.Validate.ValidateRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>Gets an item from the DeepSim.Web.ApiClient.api.v1.flowsheets.item collection</summary>
         /// <param name="position">Unique identifier of the item</param>

@@ -35,7 +35,7 @@ namespace DeepSim.Web.ApiClient.Api.V1.Studies
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public StudiesRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/studies", pathParameters)
+        public StudiesRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/studies{?flowsheetId*,page*,pageSize*}", pathParameters)
         {
         }
         /// <summary>
@@ -43,8 +43,26 @@ namespace DeepSim.Web.ApiClient.Api.V1.Studies
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public StudiesRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/studies", rawUrl)
+        public StudiesRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/studies{?flowsheetId*,page*,pageSize*}", rawUrl)
         {
+        }
+        /// <summary>
+        /// List studies, newest first (optionally of one flowsheet), with progress
+        /// </summary>
+        /// <returns>A <see cref="global::DeepSim.Web.ApiClient.Models.PageOfStudyResponse"/></returns>
+        /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
+        /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public async Task<global::DeepSim.Web.ApiClient.Models.PageOfStudyResponse?> GetAsync(Action<RequestConfiguration<global::DeepSim.Web.ApiClient.Api.V1.Studies.StudiesRequestBuilder.StudiesRequestBuilderGetQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        {
+#nullable restore
+#else
+        public async Task<global::DeepSim.Web.ApiClient.Models.PageOfStudyResponse> GetAsync(Action<RequestConfiguration<global::DeepSim.Web.ApiClient.Api.V1.Studies.StudiesRequestBuilder.StudiesRequestBuilderGetQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        {
+#endif
+            var requestInfo = ToGetRequestInformation(requestConfiguration);
+            return await RequestAdapter.SendAsync<global::DeepSim.Web.ApiClient.Models.PageOfStudyResponse>(requestInfo, global::DeepSim.Web.ApiClient.Models.PageOfStudyResponse.CreateFromDiscriminatorValue, default, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
         /// Start a study: vary 1 or 2 inputs (JSON paths) over lists or ranges
@@ -70,6 +88,25 @@ namespace DeepSim.Web.ApiClient.Api.V1.Studies
                 { "400", global::DeepSim.Web.ApiClient.Models.HttpValidationProblemDetails.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::DeepSim.Web.ApiClient.Models.StudyResponse>(requestInfo, global::DeepSim.Web.ApiClient.Models.StudyResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
+        }
+        /// <summary>
+        /// List studies, newest first (optionally of one flowsheet), with progress
+        /// </summary>
+        /// <returns>A <see cref="RequestInformation"/></returns>
+        /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<global::DeepSim.Web.ApiClient.Api.V1.Studies.StudiesRequestBuilder.StudiesRequestBuilderGetQueryParameters>>? requestConfiguration = default)
+        {
+#nullable restore
+#else
+        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<global::DeepSim.Web.ApiClient.Api.V1.Studies.StudiesRequestBuilder.StudiesRequestBuilderGetQueryParameters>> requestConfiguration = default)
+        {
+#endif
+            var requestInfo = new RequestInformation(Method.GET, UrlTemplate, PathParameters);
+            requestInfo.Configure(requestConfiguration);
+            requestInfo.Headers.TryAdd("Accept", "application/json");
+            return requestInfo;
         }
         /// <summary>
         /// Start a study: vary 1 or 2 inputs (JSON paths) over lists or ranges
@@ -101,6 +138,25 @@ namespace DeepSim.Web.ApiClient.Api.V1.Studies
         public global::DeepSim.Web.ApiClient.Api.V1.Studies.StudiesRequestBuilder WithUrl(string rawUrl)
         {
             return new global::DeepSim.Web.ApiClient.Api.V1.Studies.StudiesRequestBuilder(rawUrl, RequestAdapter);
+        }
+        /// <summary>
+        /// List studies, newest first (optionally of one flowsheet), with progress
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
+        public partial class StudiesRequestBuilderGetQueryParameters 
+        {
+            #pragma warning disable CS1591
+            [QueryParameter("flowsheetId")]
+            public Guid? FlowsheetId { get; set; }
+            #pragma warning restore CS1591
+            #pragma warning disable CS1591
+            [QueryParameter("page")]
+            public int? Page { get; set; }
+            #pragma warning restore CS1591
+            #pragma warning disable CS1591
+            [QueryParameter("pageSize")]
+            public int? PageSize { get; set; }
+            #pragma warning restore CS1591
         }
     }
 }
