@@ -26,13 +26,18 @@ internal sealed record Account(string TenantName, string Slug, string DisplayNam
         await page.GetByTestId("signup-password").FillAsync(Password);
     }
 
-    /// <summary>Signs up through the form and waits until the app shows this user signed in on the flowsheets page.</summary>
+    /// <summary>
+    /// Signs up through the form and waits until the flowsheets page shows this user signed in and its circuit runs
+    /// (a sign-out clicked while the circuit is still starting races the page's first Api call, which then finds the
+    /// session gone and sends the browser to "your session ended" instead).
+    /// </summary>
     public async Task SignUpAsync(IPage page)
     {
         await FillSignUpAsync(page);
         await page.GetByTestId("signup-submit").ClickAsync();
         await Expect(page).ToHaveURLAsync(FlowsheetsUrl);
         await Expect(page.GetByTestId("signed-in-as")).ToContainTextAsync(DisplayName);
+        await page.WaitForSelectorAsync("[data-testid=app-interactive]", new() { State = WaitForSelectorState.Attached });
     }
 
     public async Task SubmitSignInAsync(IPage page, string password)

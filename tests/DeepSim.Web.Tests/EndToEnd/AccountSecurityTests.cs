@@ -45,7 +45,6 @@ public sealed class AccountSecurityTests(BrowserFixture browser, ITestOutputHelp
     {
         var account = Account.New();
         await account.SignUpAsync(page);
-        await page.WaitForSelectorAsync("[data-testid=app-interactive]", new() { State = WaitForSelectorState.Attached });
 
         var cookie = await Account.SessionCookieAsync(page.Context) ?? throw new InvalidOperationException("no session cookie after sign-up");
         Assert.True(cookie.HttpOnly, "the session cookie is readable from script");

@@ -8,7 +8,7 @@ namespace DeepSim.Web.Tests.EndToEnd;
 [Collection(BrowserGroup.Name)]
 public sealed class BaselineSecurityTests(BrowserFixture browser, ITestOutputHelper output)
 {
-    private static readonly string[] StackTraceMarks = ["Exception", "   at ", "Stack trace", "DeepSim.Web.", ".cs:line"];
+    private static readonly string[] StackTraceMarks = ["Exception", "   at ", "Stack trace", "at DeepSim.", ".cs:line"];
 
     [Fact]
     public Task An_unknown_address_shows_the_not_found_page_with_status_404_and_no_stack_trace() => browser.RunAsync(output, async page =>
