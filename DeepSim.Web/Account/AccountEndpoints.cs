@@ -22,13 +22,17 @@ public static class AccountEndpoints
         }
         if (http.User.FindFirst(WebClaims.SessionId)?.Value is { } id)
         {
-            try
+            // Not api.Client: it reads the circuit's authentication state, which a plain endpoint does not have (a 500).
+            if (await sessions.GetAsync(id, http.RequestAborted) is { } session)
             {
-                await api.Client.Api.V1.Auth.Signout.PostAsync(cancellationToken: http.RequestAborted);
-            }
-            catch (ApiProblemException)
-            {
-                // the Api already ended it (expired, revoked): signing out here still completes
+                try
+                {
+                    await api.ForToken(session.AccessToken).Api.V1.Auth.Signout.PostAsync(cancellationToken: http.RequestAborted);
+                }
+                catch (ApiProblemException)
+                {
+                    // the Api already ended it (expired, revoked): signing out here still completes
+                }
             }
             await sessions.RemoveAsync(id, http.RequestAborted);
         }

@@ -5,11 +5,10 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using DeepSim.ServiceDefaults;
 
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
-// The AppHost runs Debian binaries under DCP: these tests are Linux-only.
-[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
-
 namespace DeepSim.AppHost.Tests;
+
+// Shared source: DeepSim.Web.Tests compiles this file too (its browser tests start the same platform), so it holds no
+// assembly attributes or collection definitions; those live in each project (AssemblyInfo.cs here).
 
 /// <summary>Where the repository is, and settings every AppHost the tests start shares.</summary>
 internal static class Repo
@@ -118,6 +117,9 @@ public sealed class PlatformFixture : IAsyncLifetime, IDisposable
 
     public string StateDirectory => _state.Path;
 
+    /// <summary>More AppHost arguments (configuration), e.g. quieter logging for a test project that does not read it.</summary>
+    public IReadOnlyList<string> MoreArguments { get; init; } = [];
+
     public async Task InitializeAsync()
     {
         // DCP's resource creation occasionally hangs on this machine kind (seen in about 1 of 6 fresh-clone runs;
@@ -128,7 +130,7 @@ public sealed class PlatformFixture : IAsyncLifetime, IDisposable
             await Repo.WaitForOtherOrchestratorsToStopAsync();
             using var timeout = new CancellationTokenSource(StartBudget);
             var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DeepSim_AppHost>(
-                Repo.Arguments(_state.Path), timeout.Token);
+                Repo.Arguments(_state.Path, [.. MoreArguments]), timeout.Token);
             _app = await builder.BuildAsync(timeout.Token);
             using var startTimeout = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
             startTimeout.CancelAfter(StartHangLimit);
@@ -183,10 +185,4 @@ public sealed class PlatformFixture : IAsyncLifetime, IDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         return await App.GetConnectionStringAsync(name, timeout.Token) ?? throw new InvalidOperationException($"no connection string for {name}");
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class PlatformGroup : ICollectionFixture<PlatformFixture>
-{
-    public const string Name = "platform";
 }
