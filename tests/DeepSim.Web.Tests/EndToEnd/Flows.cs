@@ -48,9 +48,16 @@ internal static class Flows
     /// <summary>Clicks Run on the flowsheet page and waits (bounded) for the results under the designer; returns the run's id.</summary>
     public static async Task<Guid> RunAsync(IPage page)
     {
+        var link = page.GetByTestId("last-run-link");
+        var previous = await link.CountAsync() == 0 ? null : await link.GetAttributeAsync("href");
         await page.GetByTestId("run-flowsheet").ClickAsync();
+        if (previous is not null)
+        {
+            // The previous run's results stay on the page until the new run is submitted.
+            await Expect(link).Not.ToHaveAttributeAsync("href", previous);
+        }
         await Expect(page.GetByTestId("designer-results")).ToBeVisibleAsync(new() { Timeout = RunMilliseconds });
-        var href = await page.GetByTestId("last-run-link").GetAttributeAsync("href") ?? throw new InvalidOperationException("no run link");
+        var href = await link.GetAttributeAsync("href") ?? throw new InvalidOperationException("no run link");
         return Guid.Parse(href[(href.LastIndexOf('/') + 1)..]);
     }
 
@@ -73,6 +80,18 @@ internal static class Flows
         await page.GetByTestId("signin-submit").ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex("/operator$", RegexOptions.None, TimeSpan.FromSeconds(1)));
         await page.WaitForSelectorAsync("[data-testid=app-interactive]", new() { State = WaitForSelectorState.Attached });
+    }
+
+    /// <summary>On the operator console: puts the tenant <paramref name="slug"/> on the plan shown as <paramref name="planDisplayName"/>.</summary>
+    public static async Task ChangePlanAsync(IPage console, string slug, string planDisplayName)
+    {
+        await console.GetByTestId("tenant-search").FillAsync(slug);
+        var row = console.GetByTestId("tenant-table").Locator("tbody tr").Filter(new() { Has = console.GetByTestId($"tenant-status-{slug}") });
+        await Expect(row).ToHaveCountAsync(1);
+        await row.Locator(".mud-select").First.ClickAsync();
+        await console.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextString = planDisplayName }).ClickAsync();
+        // The console names the plan by its key (TenantsPage.ChangePlanAsync): Enterprise is "enterprise".
+        await Expect(console.Locator(".mud-snackbar").Last).ToContainTextAsync($"is now on {planDisplayName.ToLowerInvariant()}");
     }
 
     /// <summary>The invitation token mailed to <paramref name="email"/>: only in the mail outbox, as the Api sends no mail yet.</summary>

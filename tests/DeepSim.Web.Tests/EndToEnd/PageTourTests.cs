@@ -113,7 +113,7 @@ public sealed class PageTourTests(BrowserFixture browser, ITestOutputHelper outp
         await Shots.TakeAsync(console, "15-operator");
 
         await console.GotoAsync("/operator/audit");
-        await Expect(console.GetByText("Platform audit")).ToBeVisibleAsync();
+        await Expect(console.GetByRole(AriaRole.Heading, new() { Name = "Platform audit" })).ToBeVisibleAsync();
         await Expect(console.GetByTestId("audit-table").Locator("tbody tr code").First).ToBeVisibleAsync();
         output.WriteLine($"platform audit, newest: {await console.GetByTestId("audit-table").Locator("tbody tr").First.InnerTextAsync()}");
         await Shots.TakeAsync(console, "16-operator-audit");
