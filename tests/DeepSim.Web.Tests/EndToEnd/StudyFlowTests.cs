@@ -37,6 +37,14 @@ public sealed class StudyFlowTests(BrowserFixture browser, ITestOutputHelper out
         await Expect(progress).ToHaveAttributeAsync("data-done", "5", new() { Timeout = StudyMilliseconds });
         await Expect(page.Locator("[data-testid=study-chart] .js-plotly-plot").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Expect(page.GetByTestId("study-status")).ToHaveTextAsync("finished");
+        // The input varied is the drum's (unit 1) temperature, over the five points asked for.
+        var table = page.GetByTestId("study-table");
+        await Expect(table).ToContainTextAsync("$.units[1].spec.temperature.value");
+        await Expect(table.Locator("[data-testid^=study-point-]")).ToHaveCountAsync(5);
+        foreach (var (point, value) in new[] { (0, "85"), (2, "95"), (4, "105") })
+        {
+            await Expect(table.Locator("tr").Filter(new() { Has = page.GetByTestId($"study-point-{point}") })).ToContainTextAsync(value);
+        }
         await Shots.TakeAsync(page, "study");
     });
 

@@ -79,6 +79,7 @@ public sealed class OperatorTests(BrowserFixture browser, ITestOutputHelper outp
 
         await page.GotoAsync("/runs");
         await Expect(page).ToHaveURLAsync(new Regex("/account/signin", RegexOptions.None, TimeSpan.FromSeconds(1)));
+        await Expect(page.GetByTestId("session-ended-note")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("signed-in-as")).ToHaveCountAsync(0);
         await Shots.TakeAsync(page, "signed-out");
 
