@@ -22,6 +22,8 @@ internal static class Flows
         await page.WaitForSelectorAsync("[data-testid=app-interactive]", new() { State = WaitForSelectorState.Attached });
         await page.GetByTestId("new-flowsheet").ClickAsync();
         await page.GetByTestId($"template-{templateKey}").ClickAsync();
+        // Choosing a template also sets the name box (same render): typing before it arrives gets appended to.
+        await Expect(page.GetByTestId($"template-{templateKey}")).ToHaveClassAsync(new Regex(@"\bchosen\b", RegexOptions.None, TimeSpan.FromSeconds(1)));
         if (name is not null)
         {
             await page.GetByTestId("new-flowsheet-name").FillAsync(name);
