@@ -88,6 +88,8 @@ internal static class Flows
     public static async Task ChangePlanAsync(IPage console, string slug, string planDisplayName)
     {
         await console.GetByTestId("tenant-search").FillAsync(slug);
+        // Wait for the (debounced) search to reload the table, which would close a plan list opened before it.
+        await Expect(console.GetByTestId("tenant-table").Locator("tbody tr")).ToHaveCountAsync(1);
         var row = console.GetByTestId("tenant-table").Locator("tbody tr").Filter(new() { Has = console.GetByTestId($"tenant-status-{slug}") });
         await Expect(row).ToHaveCountAsync(1);
         await row.Locator(".mud-select").First.ClickAsync();
