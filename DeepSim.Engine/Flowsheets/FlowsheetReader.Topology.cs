@@ -43,7 +43,8 @@ public static partial class FlowsheetReader
         {
             foreach (var (item, itemPath) in RequiredObjects(root, "units", nonEmpty: true))
             {
-                Cursor.OnlyKeys(item, itemPath, "unit field", ["id", "type", "spec", "description"]);
+                Cursor.OnlyKeys(item, itemPath, "unit field", ["id", "type", "spec", "description", "layout"]);
+                ReadLayout(item, itemPath);
                 var id = Cursor.String(item, "id", itemPath, required: true);
                 var type = Cursor.String(item, "type", itemPath, required: true);
                 if (id is not null && !ValidId(id))
@@ -70,6 +71,31 @@ public static partial class FlowsheetReader
                 }
                 unitIndex[id] = units.Count;
                 units.Add(new UnitEntry(id, type, itemPath, item));
+            }
+        }
+
+        /// <summary>
+        /// A unit's optional drawing position, <c>{ "x": number, "y": number }</c>, kept by editors so a drawing survives
+        /// save and load. The solver ignores it; it is checked only so a typo is not silently kept.
+        /// </summary>
+        private void ReadLayout(JsonElement unit, string unitPath)
+        {
+            if (!JsonCursor.TryGet(unit, "layout", out var layout))
+            {
+                return;
+            }
+            var path = JsonCursor.Child(unitPath, "layout");
+            if (!Cursor.IsObject(layout, path))
+            {
+                return;
+            }
+            Cursor.OnlyKeys(layout, path, "layout field", ["x", "y"]);
+            foreach (var key in new[] { "x", "y" })
+            {
+                if (JsonCursor.TryGet(layout, key, out var v))
+                {
+                    Cursor.Number(v, JsonCursor.Child(path, key));
+                }
             }
         }
 

@@ -88,7 +88,7 @@ public sealed record RunResultView(
     /// <summary>From the Kiota client's envelope (its result is a free-form value); the envelope's converged/reason stand in if the result lacks them.</summary>
     public static RunResultView FromApi(ApiClient.Models.RunResult? envelope)
     {
-        var view = envelope?.Result is { } result ? Parse(ApiJson.ToJson(result)) : Empty with { ParseError = "no result" };
+        var view = envelope?.Result is { } result ? Parse(DeepSim.Web.Services.KiotaJson.ToJson(result)) : Empty with { ParseError = "no result" };
         return view with
         {
             Converged = view.Converged ?? envelope?.Converged,

@@ -70,7 +70,7 @@ public sealed record StudyTableData(IReadOnlyList<string> Inputs, IReadOnlyList<
             return Empty;
         }
         var columns = JsonSerializer.Serialize(table.Columns ?? []);
-        var rows = "[" + string.Join(",", (table.Rows ?? []).Select(ApiJson.ToJson)) + "]";
+        var rows = "[" + string.Join(",", (table.Rows ?? []).Select(DeepSim.Web.Services.KiotaJson.ToJson)) + "]";
         return Parse($$"""{"columns":{{columns}},"rows":{{rows}}}""");
     }
 

@@ -60,6 +60,21 @@ public class FlowsheetReaderTests
     }
 
     [Fact]
+    public void A_unit_layout_is_accepted_and_ignored_but_a_malformed_one_is_reported()
+    {
+        var doc = Doc();
+        doc["units"]![1]!["layout"] = new JsonObject { ["x"] = 120, ["y"] = -40.5 };
+        Assert.True(Read(doc).IsValid, string.Join("\n", Read(doc).Errors));
+
+        doc["units"]![1]!["layout"] = new JsonObject { ["x"] = "left", ["z"] = 1 };
+        var r = Read(doc);
+        HasError(r, "$.units[1].layout.x", "expected a number");
+        HasError(r, "$.units[1].layout.z", "unknown layout field");
+        doc["units"]![1]!["layout"] = 3;
+        HasError(Read(doc), "$.units[1].layout", "expected an object");
+    }
+
+    [Fact]
     public void Invalid_json_is_one_error_at_the_root()
     {
         var r = FlowsheetReader.Read("{ \"components\": [", DefaultThermoCatalog.Instance);

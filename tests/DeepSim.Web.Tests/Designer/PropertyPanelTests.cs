@@ -1,0 +1,127 @@
+using Bunit;
+using DeepSim.Web.Components.Designer;
+using MudBlazor.Services;
+
+namespace DeepSim.Web.Tests.Designer;
+
+public class PropertyPanelTests : BunitContext, IAsyncLifetime
+{
+    // MudBlazor's services are only asynchronously disposable: dispose the context that way.
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    private readonly DesignerState state = new();
+
+    public PropertyPanelTests()
+    {
+        Services.AddMudServices();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        state.SetComponents(["benzene", "toluene"]);
+        state.AddUnit("feed", 0, 0);
+        state.AddUnit("heater", 200, 0);
+    }
+
+    private IRenderedComponent<PropertyPanel> RenderPanel(DesignerSelection? selection, params ValidationIssue[] issues) =>
+        Render<PropertyPanel>(p => p
+            .Add(x => x.State, state)
+            .Add(x => x.Selection, selection)
+            .Add(x => x.Issues, issues));
+
+    private static DesignerSelection Unit(string id) => new(SelectionKind.Unit, id);
+
+    [Fact]
+    public void A_validation_issue_is_shown_under_the_field_it_names()
+    {
+        var cut = RenderPanel(Unit("HEATER1"),
+            new ValidationIssue("$.units[1].spec.outletTemperature", "must be above 0 K"),
+            new ValidationIssue("$.units[0].spec.pressure", "belongs to the feed"));
+
+        Assert.Equal("must be above 0 K", cut.Find("[data-testid=issue-outletTemperature]").TextContent);
+        Assert.DoesNotContain("belongs to the feed", cut.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Editing_a_field_writes_the_quantity_into_the_document()
+    {
+        var cut = RenderPanel(Unit("HEATER1"));
+        cut.Find("[data-testid=field-outletTemperature]").Change("150");
+
+        var t = state.Spec("HEATER1")["outletTemperature"]!;
+        Assert.Equal(150, t["value"]!.GetValue<double>());
+        Assert.Equal("C", t["unit"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Choosing_duty_in_the_group_selector_replaces_the_outlet_temperature()
+    {
+        var cut = RenderPanel(Unit("HEATER1"));
+        cut.Find("[data-testid=group-heat]").Change("duty");
+        cut.Render();
+
+        Assert.False(state.Spec("HEATER1").ContainsKey("outletTemperature"));
+        Assert.NotNull(cut.Find("[data-testid=field-duty]"));
+        Assert.Empty(cut.FindAll("[data-testid=field-outletTemperature]"));
+    }
+
+    [Fact]
+    public void The_feed_composition_can_be_edited_and_normalised()
+    {
+        var cut = RenderPanel(Unit("FEED1"));
+        cut.Find("[data-testid=field-moleFractions-benzene]").Change("3");
+        cut.Render();
+        cut.Find("[data-testid=field-moleFractions-toluene]").Change("1");
+        cut.Render();
+        cut.Find("[data-testid=normalise-moleFractions]").Click();
+
+        var x = state.Spec("FEED1")["moleFractions"]!;
+        Assert.Equal(0.75, x["benzene"]!.GetValue<double>());
+        Assert.Equal(0.25, x["toluene"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public void With_nothing_selected_it_edits_the_flowsheet()
+    {
+        var cut = RenderPanel(null, new ValidationIssue("$.propertyPackage", "unknown property package"));
+        cut.Find("[data-testid=field-propertyPackage]").Change("peng-robinson");
+        cut.Find("[data-testid=component-add-input]").Change("methane");
+        cut.Find("[data-testid=component-add]").Click();
+
+        Assert.Equal("peng-robinson", state.PropertyPackage);
+        Assert.Equal(["benzene", "toluene", "methane"], state.Components);
+        Assert.Contains("unknown property package", cut.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_reaction_is_edited_field_by_field()
+    {
+        state.AddUnit("conversionReactor", 400, 0);
+        var cut = RenderPanel(Unit("RX1"));
+        cut.Find("[data-testid=field-reactions-0-conversion]").Change("0.3");
+        cut.Render();
+        cut.Find("[data-testid=field-reactions-0-toluene]").Change("2");
+        cut.Render();
+        cut.Find("[data-testid=reaction-add]").Click();
+
+        var reactions = state.Spec("RX1")["reactions"]!.AsArray();
+        Assert.Equal(2, reactions.Count);
+        Assert.Equal(0.3, reactions[0]!["conversion"]!.GetValue<double>());
+        Assert.Equal(2, reactions[0]!["stoichiometry"]!["toluene"]!.GetValue<double>());
+        Assert.Equal(-1, reactions[0]!["stoichiometry"]!["benzene"]!.GetValue<double>());
+        Assert.Equal("benzene", reactions[1]!["keyComponent"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Renaming_the_unit_renames_it_in_the_document()
+    {
+        DesignerSelection? renamed = null;
+        var cut = Render<PropertyPanel>(p => p
+            .Add(x => x.State, state)
+            .Add(x => x.Selection, Unit("HEATER1"))
+            .Add(x => x.SelectionChanged, (DesignerSelection? s) => renamed = s));
+        cut.Find("[data-testid=field-id]").Change("E-100");
+
+        Assert.NotNull(state.Unit("E-100"));
+        Assert.Equal(Unit("E-100"), renamed);
+    }
+}
