@@ -10,6 +10,8 @@ if (args is ["migrate", ..])
 if (BuildTimeDocument.IsGenerating)
 {
     builder.Configuration.AddInMemoryCollection(BuildTimeDocument.PlaceholderSettings);
+    // The document tool starts the host briefly: its background services' retries against the placeholders are noise.
+    builder.Logging.ClearProviders();
 }
 var app = builder.BuildApi();
 await app.RunAsync();

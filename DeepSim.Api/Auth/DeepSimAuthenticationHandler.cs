@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using DeepSim.Api.Audit;
 using DeepSim.Api.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -179,11 +180,18 @@ public sealed class DeepSimAuthenticationHandler(
         {
             await audit.RecordAsync(Context, StatusCodes.Status403Forbidden);
         }
-        await problems.WriteAsync(new ProblemDetailsContext
+        // Say which permission was missing, so a client can tell the person what to ask their admin for.
+        var required = Context.GetEndpoint()?.Metadata.GetMetadata<RequiredPermission>()?.Permission;
+        var details = new ProblemDetails
         {
-            HttpContext = Context,
-            ProblemDetails = { Status = 403, Title = "Forbidden", Type = ProblemTypes.Forbidden, Detail = "Your role does not allow this." },
-        });
+            Status = 403, Title = "Forbidden", Type = ProblemTypes.Forbidden,
+            Detail = required is { } p ? $"Your role does not allow this: it needs the permission '{PermissionTable.Name(p)}'." : "Your role does not allow this.",
+        };
+        if (required is { } permission)
+        {
+            details.Extensions["requiredPermission"] = PermissionTable.Name(permission);
+        }
+        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = Context, ProblemDetails = details });
     }
 }
 

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DeepSim.Api.Studies;
 
-public sealed record StudyRequest(Guid? FlowsheetId, int? Version, string? Name, IReadOnlyList<StudyParameter>? Parameters);
+public sealed record StudyRequest(Guid? FlowsheetId, int? Version, string? Name, IReadOnlyList<StudyParameter>? Parameters, IReadOnlyList<string>? Outputs = null);
 
 public sealed record StudyProgress(int Total, int Done, int Queued, int Running, int Completed, int Failed, int Cancelled, int Cached);
 
@@ -25,7 +25,6 @@ public static class StudyEndpoints
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>Stream results in the table, in this order, as named in the engine's result JSON.</summary>
-    private static readonly string[] StreamColumns = ["temperatureK", "pressurePa", "vaporFraction", "molarFlowMolPerS"];
 
     public static IEndpointRouteBuilder MapStudyEndpoints(this IEndpointRouteBuilder routes)
     {
@@ -64,6 +63,7 @@ public static class StudyEndpoints
         }
         var flowsheet = JsonNode.Parse(snapshot.Content)!;
         var axes = StudyGrid.Expand(request.Parameters, flowsheet, errors);
+        StudyOutputs.Validate(request.Outputs, flowsheet, errors);
         var total = axes.Aggregate(1L, (n, axis) => n * axis.Length);
         if (!errors.Any && total > runs.Settings.MaxStudyPoints)
         {
@@ -99,9 +99,10 @@ public static class StudyEndpoints
             }
             await s.ExecuteAsync(
                 """
-                insert into studies (id, tenant_id, flowsheet_id, flowsheet_version, name, parameters, total, created_by, created_at)
-                values (@studyId, @tenant, @flowsheetId, @version, @name, @parameters::jsonb, @total, @by, @createdAt)
-                """, new { studyId, tenant, flowsheetId, version = snapshot.Version, name = request.Name!.Trim(), parameters, total = points.Count, by = actor.Id, createdAt }, ct);
+                insert into studies (id, tenant_id, flowsheet_id, flowsheet_version, name, parameters, outputs, total, created_by, created_at)
+                values (@studyId, @tenant, @flowsheetId, @version, @name, @parameters::jsonb, @outputs::jsonb, @total, @by, @createdAt)
+                """, new { studyId, tenant, flowsheetId, version = snapshot.Version, name = request.Name!.Trim(), parameters,
+                    outputs = request.Outputs is null ? null : JsonSerializer.Serialize(request.Outputs), total = points.Count, by = actor.Id, createdAt }, ct);
             await runs.InsertManyAsync(s, newRuns, actor.Id, createdAt, ct);
             await Outbox.AddAsync(s, "study.created", new { studyId, flowsheetId, points = points.Count }, ct);
             // The study, its runs and its audit row commit together.
@@ -225,32 +226,25 @@ public static class StudyEndpoints
 
     internal static async Task<StudyTable?> TableAsync(DbScope s, Guid studyId, CancellationToken ct)
     {
-        var parameters = await s.QuerySingleOrDefaultAsync<string>("select parameters::text from studies where id = @studyId", new { studyId }, ct);
-        if (parameters is null)
+        var study = await s.QuerySingleOrDefaultAsync<(string Parameters, string? Outputs)>(
+            "select parameters::text, outputs::text from studies where id = @studyId", new { studyId }, ct);
+        if (study.Parameters is null)
         {
             return null;
         }
-        var paths = JsonSerializer.Deserialize<List<StudyParameter>>(parameters, Json)!.Select(p => p.Path ?? "").ToList();
+        var paths = JsonSerializer.Deserialize<List<StudyParameter>>(study.Parameters, Json)!.Select(p => p.Path ?? "").ToList();
+        var chosen = study.Outputs is null ? null : JsonSerializer.Deserialize<List<string>>(study.Outputs);
         var rows = (await s.QueryAsync<PointRow>(
             """
             select study_point as "Point", point_values::text as "Values", status as "Status", converged as "Converged", result::text as "Result"
             from runs where study_id = @studyId order by study_point
             """, new { studyId }, ct)).ToList();
-        var streamIds = new List<string>();
-        var parsed = new List<JsonElement?>(rows.Count);
-        foreach (var row in rows)
-        {
-            JsonElement? result = row.Result is null ? null : RunService.ParseJson(row.Result);
-            parsed.Add(result);
-            if (streamIds.Count == 0 && result is { } r && r.TryGetProperty("streams", out var streams))
-            {
-                streamIds.AddRange(streams.EnumerateArray().Select(st => st.GetProperty("id").GetString() ?? ""));
-            }
-        }
+        var parsed = rows.Select(row => row.Result is null ? (JsonElement?)null : RunService.ParseJson(row.Result)).ToList();
+        var outputs = StudyOutputs.Columns(chosen, parsed);
         var columns = new List<string> { "point" };
         columns.AddRange(paths);
         columns.AddRange(["status", "converged"]);
-        columns.AddRange(streamIds.SelectMany(id => StreamColumns.Select(c => id + "." + c)));
+        columns.AddRange(outputs);
         var table = new List<IReadOnlyList<object?>>(rows.Count);
         for (var i = 0; i < rows.Count; i++)
         {
@@ -258,16 +252,7 @@ public static class StudyEndpoints
             cells.AddRange(JsonSerializer.Deserialize<double[]>(rows[i].Values)!.Cast<object?>());
             cells.Add(rows[i].Status);
             cells.Add(rows[i].Converged);
-            var streams = parsed[i] is { } r && r.TryGetProperty("streams", out var st) ? st.EnumerateArray().ToList() : [];
-            foreach (var id in streamIds)
-            {
-                var stream = streams.FirstOrDefault(x => x.GetProperty("id").GetString() == id);
-                foreach (var c in StreamColumns)
-                {
-                    cells.Add(stream.ValueKind == JsonValueKind.Object && stream.TryGetProperty(c, out var v) && v.ValueKind == JsonValueKind.Number
-                        ? v.GetDouble() : null);
-                }
-            }
+            cells.AddRange(outputs.Select(o => (object?)StudyOutputs.Value(parsed[i], o)));
             table.Add(cells);
         }
         return new StudyTable(columns, table);

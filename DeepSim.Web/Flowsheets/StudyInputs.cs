@@ -50,6 +50,39 @@ public static class StudyInputs
         }
     }
 
+    private static readonly (string Key, string Label)[] StreamOutputs =
+        [("temperatureK", "temperature"), ("pressurePa", "pressure"), ("vaporFraction", "vapour fraction"), ("molarFlowMolPerS", "molar flow"), ("massFlowKgPerS", "mass flow")];
+
+    private static readonly Dictionary<string, (string Key, string Label)[]> UnitOutputs = new(StringComparer.Ordinal)
+    {
+        ["heater"] = [("dutyW", "duty")], ["cooler"] = [("dutyW", "duty")], ["flash"] = [("dutyW", "duty")],
+        ["heatExchanger"] = [("dutyW", "duty")], ["conversionReactor"] = [("dutyW", "duty")],
+        ["pump"] = [("powerW", "power")], ["compressor"] = [("powerW", "power")], ["expander"] = [("powerW", "power")],
+    };
+
+    /// <summary>The results a study can tabulate for this flowsheet ("ID.key" as the Api takes them), with labels.</summary>
+    public static IReadOnlyList<(string Output, string Label)> OutputsOf(string flowsheetJson)
+    {
+        var document = JsonNode.Parse(flowsheetJson);
+        var outputs = new List<(string, string)>();
+        foreach (var stream in document?["streams"] as JsonArray ?? [])
+        {
+            var id = stream?["id"]?.ToString();
+            if (id is not null)
+            {
+                outputs.AddRange(StreamOutputs.Select(o => ($"{id}.{o.Key}", $"{id} · {o.Label}")));
+            }
+        }
+        foreach (var unit in document?["units"] as JsonArray ?? [])
+        {
+            if (unit?["id"]?.ToString() is { } id && unit["type"]?.ToString() is { } type && UnitOutputs.TryGetValue(type, out var keys))
+            {
+                outputs.AddRange(keys.Select(o => ($"{id}.{o.Key}", $"{id} · {o.Label}")));
+            }
+        }
+        return outputs;
+    }
+
     /// <summary>"80, 90, 100" or "80 90 100" as numbers; null when any item is not a number.</summary>
     public static double[]? ParseList(string? text)
     {

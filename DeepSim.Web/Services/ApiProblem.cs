@@ -47,7 +47,9 @@ public sealed class ApiProblemException : Exception
     /// <summary>What to say when no field is named: the detail, or a message per status.</summary>
     public string Summary => Status switch
     {
-        HttpStatusCode.Forbidden => Detail is null ? "You don't have permission to do this." : $"You don't have permission to do this: {Detail}",
+        HttpStatusCode.Forbidden => Text(Body, "requiredPermission") is { } permission
+            ? $"You don't have permission to do this: it needs the permission “{permission}”, which your role does not have. Ask an admin of this workspace."
+            : Detail ?? "You don't have permission to do this.",
         HttpStatusCode.NotFound => Detail ?? "Not found (it may have been deleted, or belong to another tenant).",
         HttpStatusCode.TooManyRequests => Detail ?? "Too many requests: wait a moment and try again.",
         >= HttpStatusCode.InternalServerError => "The platform could not complete this request. Try again; if it persists, contact support" +

@@ -80,6 +80,10 @@ public sealed class GeneratedEndpointTests(ApiFixture api)
                 {
                     failures.Add($"{endpoint} as {caller}: server error {status}");
                 }
+                else if (status == 403 && !(await response.Content.ReadAsStringAsync()).Contains($"\"requiredPermission\":\"{PermissionTable.Name(endpoint.Permission!.Value)}\"", StringComparison.Ordinal))
+                {
+                    failures.Add($"{endpoint} as {caller}: the 403 does not name the missing permission {PermissionTable.Name(endpoint.Permission!.Value)}");
+                }
             }
         }
         Assert.True(failures.Count == 0, $"{failures.Count} of {calls} calls broke the table:\n{string.Join('\n', failures)}");

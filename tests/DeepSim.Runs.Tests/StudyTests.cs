@@ -25,6 +25,47 @@ public sealed class StudyTests(RunsFixture fixture, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_study_tabulates_the_outputs_it_names_and_refuses_ids_the_flowsheet_lacks()
+    {
+        var tenant = await TestTenant.CreateAsync(fixture);
+        var flowsheet = await tenant.CreateFlowsheetAsync(fixture.Api, TestTenant.Example());
+        using (var client = fixture.Api.Client(tenant.Token))
+        using (var refused = await client.PostAsJsonAsync("/api/v1/studies", new
+        {
+            flowsheetId = flowsheet, name = "bad", parameters = new[] { new { path = DrumTemperature, values = new[] { 90.0 } } },
+            outputs = new[] { "V.temperatureK", "NOPE.dutyW", "DRUM" },
+        }))
+        {
+            var problem = await TestTenant.ReadAsync(refused);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("not a stream or unit", problem.GetProperty("errors").GetProperty("outputs[1]")[0].GetString(), StringComparison.Ordinal);
+            Assert.True(problem.GetProperty("errors").TryGetProperty("outputs[2]", out _));
+            Assert.False(problem.GetProperty("errors").TryGetProperty("outputs[0]", out _));
+        }
+
+        string[] outputs = ["V.temperatureK", "DRUM.dutyW", "V.moleFractions.Benzene", "L.noSuchField"];
+        var study = await CreateStudyAsync(fixture.Api, tenant, new
+        {
+            flowsheetId = flowsheet, name = "chosen outputs", outputs,
+            parameters = new[] { new { path = DrumTemperature, values = new[] { 90.0, 100.0 } } },
+        });
+        var studyId = study.GetProperty("id").GetGuid();
+        await using (WorkerProcess.Start(fixture.Api.Url, concurrency: 2))
+        {
+            await TestTenant.WaitUntilAsync(async () =>
+                (await tenant.GetAsync(fixture.Api, $"/api/v1/studies/{studyId}")).GetProperty("progress").GetProperty("done").GetInt32() == 2,
+                TimeSpan.FromSeconds(120), "study finished");
+        }
+        var table = await tenant.GetAsync(fixture.Api, $"/api/v1/studies/{studyId}/results");
+        Assert.Equal(["point", DrumTemperature, "status", "converged", .. outputs], table.GetProperty("columns").EnumerateArray().Select(c => c.GetString()));
+        var rows = table.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(363.15, rows[0][4].GetDouble(), 6); // the vapour leaves the drum at the drum's 90 C
+        Assert.True(rows[1][5].GetDouble() > rows[0][5].GetDouble(), "a hotter drum needs more duty");
+        Assert.InRange(rows[0][6].GetDouble(), 0.5, 1.0);
+        Assert.Equal(JsonValueKind.Null, rows[0][7].ValueKind); // a field the result does not have is an empty cell
+    }
+
+    [Fact]
     public async Task Studies_are_listed_newest_first_per_tenant_and_filtered_by_flowsheet()
     {
         var tenant = await TestTenant.CreateAsync(fixture);

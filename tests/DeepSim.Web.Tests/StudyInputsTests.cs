@@ -17,6 +17,16 @@ public class StudyInputsTests
         Assert.DoesNotContain(inputs, i => i.Path.Contains("unit", StringComparison.Ordinal) && i.Path.EndsWith(".unit", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Outputs_are_offered_for_every_stream_and_for_the_duty_or_power_of_units_that_have_one()
+    {
+        var outputs = StudyInputs.OutputsOf(FlowsheetTemplates.Find("two-stage-compression")!.Json).Select(o => o.Output).ToList();
+
+        Assert.Contains(outputs, o => o.EndsWith(".temperatureK", StringComparison.Ordinal));
+        Assert.Contains(outputs, o => o.EndsWith(".powerW", StringComparison.Ordinal));
+        Assert.DoesNotContain(outputs, o => o.EndsWith(".dutyW", StringComparison.Ordinal) && o.StartsWith("FEED", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("80, 90,100", new[] { 80.0, 90, 100 })]
     [InlineData("1e5 2e5", new[] { 1e5, 2e5 })]

@@ -22,6 +22,14 @@ namespace DeepSim.Web.ApiClient.Models
 #else
         public string Name { get; set; }
 #endif
+        /// <summary>The outputs property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<string>? Outputs { get; set; }
+#nullable restore
+#else
+        public List<string> Outputs { get; set; }
+#endif
         /// <summary>The parameters property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -52,6 +60,7 @@ namespace DeepSim.Web.ApiClient.Models
             {
                 { "flowsheetId", n => { FlowsheetId = n.GetGuidValue(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
+                { "outputs", n => { Outputs = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
                 { "parameters", n => { Parameters = n.GetCollectionOfObjectValues<global::DeepSim.Web.ApiClient.Models.StudyParameter>(global::DeepSim.Web.ApiClient.Models.StudyParameter.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "version", n => { Version = n.GetIntValue(); } },
             };
@@ -65,6 +74,7 @@ namespace DeepSim.Web.ApiClient.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteGuidValue("flowsheetId", FlowsheetId);
             writer.WriteStringValue("name", Name);
+            writer.WriteCollectionOfPrimitiveValues<string>("outputs", Outputs);
             writer.WriteCollectionOfObjectValues<global::DeepSim.Web.ApiClient.Models.StudyParameter>("parameters", Parameters);
             writer.WriteIntValue("version", Version);
         }

@@ -55,6 +55,9 @@ public sealed partial class FlowsheetDesigner
 
     [Parameter] public UnitSystem DisplayUnits { get; set; } = UnitSystem.Metric;
 
+    /// <summary>Links a spec value to a new study of it (by JSON path); null offers none.</summary>
+    [Parameter] public Func<string, string>? StudyHref { get; set; }
+
     public DesignerState State => state;
 
     public bool IsDirty => state.IsDirty;

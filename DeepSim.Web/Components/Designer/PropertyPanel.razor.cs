@@ -27,6 +27,13 @@ public sealed partial class PropertyPanel
 
     [Parameter] public UnitSystem DisplayUnits { get; set; } = UnitSystem.Metric;
 
+    /// <summary>Where to start a study varying a spec value, given its JSON path; null offers no link (unsaved documents never do).</summary>
+    [Parameter] public Func<string, string>? StudyHref { get; set; }
+
+    /// <summary>The path a study varies: the number itself, inside a {value, unit} quantity or plain.</summary>
+    internal static string StudyPath(int unitIndex, string key, System.Text.Json.Nodes.JsonNode? node) =>
+        $"$.units[{unitIndex}].spec.{key}" + (node is System.Text.Json.Nodes.JsonObject ? ".value" : "");
+
     private UnitView? SelectedUnit => Selection is { Kind: SelectionKind.Unit } s ? State.Unit(s.Id) : null;
 
     private StreamView? SelectedStream => Selection is { Kind: SelectionKind.Stream } s ? State.Stream(s.Id) : null;

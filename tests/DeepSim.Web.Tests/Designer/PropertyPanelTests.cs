@@ -42,6 +42,20 @@ public class PropertyPanelTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
+    public void A_saved_spec_value_links_to_a_study_of_its_path_and_an_unsaved_one_does_not()
+    {
+        state.MarkSaved();
+        var cut = Render<PropertyPanel>(p => p.Add(x => x.State, state).Add(x => x.Selection, Unit("HEATER1"))
+            .Add(x => x.StudyHref, path => "study?path=" + path));
+
+        Assert.Equal("study?path=$.units[1].spec.outletTemperature.value", cut.Find("[data-testid=study-field-outletTemperature]").GetAttribute("href"));
+
+        state.SetSpecQuantity("HEATER1", "outletTemperature", 120, "C");
+        cut.Render();
+        Assert.Empty(cut.FindAll("[data-testid=study-field-outletTemperature]"));
+    }
+
+    [Fact]
     public void Editing_a_field_writes_the_quantity_into_the_document()
     {
         var cut = RenderPanel(Unit("HEATER1"));
