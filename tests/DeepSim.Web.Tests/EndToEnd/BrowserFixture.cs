@@ -90,7 +90,11 @@ public sealed class BrowserFixture : IAsyncLifetime, IDisposable
     /// Runs one test's <paramref name="body"/> in a fresh browser context and page, bounded; on failure the page's
     /// screenshot is written (see <see cref="Shots"/>) before the failure is rethrown.
     /// </summary>
-    public async Task RunAsync(ITestOutputHelper output, Func<IPage, Task> body, [CallerMemberName] string test = "")
+    public Task RunAsync(ITestOutputHelper output, Func<IPage, Task> body, [CallerMemberName] string test = "") =>
+        RunAsync(output, TestBudget, body, test);
+
+    /// <summary>As <see cref="RunAsync(ITestOutputHelper, Func{IPage, Task}, string)"/> with a budget of the test's own (a study, a tour of every page).</summary>
+    public async Task RunAsync(ITestOutputHelper output, TimeSpan budget, Func<IPage, Task> body, [CallerMemberName] string test = "")
     {
         var browser = _browser ?? throw new InvalidOperationException("the browser did not start");
         await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = WebUrl.ToString() });
@@ -118,7 +122,7 @@ public sealed class BrowserFixture : IAsyncLifetime, IDisposable
         Shots.Begin(test, output);
         try
         {
-            await body(page).WaitAsync(TestBudget);
+            await body(page).WaitAsync(budget);
         }
         catch (Exception failure)
         {
