@@ -132,7 +132,7 @@ public class FlowsheetDesignerTests : BunitContext, IAsyncLifetime
         var cut = RenderDesigner(TwoUnits());
         var before = cut.Instance.State.ToJson();
         await cut.InvokeAsync(() => cut.Find("[data-testid=designer-json-toggle]").Click());
-        await cut.InvokeAsync(() => cut.Find("[data-testid=json-view] textarea").Change("{ \"units\": ["));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=json-view] textarea").Input("{ \"units\": ["));
         await cut.InvokeAsync(() => cut.Find("[data-testid=json-apply]").Click());
 
         Assert.Contains("Not valid JSON", cut.Find("[data-testid=json-error]").TextContent, StringComparison.Ordinal);
@@ -145,7 +145,7 @@ public class FlowsheetDesignerTests : BunitContext, IAsyncLifetime
         var cut = RenderDesigner(TwoUnits());
         await cut.InvokeAsync(() => cut.Find("[data-testid=designer-json-toggle]").Click());
         var edited = cut.Instance.State.ToJson().Replace("HEATER1", "E-101", StringComparison.Ordinal);
-        await cut.InvokeAsync(() => cut.Find("[data-testid=json-view] textarea").Change(edited));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=json-view] textarea").Input(edited));
         await cut.InvokeAsync(() => cut.Find("[data-testid=json-apply]").Click());
         await cut.InvokeAsync(() => cut.Find("[data-testid=designer-json-toggle]").Click());
 
