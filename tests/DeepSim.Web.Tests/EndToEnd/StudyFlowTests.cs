@@ -39,7 +39,8 @@ public sealed class StudyFlowTests(BrowserFixture browser, ITestOutputHelper out
         await Expect(page.GetByTestId("study-status")).ToHaveTextAsync("finished");
         // The input varied is the drum's (unit 1) temperature, over the five points asked for.
         var table = page.GetByTestId("study-table");
-        await Expect(table).ToContainTextAsync("$.units[1].spec.temperature.value");
+        // The input is named as the designer names it (unit · field (unit)), not by its JSON path.
+        await Expect(table).ToContainTextAsync("DRUM · temperature (C)");
         await Expect(table.Locator("[data-testid^=study-point-]")).ToHaveCountAsync(5);
         foreach (var (point, value) in new[] { (0, "85"), (2, "95"), (4, "105") })
         {
