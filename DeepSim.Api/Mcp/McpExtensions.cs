@@ -27,8 +27,9 @@ public static class McpExtensions
             })
             // Stateless: every tool call is one authenticated, rate-limited POST, with no session pinned to one Api instance.
             .WithHttpTransport(options => options.Stateless = true)
-            .WithTools(typeof(DeepSimTools))
-            .WithResources(typeof(DeepSimResources));
+            // Types as a list: the single-argument overloads take an instance whose methods are the tools.
+            .WithTools([typeof(DeepSimTools)])
+            .WithResources([typeof(DeepSimResources)]);
         return services;
     }
 
