@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using DeepSim.Api.Runs;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -201,6 +203,31 @@ public sealed class McpTests(ApiFixture api)
             "select count(*) from audit_log where tenant_id = @t and action = 'mcp.runs.submit' and outcome = 'success' and target = @r",
             ("t", a.Id), ("r", "run=" + runId)));
         Assert.Equal(1L, await AuditCountAsync(api, a.Id, "mcp.runs.result", "failure"));
+    }
+
+    [Fact]
+    public async Task Run_flowsheet_reports_a_finished_run_and_get_run_result_returns_its_result()
+    {
+        var a = await TestApi.SignUpAsync(api);
+        // No worker solves here: an identical document's result in the tenant's cache completes the run at submission, the Api's own path.
+        const string cached = """{"converged":true,"streams":[{"id":"V","temperatureK":368.15}]}""";
+        await api.Factory.Services.GetRequiredService<ResultCache>().SetAsync(a.Id, CanonicalJson.Hash(TestApi.SampleFlowsheet()), cached);
+        await using var client = await ConnectAsync(a.Owner.AccessToken);
+        var (_, created) = await CallAsync(client, "create_flowsheet", new() { ["name"] = "cached", ["document"] = TestApi.SampleFlowsheet() });
+
+        var (runError, run) = await CallAsync(client, "run_flowsheet",
+            new() { ["flowsheetId"] = created.GetProperty("id").GetGuid().ToString(), ["waitSeconds"] = 5 });
+        Assert.False(runError, run.ToString());
+        Assert.Equal("completed", run.GetProperty("status").GetString());
+        Assert.True(run.GetProperty("finished").GetBoolean());
+        Assert.True(run.GetProperty("converged").GetBoolean());
+        Assert.True(run.GetProperty("cached").GetBoolean());
+
+        var (resultError, result) = await CallAsync(client, "get_run_result", new() { ["runId"] = run.GetProperty("runId").GetString() });
+        Assert.False(resultError, result.ToString());
+        Assert.True(result.GetProperty("converged").GetBoolean());
+        Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(cached).RootElement, result.GetProperty("result")), result.ToString());
+        Assert.Equal(1L, await AuditCountAsync(api, a.Id, "mcp.runs.result", "success"));
     }
 
     [Fact]
