@@ -89,6 +89,33 @@ public sealed class McpTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task Tool_calls_count_against_the_hourly_limit_and_a_refused_call_runs_no_tool()
+    {
+        var a = await TestApi.SignUpAsync(api, plan: "free");
+        var limit = await TestApi.ScalarAsync<int>(api, "select api_calls_per_hour from plans where name = 'free'");
+        await using var client = await ConnectAsync(a.Owner.AccessToken);
+        HttpRequestException? refused = null;
+        var calls = 0;
+        for (var i = 0; i <= limit && refused is null; i++)
+        {
+            try
+            {
+                await CallAsync(client, "search_components", new() { ["query"] = "water" });
+                calls++;
+            }
+            catch (HttpRequestException ex)
+            {
+                refused = ex;
+            }
+        }
+        Assert.NotNull(refused);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        // Connecting took requests of the same budget; every tool call that got through was audited, the refused one was not.
+        Assert.InRange(calls, 1, limit - 1);
+        Assert.Equal(calls, await AuditCountAsync(api, a.Id, "mcp.catalog.components.list", "success"));
+    }
+
+    [Fact]
     public async Task An_api_key_creates_reads_updates_and_validates_flowsheets_and_every_call_is_audited()
     {
         var a = await TestApi.SignUpAsync(api);
