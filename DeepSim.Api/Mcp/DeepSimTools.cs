@@ -124,8 +124,9 @@ public static class DeepSimTools
         {
             var services = http.RequestServices;
             var db = Db(http);
+            var clock = services.GetRequiredService<TimeProvider>();
             var body = JsonSerializer.SerializeToElement(new { flowsheetId }, McpGate.Json);
-            var submitted = await RunEndpoints.Submit(body, http, db, services.GetRequiredService<RunService>(), services.GetRequiredService<TimeProvider>(),
+            var submitted = await RunEndpoints.Submit(body, http, db, services.GetRequiredService<RunService>(), clock,
                 services.GetRequiredService<AuditNotes>(), services.GetRequiredService<AuditWriter>(), ct);
             if (submitted.Result is not ContentHttpResult { StatusCode: StatusCodes.Status202Accepted, ResponseContent: { } json })
             {
@@ -133,16 +134,16 @@ public static class DeepSimTools
             }
             var run = JsonSerializer.Deserialize<RunSubmitted>(json, McpGate.Json)!;
             var actor = Actor.FromPrincipal(http.User);
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(Math.Clamp(waitSeconds, 0, MaxWaitSeconds));
+            var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(Math.Clamp(waitSeconds, 0, MaxWaitSeconds));
             RunSummary? summary;
             while (true)
             {
                 summary = await db.ForActorAsync(actor, s => RunEndpoints.GetSummaryAsync(s, run.Id, ct), ct);
-                if (summary is null || IsFinished(summary.Status) || DateTime.UtcNow >= deadline)
+                if (summary is null || IsFinished(summary.Status) || clock.GetUtcNow() >= deadline)
                 {
                     break;
                 }
-                await Task.Delay(RunPollInterval, ct);
+                await Task.Delay(RunPollInterval, clock, ct);
             }
             var status = summary?.Status ?? run.Status;
             var finished = IsFinished(status);

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using DeepSim.Api.Audit;
 using DeepSim.Api.Auth;
+using DeepSim.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Authorization;
 using ModelContextProtocol.Protocol;
 
@@ -36,13 +38,9 @@ public sealed class McpGate(IHttpContextAccessor accessor, IAuthorizationService
         var allowed = await authorization.AuthorizeAsync(http.User, EndpointPermissionExtensions.PolicyName(permission));
         if (!allowed.Succeeded)
         {
+            var refusal = Problems.Forbidden($"This tool needs the {PermissionTable.Name(permission)} permission, which your credentials do not carry.");
             await writer.RecordAsync(call, StatusCodes.Status403Forbidden);
-            return Error(StatusCodes.Status403Forbidden, new
-            {
-                status = StatusCodes.Status403Forbidden,
-                title = "Forbidden",
-                detail = $"This tool needs the {PermissionTable.Name(permission)} permission, which your credentials do not carry.",
-            });
+            return ToToolResult(refusal, StatusCodes.Status403Forbidden);
         }
         IResult result;
         try
@@ -68,16 +66,10 @@ public sealed class McpGate(IHttpContextAccessor accessor, IAuthorizationService
         }
         var json = result switch
         {
-            IContentTypeHttpResult and Microsoft.AspNetCore.Http.HttpResults.ContentHttpResult content => content.ResponseContent ?? "null",
+            ContentHttpResult content => content.ResponseContent ?? "null",
             IValueHttpResult value => JsonSerializer.Serialize(value.Value, Json),
             _ => JsonSerializer.Serialize(new { status }, Json),
         };
         return new CallToolResult { Content = [new TextContentBlock { Text = json }], IsError = status >= 400 };
     }
-
-    internal static CallToolResult Ok(object value) =>
-        new() { Content = [new TextContentBlock { Text = JsonSerializer.Serialize(value, Json) }], IsError = false };
-
-    internal static CallToolResult Error(int status, object problem) =>
-        new() { Content = [new TextContentBlock { Text = JsonSerializer.Serialize(problem, Json) }], IsError = status >= 400 };
 }

@@ -271,17 +271,20 @@ public sealed class McpTests(ApiFixture api)
         var (getError, got) = await CallAsync(client, "get_flowsheet", new() { ["flowsheetId"] = id.ToString() });
         Assert.False(getError, got.ToString());
 
-        var refused = new (string Tool, string Action, Dictionary<string, object?> Arguments)[]
+        var refused = new (string Tool, string Action, string Needs, Dictionary<string, object?> Arguments)[]
         {
-            ("create_flowsheet", "mcp.flowsheets.create", new() { ["name"] = "nope", ["document"] = TestApi.SampleFlowsheet() }),
-            ("update_flowsheet", "mcp.flowsheets.update", new() { ["flowsheetId"] = id.ToString(), ["document"] = TestApi.SampleFlowsheet(), ["expectedVersion"] = 1 }),
-            ("run_flowsheet", "mcp.runs.submit", new() { ["flowsheetId"] = id.ToString(), ["waitSeconds"] = 0 }),
+            ("create_flowsheet", "mcp.flowsheets.create", "flowsheets.write", new() { ["name"] = "nope", ["document"] = TestApi.SampleFlowsheet() }),
+            ("update_flowsheet", "mcp.flowsheets.update", "flowsheets.write",
+                new() { ["flowsheetId"] = id.ToString(), ["document"] = TestApi.SampleFlowsheet(), ["expectedVersion"] = 1 }),
+            ("run_flowsheet", "mcp.runs.submit", "runs.execute", new() { ["flowsheetId"] = id.ToString(), ["waitSeconds"] = 0 }),
         };
-        foreach (var (tool, action, arguments) in refused)
+        foreach (var (tool, action, needs, arguments) in refused)
         {
             var (isError, problem) = await CallAsync(client, tool, arguments);
             Assert.True(isError, tool);
             Assert.Equal(403, problem.GetProperty("status").GetInt32());
+            Assert.Equal("https://deepsim.dev/problems/forbidden", problem.GetProperty("type").GetString());
+            Assert.Contains(needs, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
             Assert.Equal(1L, await TestApi.ScalarAsync<long>(api,
                 "select count(*) from audit_log where tenant_id = @t and action = @a and outcome = 'denied' and status_code = 403 and actor_user_id = @u",
                 ("t", a.Id), ("a", action), ("u", viewer.UserId)));
