@@ -293,6 +293,23 @@ public sealed class McpTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task A_read_only_api_key_is_refused_the_tools_that_change_state()
+    {
+        var a = await TestApi.SignUpAsync(api);
+        var key = await ApiKeysTests.CreateKeyAsync(api, a.Owner.AccessToken, ["flowsheets.read"]);
+        await using var client = await ConnectAsync(key);
+        var (listError, _) = await CallAsync(client, "list_flowsheets", new());
+        Assert.False(listError);
+        var (isError, problem) = await CallAsync(client, "create_flowsheet", new() { ["name"] = "nope", ["document"] = TestApi.SampleFlowsheet() });
+        Assert.True(isError);
+        Assert.Equal(403, problem.GetProperty("status").GetInt32());
+        Assert.Equal(0L, await TestApi.ScalarAsync<long>(api, "select count(*) from flowsheets where tenant_id = @t", ("t", a.Id)));
+        Assert.Equal(1L, await TestApi.ScalarAsync<long>(api,
+            "select count(*) from audit_log where tenant_id = @t and action = 'mcp.flowsheets.create' and outcome = 'denied' and actor_api_key_id = @k",
+            ("t", a.Id), ("k", Guid.ParseExact(key.Split('_')[2], "N"))));
+    }
+
+    [Fact]
     public async Task Another_tenants_flowsheets_and_runs_are_not_found()
     {
         var a = await TestApi.SignUpAsync(api);
