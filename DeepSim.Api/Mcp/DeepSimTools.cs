@@ -64,9 +64,9 @@ public static class DeepSimTools
         + "{valid, errors}; each error has path (a JSON path into the document, e.g. \"$.streams[0].to\") and message. Reads only.")]
     public static Task<CallToolResult> ValidateFlowsheet(McpGate gate,
         [Description("The flowsheet document: a JSON object with name, components, propertyPackage, units and streams (see the resource "
-            + "deepsim://docs/flowsheet-format).")] JsonElement document) =>
+            + "deepsim://docs/flowsheet-format); a JSON string holding such an object is accepted too.")] JsonElement document) =>
         gate.RunAsync("mcp.flowsheets.validate", Permission.FlowsheetsRead, null, http =>
-            Task.FromResult<IResult>(FlowsheetEndpoints.ValidateDocument(document, http.RequestServices.GetRequiredService<IFlowsheetValidator>())));
+            Task.FromResult<IResult>(FlowsheetEndpoints.ValidateDocument(Document(document), http.RequestServices.GetRequiredService<IFlowsheetValidator>())));
 
     [McpServerTool(Name = "create_flowsheet", ReadOnly = false, Destructive = false, Idempotent = false, OpenWorld = false)]
     [Description("CHANGES STATE: stores a new flowsheet (version 1) in your tenant. The document is validated first; if it is refused, nothing is "
@@ -74,11 +74,11 @@ public static class DeepSimTools
         + "content, version, ...}. Names must be unique within the tenant.")]
     public static Task<CallToolResult> CreateFlowsheet(McpGate gate,
         [Description("The flowsheet's name, 1 to 200 characters, unique in the tenant.")] string name,
-        [Description("The flowsheet document (see the resource deepsim://docs/flowsheet-format).")] JsonElement document,
+        [Description("The flowsheet document, a JSON object (see the resource deepsim://docs/flowsheet-format).")] JsonElement document,
         [Description("An optional description, at most 4000 characters.")] string? description = null,
         CancellationToken ct = default) =>
         gate.RunAsync("mcp.flowsheets.create", Permission.FlowsheetsWrite, null, async http =>
-            await FlowsheetEndpoints.Create(new FlowsheetRequest(name, description, document), http, Db(http),
+            await FlowsheetEndpoints.Create(new FlowsheetRequest(name, description, Document(document)), http, Db(http),
                 http.RequestServices.GetRequiredService<IFlowsheetValidator>(), http.RequestServices.GetRequiredService<AuditNotes>(), ct));
 
     [McpServerTool(Name = "update_flowsheet", ReadOnly = false, Destructive = false, Idempotent = false, OpenWorld = false)]
@@ -88,7 +88,7 @@ public static class DeepSimTools
         + "the stored flowsheet with its new version.")]
     public static Task<CallToolResult> UpdateFlowsheet(McpGate gate,
         [Description("The flowsheet's id (a UUID).")] Guid flowsheetId,
-        [Description("The complete new flowsheet document (it replaces the old one).")] JsonElement document,
+        [Description("The complete new flowsheet document, a JSON object (it replaces the old one).")] JsonElement document,
         [Description("The version you last read; the update is refused if the flowsheet is no longer at this version.")] int expectedVersion,
         [Description("A new name; omit to keep the current one.")] string? name = null,
         [Description("A new description; omit to keep the current one.")] string? description = null,
@@ -107,7 +107,7 @@ public static class DeepSimTools
                 description ??= read.Description;
             }
             http.Request.Headers.IfMatch = FlowsheetEndpoints.ETag(expectedVersion);
-            return await FlowsheetEndpoints.Update(flowsheetId, new FlowsheetRequest(name, description, document), http, db,
+            return await FlowsheetEndpoints.Update(flowsheetId, new FlowsheetRequest(name, description, Document(document)), http, db,
                 http.RequestServices.GetRequiredService<IFlowsheetValidator>(), ct);
         });
 
@@ -161,6 +161,27 @@ public static class DeepSimTools
         CancellationToken ct = default) =>
         gate.RunAsync("mcp.runs.result", Permission.FlowsheetsRead, "run=" + runId, async http =>
             await RunEndpoints.Result(runId, http, Db(http), ct));
+
+    /// <summary>
+    /// The document as a JSON object: models often send an object as a JSON string, which is unwrapped; anything else is
+    /// passed on unchanged for the validator to refuse at "$".
+    /// </summary>
+    internal static JsonElement Document(JsonElement document)
+    {
+        if (document.ValueKind != JsonValueKind.String)
+        {
+            return document;
+        }
+        try
+        {
+            using var parsed = JsonDocument.Parse(document.GetString()!);
+            return parsed.RootElement.ValueKind == JsonValueKind.Object ? parsed.RootElement.Clone() : document;
+        }
+        catch (JsonException)
+        {
+            return document;
+        }
+    }
 
     private static bool IsFinished(string status) => status is "completed" or "failed" or "cancelled";
 

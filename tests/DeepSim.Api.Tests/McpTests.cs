@@ -175,6 +175,11 @@ public sealed class McpTests(ApiFixture api)
             e => e.GetProperty("path").GetString()!.StartsWith("$.streams[0]", StringComparison.Ordinal));
         var (_, good) = await CallAsync(client, "validate_flowsheet", new() { ["document"] = TestApi.SampleFlowsheet() });
         Assert.True(good.GetProperty("valid").GetBoolean(), good.ToString());
+        // A document sent as a JSON string, as models often do, is read as the object it holds.
+        var (_, asString) = await CallAsync(client, "validate_flowsheet", new() { ["document"] = broken });
+        Assert.Equal(validation.GetProperty("errors").ToString(), asString.GetProperty("errors").ToString());
+        var (_, notJson) = await CallAsync(client, "validate_flowsheet", new() { ["document"] = "not a flowsheet" });
+        Assert.Equal("$", Assert.Single(notJson.GetProperty("errors").EnumerateArray()).GetProperty("path").GetString());
 
         // An invalid document is refused with the engine's path and not stored.
         var (badCreateError, badCreate) = await CallAsync(client, "create_flowsheet",
