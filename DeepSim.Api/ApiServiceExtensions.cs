@@ -5,6 +5,7 @@ using DeepSim.Api.Catalog;
 using DeepSim.Api.Flowsheets;
 using DeepSim.Api.Infrastructure;
 using DeepSim.Api.Internal;
+using DeepSim.Api.Mcp;
 using DeepSim.Api.Platform;
 using DeepSim.Api.Runs;
 using DeepSim.Api.Teams;
@@ -68,6 +69,7 @@ public static class ApiServiceExtensions
         services.AddScoped<AuditNotes>();
         services.AddScoped<AuditWriter>();
         services.AddRunServices();
+        services.AddDeepSimMcp();
 
         services.AddHealthChecks()
             // Degraded even if the check itself fails: the Api serves without Redis (RedisHealthCheck).
@@ -113,6 +115,7 @@ public static class ApiServiceExtensions
         api.MapApiKeyEndpoints();
         api.MapPlatformEndpoints();
         api.MapRunGroups();
+        app.MapDeepSimMcp();
         app.MapInternalGroups();
         app.MapInternalOutboxEndpoints();
         return app;
