@@ -21,6 +21,7 @@ public sealed class DeepSimApi : IDisposable
     private readonly NavigationManager _navigation;
     private readonly TimeProvider _time;
     private readonly IHttpContextAccessor _http;
+    private bool _noSession;
 
     public DeepSimApi(IHttpClientFactory httpClients, AuthenticationStateProvider authentication, WebSessionStore sessions,
         NavigationManager navigation, TimeProvider time, IHttpContextAccessor http)
@@ -93,7 +94,9 @@ public sealed class DeepSimApi : IDisposable
         {
             await EndSessionAsync();
             var back = Uri.EscapeDataString("/" + _navigation.ToBaseRelativePath(_navigation.Uri));
-            _navigation.NavigateTo($"account/signin?returnUrl={back}&reason=expired", forceLoad: true);
+            // No session at all means the person signed out (in another tab, or while this page was starting).
+            var reason = _noSession ? "signedOut=1" : "reason=expired";
+            _navigation.NavigateTo($"account/signin?returnUrl={back}&{reason}", forceLoad: true);
             throw;
         }
     }
@@ -126,6 +129,7 @@ public sealed class DeepSimApi : IDisposable
         var id = await SessionIdAsync();
         if (id is null || await _sessions.GetAsync(id, ct) is not { } session)
         {
+            _noSession = true;
             return ""; // no token: the Api answers 401 and CallAsync sends the person to sign in
         }
         if (session.AccessTokenExpiresAt - RefreshMargin > _time.GetUtcNow() || session.RefreshToken is null)
