@@ -120,20 +120,31 @@ public static class StudyEndpoints
 
     private sealed record StudyRow(Guid Id, string Name, string Status, Guid FlowsheetId, int FlowsheetVersion, string Parameters, int Total, DateTime CreatedAt);
 
-    internal static async Task<StudyResponse?> LoadAsync(DbScope s, Guid studyId, CancellationToken ct)
+    private const string StudyColumns = """
+        id as "Id", name as "Name", status as "Status", flowsheet_id as "FlowsheetId", flowsheet_version as "FlowsheetVersion",
+        parameters::text as "Parameters", total as "Total", created_at as "CreatedAt"
+        """;
+
+    private sealed record RunCount(Guid StudyId, string Status, bool Cached, int Count);
+
+    internal static async Task<StudyResponse?> LoadAsync(DbScope s, Guid studyId, CancellationToken ct) =>
+        (await LoadManyAsync(s, "where id = @studyId", new { studyId }, ct)).SingleOrDefault();
+
+    /// <summary>Studies (filtered and ordered by <paramref name="where"/>) with their progress: two queries for any number of them.</summary>
+    private static async Task<List<StudyResponse>> LoadManyAsync(DbScope s, string where, object parameters, CancellationToken ct)
     {
-        var row = await s.QuerySingleOrDefaultAsync<StudyRow>(
+        var rows = (await s.QueryAsync<StudyRow>($"select {StudyColumns} from studies {where}", parameters, ct)).ToList();
+        var ids = rows.Select(r => r.Id).ToArray();
+        var counts = (await s.QueryAsync<RunCount>(
             """
-            select id as "Id", name as "Name", status as "Status", flowsheet_id as "FlowsheetId", flowsheet_version as "FlowsheetVersion",
-                   parameters::text as "Parameters", total as "Total", created_at as "CreatedAt"
-            from studies where id = @studyId
-            """, new { studyId }, ct);
-        if (row is null)
-        {
-            return null;
-        }
-        var counts = (await s.QueryAsync<(string Status, bool Cached, int Count)>(
-            "select status, cached, count(*)::integer from runs where study_id = @studyId group by status, cached", new { studyId }, ct)).ToList();
+            select study_id as "StudyId", status as "Status", cached as "Cached", count(*)::integer as "Count"
+            from runs where study_id = any(@ids) group by study_id, status, cached
+            """, new { ids }, ct)).ToLookup(c => c.StudyId);
+        return rows.Select(row => ToResponse(row, counts[row.Id].ToList())).ToList();
+    }
+
+    private static StudyResponse ToResponse(StudyRow row, List<RunCount> counts)
+    {
         int Count(string status) => counts.Where(c => c.Status == status).Sum(c => c.Count);
         var completed = Count("completed");
         var failed = Count("failed");
@@ -151,13 +162,8 @@ public static class StudyEndpoints
         {
             var where = flowsheetId is null ? "" : "where flowsheet_id = @flowsheetId";
             var total = await s.ExecuteScalarAsync<long>($"select count(*) from studies {where}", new { flowsheetId }, ct);
-            var ids = await s.QueryAsync<Guid>($"select id from studies {where} order by created_at desc, id limit @limit offset @offset",
+            var studies = await LoadManyAsync(s, $"{where} order by created_at desc, id limit @limit offset @offset",
                 new { flowsheetId, limit = paging.PageSize, offset = paging.Offset }, ct);
-            var studies = new List<StudyResponse>();
-            foreach (var id in ids)
-            {
-                studies.Add((await LoadAsync(s, id, ct))!);
-            }
             return (studies, total);
         }, ct);
         return TypedResults.Ok(new Page<StudyResponse>(items, paging.PageNumber, paging.PageSize, total));

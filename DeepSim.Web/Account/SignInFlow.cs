@@ -11,11 +11,12 @@ public sealed class SignInFlow(DeepSimApi api, WebSessionStore sessions)
     public async Task CompleteAsync(HttpContext http, TokenResponse tokens, string? tenantName, CancellationToken ct)
     {
         var session = DeepSimApi.ToSession(tokens);
-        var me = await api.ForToken(session.AccessToken).Api.V1.Auth.Me.GetAsync(cancellationToken: ct)
+        var client = api.ForToken(session.AccessToken);
+        var me = await client.Api.V1.Auth.Me.GetAsync(cancellationToken: ct)
             ?? throw new ApiProblemException("The Api did not say who signed in.");
         if (tenantName is null && me.TenantId is not null)
         {
-            var tenant = await api.ForToken(session.AccessToken).Api.V1.Tenant.GetAsync(cancellationToken: ct);
+            var tenant = await client.Api.V1.Tenant.GetAsync(cancellationToken: ct);
             tenantName = tenant?.Name;
         }
         var id = await sessions.CreateAsync(session, ct);
