@@ -1,6 +1,7 @@
 using DeepSim.Api.ApiKeys;
 using DeepSim.Api.Audit;
 using DeepSim.Api.Auth;
+using DeepSim.Api.Billing;
 using DeepSim.Api.Catalog;
 using DeepSim.Api.Flowsheets;
 using DeepSim.Api.Infrastructure;
@@ -70,6 +71,14 @@ public static class ApiServiceExtensions
         services.AddScoped<AuditWriter>();
         services.AddRunServices();
         services.AddDeepSimMcp();
+        services.AddOptions<BillingSettings>().BindConfiguration(BillingSettings.Section);
+        services.AddSingleton<BillingService>();
+        services.AddSingleton<PaymentProvider>();
+        services.AddSingleton<BillingJob>();
+        if (!BuildTimeDocument.IsGenerating)
+        {
+            services.AddHostedService(sp => sp.GetRequiredService<BillingJob>());
+        }
 
         services.AddHealthChecks()
             // Degraded even if the check itself fails: the Api serves without Redis (RedisHealthCheck).
@@ -105,7 +114,7 @@ public static class ApiServiceExtensions
         app.UseTextInputGuard();
 
         app.MapOpenApi().AllowAnonymous();
-        var api = app.MapGroup("").AddEndpointFilter<AuditFilter>();
+        var api = app.MapGroup("").AddEndpointFilter<AuditFilter>().AddEndpointFilter<RestrictionFilter>();
         api.MapAuthEndpoints();
         api.MapTenantEndpoints();
         api.MapTeamEndpoints();
@@ -114,6 +123,7 @@ public static class ApiServiceExtensions
         api.MapAuditEndpoints();
         api.MapApiKeyEndpoints();
         api.MapPlatformEndpoints();
+        api.MapBillingEndpoints();
         api.MapRunGroups();
         app.MapDeepSimMcp();
         app.MapInternalGroups();

@@ -26,3 +26,10 @@ revoke execute on function tenant_purge(uuid, text, uuid, text) from {app_role};
 grant select on plans to {app_role};
 grant select, insert on run_events to {app_role};
 grant select, insert, update on runs, studies, run_tenant_state, usage_monthly to {app_role};
+-- Billing (migration 0200): prices are read-only; the ledger and usage reports are append-and-mark, never deleted
+-- by the application; the tenant's plan moves only through billing_sync_plan().
+grant select on plan_prices to {app_role};
+grant select, insert, update on subscriptions, invoices to {app_role};
+grant select, insert on invoice_lines, ledger_entries to {app_role};
+grant select, insert, update on usage_reports to {app_role};
+grant select, insert on provider_events to {app_role};

@@ -2,7 +2,10 @@ using DeepSim.Api.Infrastructure;
 
 namespace DeepSim.Api.Plans;
 
-/// <summary>A row of the plans table; null limits are unlimited.</summary>
+/// <summary>
+/// A row of the plans table; null limits are unlimited. Solver time beyond <see cref="IncludedSolverHours"/> a billing
+/// period costs <see cref="OveragePerSolverHour"/> (minor units) per hour; a null price means no overage.
+/// </summary>
 public sealed record Plan(
     string Name,
     string DisplayName,
@@ -11,7 +14,9 @@ public sealed record Plan(
     int ApiCallsPerHour,
     int? MaxFlowsheets,
     int? MaxMembers,
-    int MaxConcurrentRuns);
+    int MaxConcurrentRuns,
+    int? IncludedSolverHours,
+    long? OveragePerSolverHour);
 
 /// <summary>
 /// The plans table, read through a short-lived cache: the rate limiter needs a tenant's limit on every request,
@@ -40,7 +45,8 @@ public sealed class PlanCatalog(TenantDb db, TimeProvider clock)
             """
             select name as "Name", display_name as "DisplayName", priority as "Priority", runs_per_month as "RunsPerMonth",
                    api_calls_per_hour as "ApiCallsPerHour", max_flowsheets as "MaxFlowsheets", max_members as "MaxMembers",
-                   max_concurrent_runs as "MaxConcurrentRuns"
+                   max_concurrent_runs as "MaxConcurrentRuns", included_solver_hours as "IncludedSolverHours",
+                   overage_per_solver_hour as "OveragePerSolverHour"
             from plans order by priority, name
             """, null, ct), ct);
         var plans = rows.ToDictionary(p => p.Name, StringComparer.Ordinal);

@@ -45,6 +45,29 @@ public static class PlanLimits
         return count < max ? null : Refuse("members", max, count, limits.Plan);
     }
 
+    /// <summary>
+    /// The limits of <paramref name="plan"/> the tenant is over today: flowsheets, and members with open invitations
+    /// (what persists; monthly run and API-call quotas start afresh with each month). Empty when it fits.
+    /// </summary>
+    public static async Task<IReadOnlyList<Billing.LimitViolation>> ViolationsAsync(DbScope scope, Plan plan, CancellationToken ct)
+    {
+        var counts = await scope.QuerySingleOrDefaultAsync<(long Flowsheets, long Members)>(
+            """
+            select (select count(*) from flowsheets),
+                   (select count(*) from memberships) + (select count(*) from invitations where accepted_at is null and revoked_at is null and expires_at > now())
+            """, null, ct);
+        var violations = new List<Billing.LimitViolation>();
+        if (plan.MaxFlowsheets is { } maxFlowsheets && counts.Flowsheets > maxFlowsheets)
+        {
+            violations.Add(new("flowsheets", maxFlowsheets, counts.Flowsheets, counts.Flowsheets - maxFlowsheets));
+        }
+        if (plan.MaxMembers is { } maxMembers && counts.Members > maxMembers)
+        {
+            violations.Add(new("members", maxMembers, counts.Members, counts.Members - maxMembers));
+        }
+        return violations;
+    }
+
     private static async Task<Limits> LockAndReadAsync(DbScope scope, string what, CancellationToken ct)
     {
         var tenant = scope.RequireTenant();

@@ -130,7 +130,8 @@ public static class RunEndpoints
                 s.Rollback();
                 return false;
             }
-            refusal = await runs.ConsumeQuotaAsync(s, 1, ct);
+            // A cached result is not a simulation: it takes nothing from the quota and is not billed.
+            refusal = await runs.ConsumeQuotaAsync(s, cachedResult is null ? 1 : 0, ct);
             if (refusal is not null)
             {
                 s.Rollback();

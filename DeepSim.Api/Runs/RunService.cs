@@ -51,6 +51,10 @@ public sealed class RunService(ResultCache cache, TimeProvider clock, IOptions<R
     /// </summary>
     public async Task<QuotaRefusal?> ConsumeQuotaAsync(DbScope s, int count, CancellationToken ct)
     {
+        if (count == 0)
+        {
+            return null;
+        }
         var plan = await s.QuerySingleOrDefaultAsync<(string Name, int? Limit)>(
             "select t.plan, p.runs_per_month from tenants t left join plans p on p.name = t.plan", null, ct);
         await s.ExecuteAsync(

@@ -91,7 +91,8 @@ public static class StudyEndpoints
         QuotaRefusal? refusal = null;
         await db.InTenantAsync(tenant, async s =>
         {
-            refusal = await runs.ConsumeQuotaAsync(s, points.Count, ct);
+            // A cached point is a stored result, not a simulation: it takes nothing from the quota and is not billed.
+            refusal = await runs.ConsumeQuotaAsync(s, newRuns.Count(r => r.CachedResult is null), ct);
             if (refusal is not null)
             {
                 s.Rollback();

@@ -134,6 +134,14 @@ public sealed class GeneratedEndpointTests(ApiFixture api)
             Assert.True(study.IsSuccessStatusCode, $"could not start a study in tenant A: {(int)study.StatusCode} {json}");
             ids["studyId"] = json.GetProperty("id").GetString()!;
         }
+        if (catalog.Any(e => e.Name == "billing.invoices.get"))
+        {
+            using var ownerClient = api.CreateClient(a.Owner.AccessToken);
+            using var change = await TestApi.Send(ownerClient, HttpMethod.Put, "/api/v1/billing/subscription", new { plan = "enterprise" });
+            var json = await change.ReadJsonAsync();
+            Assert.True(change.IsSuccessStatusCode, $"could not change tenant A's plan: {(int)change.StatusCode} {json}");
+            ids["invoiceId"] = json.GetProperty("invoice").GetProperty("id").GetString()!;
+        }
         var bodies = new Dictionary<string, object>
         {
             ["flowsheets.update"] = new { name = "stolen", content = TestApi.SampleFlowsheet() },

@@ -27,6 +27,7 @@ public sealed class CacheTests(RunsFixture fixture)
 
         // Same content in another flowsheet, with 94.5 written as 94.50 (PostgreSQL keeps the scale): one canonical hash.
         var same = await tenant.CreateFlowsheetAsync(fixture.Api, content.Replace("94.5", "94.50", StringComparison.Ordinal));
+        var runsBefore = (await tenant.GetAsync(fixture.Api, "/api/v1/usage")).GetProperty("runs").GetInt32();
         var (status, body, text) = await tenant.SubmitAsync(fixture.Api, same);
         Assert.True(status == HttpStatusCode.Accepted, text);
         Assert.Equal("completed", body.GetProperty("status").GetString());
@@ -34,11 +35,14 @@ public sealed class CacheTests(RunsFixture fixture)
         var cached = await tenant.GetAsync(fixture.Api, $"/api/v1/runs/{body.GetProperty("id").GetGuid()}/result");
         Assert.True(cached.GetProperty("cached").GetBoolean());
         Assert.Equal(solved.GetProperty("result").GetRawText(), cached.GetProperty("result").GetRawText());
+        // A cached result is not a simulation: it takes nothing from the run quota (and so is not billed).
+        Assert.Equal(runsBefore, (await tenant.GetAsync(fixture.Api, "/api/v1/usage")).GetProperty("runs").GetInt32());
 
         var different = await tenant.CreateFlowsheetAsync(fixture.Api, TestTenant.FlashAt(94.6));
         var miss = await tenant.SubmitAsync(fixture.Api, different);
         Assert.Equal("queued", miss.Body.GetProperty("status").GetString());
         Assert.False(miss.Body.GetProperty("cached").GetBoolean());
+        Assert.Equal(runsBefore + 1, (await tenant.GetAsync(fixture.Api, "/api/v1/usage")).GetProperty("runs").GetInt32());
 
         var stranger = await TestTenant.CreateAsync(fixture);
         var theirs = await stranger.CreateFlowsheetAsync(fixture.Api, content);

@@ -22,6 +22,8 @@ namespace DeepSim.Web.ApiClient.Models
 #else
         public string DisplayName { get; set; }
 #endif
+        /// <summary>The includedSolverHours property</summary>
+        public int? IncludedSolverHours { get; set; }
         /// <summary>The maxConcurrentRuns property</summary>
         public int? MaxConcurrentRuns { get; set; }
         /// <summary>The maxFlowsheets property</summary>
@@ -36,6 +38,8 @@ namespace DeepSim.Web.ApiClient.Models
 #else
         public string Name { get; set; }
 #endif
+        /// <summary>The overagePerSolverHour property</summary>
+        public long? OveragePerSolverHour { get; set; }
         /// <summary>The priority property</summary>
         public int? Priority { get; set; }
         /// <summary>The runsPerMonth property</summary>
@@ -60,10 +64,12 @@ namespace DeepSim.Web.ApiClient.Models
             {
                 { "apiCallsPerHour", n => { ApiCallsPerHour = n.GetIntValue(); } },
                 { "displayName", n => { DisplayName = n.GetStringValue(); } },
+                { "includedSolverHours", n => { IncludedSolverHours = n.GetIntValue(); } },
                 { "maxConcurrentRuns", n => { MaxConcurrentRuns = n.GetIntValue(); } },
                 { "maxFlowsheets", n => { MaxFlowsheets = n.GetIntValue(); } },
                 { "maxMembers", n => { MaxMembers = n.GetIntValue(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
+                { "overagePerSolverHour", n => { OveragePerSolverHour = n.GetLongValue(); } },
                 { "priority", n => { Priority = n.GetIntValue(); } },
                 { "runsPerMonth", n => { RunsPerMonth = n.GetIntValue(); } },
             };
@@ -77,10 +83,12 @@ namespace DeepSim.Web.ApiClient.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteIntValue("apiCallsPerHour", ApiCallsPerHour);
             writer.WriteStringValue("displayName", DisplayName);
+            writer.WriteIntValue("includedSolverHours", IncludedSolverHours);
             writer.WriteIntValue("maxConcurrentRuns", MaxConcurrentRuns);
             writer.WriteIntValue("maxFlowsheets", MaxFlowsheets);
             writer.WriteIntValue("maxMembers", MaxMembers);
             writer.WriteStringValue("name", Name);
+            writer.WriteLongValue("overagePerSolverHour", OveragePerSolverHour);
             writer.WriteIntValue("priority", Priority);
             writer.WriteIntValue("runsPerMonth", RunsPerMonth);
         }

@@ -3,6 +3,7 @@
 using DeepSim.Web.ApiClient.Api.V1.ApiKeys;
 using DeepSim.Web.ApiClient.Api.V1.Audit;
 using DeepSim.Web.ApiClient.Api.V1.Auth;
+using DeepSim.Web.ApiClient.Api.V1.Billing;
 using DeepSim.Web.ApiClient.Api.V1.Catalog;
 using DeepSim.Web.ApiClient.Api.V1.Flowsheets;
 using DeepSim.Web.ApiClient.Api.V1.Invitations;
@@ -41,6 +42,11 @@ namespace DeepSim.Web.ApiClient.Api.V1
         public global::DeepSim.Web.ApiClient.Api.V1.Auth.AuthRequestBuilder Auth
         {
             get => new global::DeepSim.Web.ApiClient.Api.V1.Auth.AuthRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The billing property</summary>
+        public global::DeepSim.Web.ApiClient.Api.V1.Billing.BillingRequestBuilder Billing
+        {
+            get => new global::DeepSim.Web.ApiClient.Api.V1.Billing.BillingRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The catalog property</summary>
         public global::DeepSim.Web.ApiClient.Api.V1.Catalog.CatalogRequestBuilder Catalog
