@@ -14,6 +14,7 @@ public static class DownloadEndpoints
         var group = routes.MapGroup("/downloads").RequireAuthorization();
         group.MapGet("/flowsheets/{flowsheetId:guid}", FlowsheetAsync);
         group.MapGet("/studies/{studyId:guid}", StudyAsync);
+        group.MapGet("/invoices/{invoiceId:guid}", InvoiceAsync);
         return routes;
     }
 
@@ -29,7 +30,11 @@ public static class DownloadEndpoints
             ct => api.Client.Api.V1.Studies[studyId].Export.GetAsync(q => q.QueryParameters.Format = xlsx ? "xlsx" : "csv", ct));
     }
 
-    private static async Task<IResult> ProxyAsync(HttpContext http, string contentType, string fileName, Func<CancellationToken, Task<Stream?>> fetch)
+    // Shown in the browser to print, not saved: no file name. The Api's page has no scripts and escapes what tenants wrote.
+    private static Task<IResult> InvoiceAsync(Guid invoiceId, DeepSimApi api, HttpContext http) =>
+        ProxyAsync(http, "text/html; charset=utf-8", null, ct => api.Client.Api.V1.Billing.Invoices[invoiceId].Html.GetAsync(cancellationToken: ct));
+
+    private static async Task<IResult> ProxyAsync(HttpContext http, string contentType, string? fileName, Func<CancellationToken, Task<Stream?>> fetch)
     {
         try
         {

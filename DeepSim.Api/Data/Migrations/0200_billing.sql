@@ -135,12 +135,12 @@ begin
     end loop;
 end $$;
 
--- The payment provider's webhook events: each applied once (its id), kept without the payload.
+-- The payment provider's webhook events: each applied once (its id), kept without the payload. Platform data, not a
+-- tenant's: it has no tenant column (the tenant is found from the event's customer when it is applied).
 create table provider_events (
     id           text primary key,
     type         text not null,
     object_time  bigint not null,
-    tenant_id    uuid,
     received_at  timestamptz not null default now(),
     outcome      text not null
 );
