@@ -116,7 +116,7 @@ public static class BillingEndpoints
         if (outcome.Violations.Count > 0)
         {
             var plan = all[request.Plan!];
-            var said = string.Join("; ", outcome.Violations.Select(v => $"{v.Usage} {v.Limit} where {plan.DisplayName} allows {v.Max} ({v.Over} over)"));
+            var said = string.Join("; ", outcome.Violations.Select(v => $"{v.Usage} {(v.Limit == "members" ? "members and open invitations" : v.Limit)} where {plan.DisplayName} allows {v.Max} ({v.Over} over)"));
             return TypedResults.Problem($"The tenant is over the {plan.DisplayName} plan's limits: {said}. Remove the excess first.",
                 statusCode: StatusCodes.Status409Conflict, title: "Over the new plan's limits", type: OverLimitsType,
                 extensions: new Dictionary<string, object?> { ["plan"] = plan.Name, ["violations"] = outcome.Violations });

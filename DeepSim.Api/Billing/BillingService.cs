@@ -340,7 +340,7 @@ public sealed class BillingService(PlanCatalog plans, TimeProvider clock, IOptio
             var deadline = now + Settings.Grace;
             await MailOwnersAsync(s, $"DeepSim: payment of invoice {i.Number} failed",
                 $"The payment of {Money.Format(i.AmountDue, i.Currency)} for invoice {i.Number} failed{(reason is null ? "" : $" ({reason})")}. " +
-                $"Please update the payment method in Settings > Billing. If it is still unpaid on {PlanChange.Day(deadline)}, the workspace becomes read-only until it is paid.",
+                $"Please update the payment method in Plan and billing. If it is still unpaid on {PlanChange.Day(deadline)}, the workspace becomes read-only until it is paid.",
                 ct);
         }
     }
@@ -358,7 +358,7 @@ public sealed class BillingService(PlanCatalog plans, TimeProvider clock, IOptio
             await Outbox.AddAsync(s, "billing.tenant.restricted", new { at = now }, ct);
             await MailOwnersAsync(s, "DeepSim: your workspace is read-only",
                 "An invoice is still unpaid after the grace period, so the workspace is read-only: flowsheets, runs and the team cannot be changed. " +
-                "Paying the open invoice in Settings > Billing restores it at once.", ct);
+                "Paying the open invoice in Plan and billing restores it at once.", ct);
         }
         return restricted;
     }

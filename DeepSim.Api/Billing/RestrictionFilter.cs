@@ -1,5 +1,6 @@
 using DeepSim.Api.Auth;
 using DeepSim.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DeepSim.Api.Billing;
 
@@ -19,26 +20,34 @@ public sealed class RestrictionFilter(TenantDb db) : IEndpointFilter
     {
         var http = context.HttpContext;
         if (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)
-            || http.GetEndpoint()?.Metadata.GetMetadata<RequiredPermission>() is not { } required || !Writes.Contains(required.Permission))
+            || http.GetEndpoint()?.Metadata.GetMetadata<RequiredPermission>() is not { } required)
         {
             return await next(context);
         }
-        var actor = Actor.FromPrincipal(http.User);
-        if (actor.TenantId is not { } tenant)
+        return await RefusalAsync(db, Actor.FromPrincipal(http.User), required.Permission, http.RequestAborted) ?? await next(context);
+    }
+
+    /// <summary>
+    /// The 402 refusal when <paramref name="permission"/> changes things and the actor's tenant is read-only; null
+    /// otherwise. MCP tools are held to it too (McpGate).
+    /// </summary>
+    public static async Task<ProblemHttpResult?> RefusalAsync(TenantDb db, Actor actor, Permission permission, CancellationToken ct)
+    {
+        if (!Writes.Contains(permission) || actor.TenantId is not { } tenant)
         {
-            return await next(context);
+            return null;
         }
         var restricted = await db.InTenantAsync(tenant, s => s.QuerySingleOrDefaultAsync<(DateTime Since, long Due, string Currency)?>(
             """
             select s.restricted_since, (select coalesce(sum(amount_due - amount_paid), 0) from invoices where status = 'open'), s.currency
             from subscriptions s where s.tenant_id = current_tenant_id() and s.restricted_since is not null
-            """, null, http.RequestAborted), http.RequestAborted);
+            """, null, ct), ct);
         if (restricted is not { } r)
         {
-            return await next(context);
+            return null;
         }
         return TypedResults.Problem(
-            $"The workspace is read-only since {PlanChange.Day(new DateTimeOffset(DateTime.SpecifyKind(r.Since, DateTimeKind.Utc)))} because an invoice is unpaid ({Money.Format(r.Due, r.Currency)} due). An owner can pay it under Settings > Billing; that restores it at once.",
+            $"The workspace is read-only since {PlanChange.Day(new DateTimeOffset(DateTime.SpecifyKind(r.Since, DateTimeKind.Utc)))} because an invoice is unpaid ({Money.Format(r.Due, r.Currency)} due). An owner can pay it under Plan and billing; that restores it at once.",
             statusCode: StatusCodes.Status402PaymentRequired, title: "Payment required", type: RestrictedType,
             extensions: new Dictionary<string, object?> { ["amountDue"] = r.Due });
     }

@@ -42,6 +42,12 @@ public sealed class McpGate(IHttpContextAccessor accessor, IAuthorizationService
             await writer.RecordAsync(call, StatusCodes.Status403Forbidden);
             return ToToolResult(refusal, StatusCodes.Status403Forbidden);
         }
+        var db = scope.ServiceProvider.GetRequiredService<TenantDb>();
+        if (await Billing.RestrictionFilter.RefusalAsync(db, Actor.FromPrincipal(http.User), permission, http.RequestAborted) is { } unpaid)
+        {
+            await writer.RecordAsync(call, StatusCodes.Status402PaymentRequired);
+            return ToToolResult(unpaid, StatusCodes.Status402PaymentRequired);
+        }
         IResult result;
         try
         {

@@ -82,7 +82,7 @@ public static class PlanLimits
 
     private static ProblemHttpResult Refuse(string limit, int max, long usage, string plan) =>
         TypedResults.Problem(
-            $"The {plan} plan allows {max} {limit}; the tenant has {usage}.",
+            $"The {plan} plan allows {max} {limit}; the tenant has {usage}. An owner can move to a larger plan under Plan and billing.",
             statusCode: StatusCodes.Status403Forbidden,
             title: "Plan limit reached",
             type: LimitExceededType,
