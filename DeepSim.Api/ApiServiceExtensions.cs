@@ -5,6 +5,7 @@ using DeepSim.Api.Billing;
 using DeepSim.Api.Catalog;
 using DeepSim.Api.Flowsheets;
 using DeepSim.Api.Infrastructure;
+using DeepSim.Api.Mail;
 using DeepSim.Api.Internal;
 using DeepSim.Api.Mcp;
 using DeepSim.Api.Platform;
@@ -75,9 +76,12 @@ public static class ApiServiceExtensions
         services.AddSingleton<BillingService>();
         services.AddSingleton<PaymentProvider>();
         services.AddSingleton<BillingJob>();
+        services.AddOptions<MailSettings>().BindConfiguration(MailSettings.Section);
+        services.AddSingleton<MailSender>();
         if (!BuildTimeDocument.IsGenerating)
         {
             services.AddHostedService(sp => sp.GetRequiredService<BillingJob>());
+            services.AddHostedService(sp => sp.GetRequiredService<MailSender>());
         }
 
         services.AddHealthChecks()

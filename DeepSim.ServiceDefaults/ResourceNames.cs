@@ -11,6 +11,8 @@ public static class ResourceNames
     public const string Redis = "redis";
     public const string ClickHouse = "clickhouse";
     public const string Kafka = "kafka";
+    /// <summary>The SMTP server mail goes out through (locally the maildev catcher).</summary>
+    public const string Mail = "mail";
     public const string Api = "api";
     /// <summary>The Api's schema migration step: runs once per start, before the Api, with the owner role.</summary>
     public const string ApiMigrations = "api-migrations";
