@@ -37,6 +37,18 @@ public static class FlowsheetSolver
 
     private const double AccumulationImbalance = 0.5;
 
+    /// <summary>
+    /// Under the automatic method, Wegstein on a single tear has stalled when its largest residual has not halved for
+    /// this many iterations (a contracting loop halves it every few; the examples converge in 9–14 in all).
+    /// </summary>
+    private const int WegsteinStallIterations = 12;
+
+    /// <summary>Under the automatic method, the second diverging spell of Wegstein (each already damped) hands the block to Broyden.</summary>
+    private const int WegsteinDivergingSpellsBeforeBroyden = 2;
+
+    /// <summary>Under the automatic method, more resets than this send a Broyden block to bounded Wegstein for its remaining iterations.</summary>
+    private const int MaxBroydenResets = 4;
+
     /// <summary>Below this change in a variable its Wegstein slope is meaningless; q = 0 (direct substitution) is used.</summary>
     private const double MinimumSlopeDenominator = 1e-14;
 
@@ -401,7 +413,8 @@ public static class FlowsheetSolver
             var notes = new List<string>();
             var unitNames = block.Units.Select(u => flowsheet.Units[u].Id).ToArray();
             var tearNames = tears.Select(t => flowsheet.Streams[t].Id).ToArray();
-            BlockReport Report(bool converged, int count) => new(unitNames, tearNames, converged, count, history) { Notes = notes };
+            var blockMethod = "";
+            BlockReport Report(bool converged, int count) => new(unitNames, tearNames, converged, count, history) { Notes = notes, Method = blockMethod };
             string Loop() => string.Join(", ", unitNames);
 
             var current = new MaterialStream[tears.Count];
@@ -422,7 +435,19 @@ public static class FlowsheetSolver
             var inventory = new double[n];
             var previousInventory = new double[n];
             var growth = new int[n];
-            var wegstein = options.Method == ConvergenceMethod.Wegstein;
+            // The automatic rule (docs/flowsheet-format.md, "Convergence"): one tear stream → bounded Wegstein, which
+            // treats each variable on its own and is exact for a loop whose variables do not interact; several tears →
+            // Broyden on all of them at once, since Wegstein's per-variable secants miss how one tear drives another.
+            var auto = options.Method == ConvergenceMethod.Auto;
+            var useBroyden = options.Method == ConvergenceMethod.Broyden || (auto && tears.Count > 1);
+            var wegstein = options.Method == ConvergenceMethod.Wegstein || (auto && !useBroyden);
+            var broyden = useBroyden ? new BroydenAccelerator(tears.Count, n) : null;
+            var broydenNext = new double[size];
+            blockMethod = useBroyden ? "broyden" : wegstein ? "wegstein" : "direct";
+            var bestWorst = double.PositiveInfinity;
+            var sinceBestHalved = 0;
+            var divergingSpells = 0;
+            var switched = false; // the automatic method changes method at most once per block
             var qMin = options.WegsteinMinQ;
             var growing = 0;
             var damped = 0;
@@ -517,6 +542,9 @@ public static class FlowsheetSolver
                         secantReady = false;
                         growing = 0;
                         previousWorst = double.PositiveInfinity;
+                        bestWorst = double.PositiveInfinity;
+                        sinceBestHalved = 0;
+                        broyden?.Reset();
                         method = "direct";
                         continue;
                     }
@@ -527,12 +555,46 @@ public static class FlowsheetSolver
                 }
                 growing = method == "wegstein" && worst > previousWorst ? growing + 1 : 0;
                 previousWorst = worst;
+                if (worst < 0.5 * bestWorst)
+                {
+                    bestWorst = worst;
+                    sinceBestHalved = 0;
+                }
+                else
+                {
+                    sinceBestHalved++;
+                }
                 if (growing >= DivergingIterationsBeforeFallback)
                 {
                     // Acceleration is making things worse: damp for a few passes, then accelerate again within narrower bounds.
                     damped = DampedRecoveryIterations;
                     growing = 0;
+                    divergingSpells++;
                     qMin = Math.Min(qMin / 2, options.WegsteinMaxQ);
+                }
+                if (auto && !switched && wegstein && broyden is null && (sinceBestHalved >= WegsteinStallIterations || divergingSpells >= WegsteinDivergingSpellsBeforeBroyden)
+                    && Accumulating() is null)
+                {
+                    // Wegstein stalls: let Broyden take the tears from here (H = −I, so its first step is substitution). Not
+                    // while the loop is filling up: that is the flowsheet's doing, and substitution is what shows it.
+                    notes.Add(sinceBestHalved >= WegsteinStallIterations
+                        ? string.Create(CultureInfo.InvariantCulture, $"iteration {iteration}: Wegstein stalled (largest residual {worst:G3}, not halved in {WegsteinStallIterations} iterations); switched to Broyden")
+                        : string.Create(CultureInfo.InvariantCulture, $"iteration {iteration}: Wegstein diverged {divergingSpells} times (largest residual {worst:G3}); switched to Broyden"));
+                    wegstein = false;
+                    switched = true;
+                    damped = 0;
+                    broyden = new BroydenAccelerator(tears.Count, n);
+                    blockMethod = "wegstein, then broyden";
+                }
+                if (auto && !switched && broyden is not null && broyden.Resets > MaxBroydenResets)
+                {
+                    // Broyden keeps losing its model: the bounded, self-damping Wegstein is the safer way to spend what is left.
+                    notes.Add(string.Create(CultureInfo.InvariantCulture, $"iteration {iteration}: Broyden was reset {broyden.Resets} times (largest residual {worst:G3}); switched to Wegstein"));
+                    broyden = null;
+                    wegstein = true;
+                    switched = true;
+                    secantReady = false;
+                    blockMethod += ", then wegstein";
                 }
                 string nextMethod;
                 var next = new MaterialStream[tears.Count];
@@ -546,6 +608,12 @@ public static class FlowsheetSolver
                     damped--;
                     nextMethod = "damped";
                     Step(next, (offset, i) => x[offset + i] + (RecoveryDamping * (g[offset + i] - x[offset + i])));
+                }
+                else if (broyden is not null && secantReady)
+                {
+                    nextMethod = "broyden";
+                    broyden.Next(x, g, broydenNext);
+                    Step(next, (offset, i) => broydenNext[offset + i]);
                 }
                 else if (wegstein && secantReady)
                 {
