@@ -8,8 +8,12 @@ namespace DeepSim.Engine.Solver;
 
 /// <summary>
 /// Sequential-modular solver: units in the order of <see cref="FlowsheetGraph"/>, each recycle block converged on
-/// its tear streams by bounded Wegstein with a direct-substitution fallback, design specifications by Brent's
-/// method around the whole solve. Deterministic; bounded in iterations and wall time; never throws for a
+/// its tear streams, design specifications by Brent's method around the whole solve. Tear convergence by method
+/// <c>auto</c> (the default): a block with one tear stream by bounded Wegstein with damped recovery, switching to
+/// Broyden (<see cref="BroydenAccelerator"/>) if Wegstein stalls; a block with several tears by Broyden on all of
+/// them at once, switching to Wegstein if Broyden keeps resetting (docs/flowsheet-format.md, "Convergence"; the
+/// accelerators as surveyed by Biegler, "Systems of nonlinear equations, part II", CMU lecture notes, 2000: Broyden,
+/// dominant eigenvalue, Wegstein, recycle tearing). Deterministic; bounded in iterations and wall time; never throws for a
 /// flowsheet that read without errors.
 /// </summary>
 public static class FlowsheetSolver
