@@ -50,6 +50,9 @@ public static class FlowsheetSolver
     /// <summary>Under the automatic method, the second diverging spell of Wegstein (each already damped) hands the block to Broyden.</summary>
     private const int WegsteinDivergingSpellsBeforeBroyden = 2;
 
+    /// <summary>A unit failing at a Broyden-extrapolated point sends the block back to its last computed tears at most this many times; then the failure ends the solve.</summary>
+    private const int MaxBroydenStepRecoveries = 3;
+
     /// <summary>Under the automatic method, more resets than this send a Broyden block to bounded Wegstein for its remaining iterations.</summary>
     private const int MaxBroydenResets = 4;
 
@@ -452,6 +455,8 @@ public static class FlowsheetSolver
             var sinceBestHalved = 0;
             var divergingSpells = 0;
             var switched = false; // the automatic method changes method at most once per block
+            MaterialStream[]? lastComputed = null; // the tears as the units last computed them (before any acceleration)
+            var stepRecoveries = 0;
             var qMin = options.WegsteinMinQ;
             var growing = 0;
             var damped = 0;
@@ -486,13 +491,31 @@ public static class FlowsheetSolver
                     tearOutputs[tears[t]] = null!;
                     ToVector(current[t], x, t * m);
                 }
+                string? unitFailure = null;
                 foreach (var u in block.Units)
                 {
-                    var failure = Compute(u, streamValues, unitResults, tearOutputs);
-                    if (failure is not null)
+                    unitFailure = Compute(u, streamValues, unitResults, tearOutputs);
+                    if (unitFailure is not null)
                     {
-                        return (Report(false, iteration), $"{failure} (recycle iteration {iteration})");
+                        break;
                     }
+                }
+                if (unitFailure is not null)
+                {
+                    if (method != "broyden" || lastComputed is null || stepRecoveries >= MaxBroydenStepRecoveries)
+                    {
+                        return (Report(false, iteration), $"{unitFailure} (recycle iteration {iteration})");
+                    }
+                    // A unit refused the point Broyden extrapolated to: go back to the tears last computed by the units
+                    // themselves (a substitution step) with the Jacobian reset, instead of ending the solve.
+                    stepRecoveries++;
+                    notes.Add($"iteration {iteration}: {unitFailure} at the Broyden step; Broyden reset, continued from the last computed tear streams");
+                    broyden!.Reset();
+                    current = lastComputed;
+                    lastComputed = null;
+                    method = "direct";
+                    previousWorst = double.PositiveInfinity;
+                    continue;
                 }
                 var residuals = new double[tears.Count];
                 var worst = 0.0;
@@ -632,6 +655,7 @@ public static class FlowsheetSolver
                 method = nextMethod;
                 Array.Copy(x, xPrevious, size);
                 Array.Copy(g, gPrevious, size);
+                lastComputed = tears.Select(t => tearOutputs[t]).ToArray();
                 current = next;
             }
             var why = string.Create(CultureInfo.InvariantCulture,
