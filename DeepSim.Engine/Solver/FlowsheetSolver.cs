@@ -42,13 +42,12 @@ public static class FlowsheetSolver
     private const double AccumulationImbalance = 0.5;
 
     /// <summary>
-    /// Under the automatic method, Wegstein on a single tear has stalled when its largest residual has not halved for
-    /// this many iterations (a contracting loop halves it every few; the examples converge in 9–14 in all).
+    /// Under the automatic method, Wegstein has stalled at its first diverging spell (the residual grew
+    /// <see cref="DivergingIterationsBeforeFallback"/> iterations running): the block goes to Broyden instead of to
+    /// damped substitution. Slow but steady progress is left to Wegstein: a loop that is filling up, or has no steady
+    /// state, looks like that, and substitution-like steps are what let the accumulation check see it.
     /// </summary>
-    private const int WegsteinStallIterations = 12;
-
-    /// <summary>Under the automatic method, the second diverging spell of Wegstein (each already damped) hands the block to Broyden.</summary>
-    private const int WegsteinDivergingSpellsBeforeBroyden = 2;
+    private const int WegsteinDivergingSpellsBeforeBroyden = 1;
 
     /// <summary>A unit failing at a Broyden-extrapolated point sends the block back to its last computed tears at most this many times; then the failure ends the solve.</summary>
     private const int MaxBroydenStepRecoveries = 3;
@@ -451,10 +450,8 @@ public static class FlowsheetSolver
             var broyden = useBroyden ? new BroydenAccelerator(tears.Count, n) : null;
             var broydenNext = new double[size];
             blockMethod = useBroyden ? "broyden" : wegstein ? "wegstein" : "direct";
-            var bestWorst = double.PositiveInfinity;
-            var sinceBestHalved = 0;
             var divergingSpells = 0;
-            var switched = false; // the automatic method changes method at most once per block
+            var switches = 0; // the automatic method: at most Wegstein → Broyden → Wegstein, or Broyden → Wegstein
             MaterialStream[]? lastComputed = null; // the tears as the units last computed them (before any acceleration)
             var stepRecoveries = 0;
             var qMin = options.WegsteinMinQ;
@@ -463,6 +460,19 @@ public static class FlowsheetSolver
             var secantReady = false; // Wegstein needs two iterates since the last (re)start
             var method = "direct";
             var previousWorst = double.PositiveInfinity;
+
+            // More than half of what the loop takes in stays in it: a loop still filling (or one that never stops).
+            bool Filling()
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    if (imbalance[i] > AccumulationImbalance)
+                    {
+                        return true;
+                    }
+                }
+                return false;
+            }
 
             string? Accumulating()
             {
@@ -569,8 +579,6 @@ public static class FlowsheetSolver
                         secantReady = false;
                         growing = 0;
                         previousWorst = double.PositiveInfinity;
-                        bestWorst = double.PositiveInfinity;
-                        sinceBestHalved = 0;
                         broyden?.Reset();
                         method = "direct";
                         continue;
@@ -582,15 +590,6 @@ public static class FlowsheetSolver
                 }
                 growing = method == "wegstein" && worst > previousWorst ? growing + 1 : 0;
                 previousWorst = worst;
-                if (worst < 0.5 * bestWorst)
-                {
-                    bestWorst = worst;
-                    sinceBestHalved = 0;
-                }
-                else
-                {
-                    sinceBestHalved++;
-                }
                 if (growing >= DivergingIterationsBeforeFallback)
                 {
                     // Acceleration is making things worse: damp for a few passes, then accelerate again within narrower bounds.
@@ -599,27 +598,27 @@ public static class FlowsheetSolver
                     divergingSpells++;
                     qMin = Math.Min(qMin / 2, options.WegsteinMaxQ);
                 }
-                if (auto && !switched && wegstein && broyden is null && (sinceBestHalved >= WegsteinStallIterations || divergingSpells >= WegsteinDivergingSpellsBeforeBroyden)
-                    && Accumulating() is null)
+                if (auto && switches == 0 && wegstein && broyden is null && divergingSpells >= WegsteinDivergingSpellsBeforeBroyden
+                    && iteration > AccumulationPasses && !Filling())
                 {
                     // Wegstein stalls: let Broyden take the tears from here (H = −I, so its first step is substitution). Not
-                    // while the loop is filling up: that is the flowsheet's doing, and substitution is what shows it.
-                    notes.Add(sinceBestHalved >= WegsteinStallIterations
-                        ? string.Create(CultureInfo.InvariantCulture, $"iteration {iteration}: Wegstein stalled (largest residual {worst:G3}, not halved in {WegsteinStallIterations} iterations); switched to Broyden")
-                        : string.Create(CultureInfo.InvariantCulture, $"iteration {iteration}: Wegstein diverged {divergingSpells} times (largest residual {worst:G3}); switched to Broyden"));
+                    // while the loop is filling up, nor before it could be seen to: that is the flowsheet's doing, and
+                    // substitution is what shows it (Broyden's steps on a loop without a steady state do not fill it steadily).
+                    notes.Add(string.Create(CultureInfo.InvariantCulture, $"iteration {iteration}: Wegstein stalled (its largest residual grew {DivergingIterationsBeforeFallback} iterations running, to {worst:G3}); switched to Broyden"));
                     wegstein = false;
-                    switched = true;
+                    switches++;
                     damped = 0;
                     broyden = new BroydenAccelerator(tears.Count, n);
                     blockMethod = "wegstein, then broyden";
                 }
-                if (auto && !switched && broyden is not null && broyden.Resets > MaxBroydenResets)
+                if (auto && switches <= 1 && broyden is not null && broyden.Resets > MaxBroydenResets)
                 {
                     // Broyden keeps losing its model: the bounded, self-damping Wegstein is the safer way to spend what is left.
                     notes.Add(string.Create(CultureInfo.InvariantCulture, $"iteration {iteration}: Broyden was reset {broyden.Resets} times (largest residual {worst:G3}); switched to Wegstein"));
                     broyden = null;
                     wegstein = true;
-                    switched = true;
+                    switches = 2;
+                    growing = 0;
                     secantReady = false;
                     blockMethod += ", then wegstein";
                 }

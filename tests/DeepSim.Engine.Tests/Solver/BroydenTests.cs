@@ -192,6 +192,43 @@ public class BroydenTests
         }
     }
 
+    /// <summary>The gas plant with the LP gas sold instead of recycled: the two remaining loops share one tear stream.</summary>
+    private static System.Text.Json.Nodes.JsonObject SingleTearGasPlant(string method)
+    {
+        var doc = ExampleFiles.Json("gas-plant-three-recycles");
+        doc["units"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse("""{ "id": "LPGASOUT", "type": "product" }"""));
+        doc["streams"]!.AsArray().Single(s => s!["id"]!.GetValue<string>() == "RECYCLE1")!["to"] = "LPGASOUT.in";
+        doc["solver"] = new System.Text.Json.Nodes.JsonObject { ["method"] = method };
+        return doc;
+    }
+
+    [Fact]
+    public void The_automatic_method_switches_a_stalling_Wegstein_block_to_Broyden_and_says_so()
+    {
+        var wegstein = ExampleFiles.Solve(SingleTearGasPlant("wegstein").ToJsonString());
+        var auto = ExampleFiles.Solve(SingleTearGasPlant("auto").ToJsonString());
+        Assert.True(wegstein.Converged, wegstein.FailureReason);
+        Assert.True(auto.Converged, auto.FailureReason);
+        var block = Assert.Single(auto.Blocks, b => b.TearStreams.Count > 0);
+        Assert.Single(block.TearStreams);
+        Assert.Equal("wegstein, then broyden", block.Method);
+        Assert.Contains("switched to Broyden", Assert.Single(block.Notes), StringComparison.Ordinal);
+        Assert.Contains(block.History, h => h.Method == "wegstein");
+        Assert.Equal("broyden", block.History[^1].Method);
+        Assert.True(auto.Iterations < wegstein.Iterations, $"auto {auto.Iterations}, Wegstein {wegstein.Iterations}");
+    }
+
+    [Fact]
+    public void Broyden_out_of_iterations_is_not_converged_with_the_residual_in_the_reason()
+    {
+        var doc = ExampleFiles.Json("gas-plant-three-recycles");
+        doc["solver"] = System.Text.Json.Nodes.JsonNode.Parse("""{ "method": "broyden", "maxIterations": 8 }""");
+        var r = ExampleFiles.Solve(doc.ToJsonString());
+        Assert.False(r.Converged);
+        Assert.Contains("the recycle torn at RECYCLE1, STABIN did not converge in 8 iterations (largest residual", r.FailureReason, StringComparison.Ordinal);
+        Assert.Equal(8, Assert.Single(r.Blocks, b => b.TearStreams.Count > 0).History.Count);
+    }
+
     [Fact]
     public void The_automatic_method_keeps_Wegstein_for_a_single_tear_and_names_it()
     {
