@@ -18,8 +18,12 @@ public sealed record StreamConnection(string Id, int FromUnit, string FromPort, 
 
 public enum ConvergenceMethod
 {
+    /// <summary>Wegstein for a block with one tear stream (Broyden if Wegstein stalls), Broyden for several tears.</summary>
+    Auto,
     Wegstein,
     DirectSubstitution,
+    /// <summary>Broyden's quasi-Newton method on all tear variables of a block at once.</summary>
+    Broyden,
 }
 
 /// <summary>Solver settings; defaults apply where the file says nothing.</summary>
@@ -43,7 +47,7 @@ public sealed record SolverOptions
 
     public int MaxIterations { get; init; } = DefaultMaxIterations;
 
-    public ConvergenceMethod Method { get; init; } = ConvergenceMethod.Wegstein;
+    public ConvergenceMethod Method { get; init; } = ConvergenceMethod.Auto;
 
     public double WegsteinMinQ { get; init; } = DefaultWegsteinMinQ;
 

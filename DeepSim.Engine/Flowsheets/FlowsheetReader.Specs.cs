@@ -300,13 +300,15 @@ public static partial class FlowsheetReader
             ConvergenceMethod? m = method switch
             {
                 null => null,
+                "auto" => ConvergenceMethod.Auto,
                 "wegstein" => ConvergenceMethod.Wegstein,
                 "direct" => ConvergenceMethod.DirectSubstitution,
+                "broyden" => ConvergenceMethod.Broyden,
                 _ => null,
             };
             if (method is not null && m is null)
             {
-                Cursor.Error(JsonCursor.Child(path, "method"), $"unknown method '{method}'; accepted: wegstein, direct");
+                Cursor.Error(JsonCursor.Child(path, "method"), $"unknown method '{method}'; accepted: auto, wegstein, broyden, direct");
             }
             var qMin = Cursor.Quantity(e, "wegsteinMinQ", path, Dimension.Dimensionless, Range.Any);
             var qMax = Cursor.Quantity(e, "wegsteinMaxQ", path, Dimension.Dimensionless, Range.Any);

@@ -8,8 +8,12 @@ namespace DeepSim.Engine.Solver;
 
 /// <summary>
 /// Sequential-modular solver: units in the order of <see cref="FlowsheetGraph"/>, each recycle block converged on
-/// its tear streams by bounded Wegstein with a direct-substitution fallback, design specifications by Brent's
-/// method around the whole solve. Deterministic; bounded in iterations and wall time; never throws for a
+/// its tear streams, design specifications by Brent's method around the whole solve. Tear convergence by method
+/// <c>auto</c> (the default): a block with one tear stream by bounded Wegstein with damped recovery, switching to
+/// Broyden (<see cref="BroydenAccelerator"/>) if Wegstein stalls; a block with several tears by Broyden on all of
+/// them at once, switching to Wegstein if Broyden keeps resetting (docs/flowsheet-format.md, "Convergence"; the
+/// accelerators as surveyed by Biegler, "Systems of nonlinear equations, part II", CMU lecture notes, 2000: Broyden,
+/// dominant eigenvalue, Wegstein, recycle tearing). Deterministic; bounded in iterations and wall time; never throws for a
 /// flowsheet that read without errors.
 /// </summary>
 public static class FlowsheetSolver
@@ -36,6 +40,20 @@ public static class FlowsheetSolver
     private const int AccumulationPasses = 5;
 
     private const double AccumulationImbalance = 0.5;
+
+    /// <summary>
+    /// Under the automatic method, Wegstein has stalled at its first diverging spell (the residual grew
+    /// <see cref="DivergingIterationsBeforeFallback"/> iterations running): the block goes to Broyden instead of to
+    /// damped substitution. Slow but steady progress is left to Wegstein: a loop that is filling up, or has no steady
+    /// state, looks like that, and substitution-like steps are what let the accumulation check see it.
+    /// </summary>
+    private const int WegsteinDivergingSpellsBeforeBroyden = 1;
+
+    /// <summary>A unit failing at a Broyden-extrapolated point sends the block back to its last computed tears at most this many times; then the failure ends the solve.</summary>
+    private const int MaxBroydenStepRecoveries = 3;
+
+    /// <summary>Under the automatic method, more resets than this send a Broyden block to bounded Wegstein for its remaining iterations.</summary>
+    private const int MaxBroydenResets = 4;
 
     /// <summary>Below this change in a variable its Wegstein slope is meaningless; q = 0 (direct substitution) is used.</summary>
     private const double MinimumSlopeDenominator = 1e-14;
@@ -401,7 +419,8 @@ public static class FlowsheetSolver
             var notes = new List<string>();
             var unitNames = block.Units.Select(u => flowsheet.Units[u].Id).ToArray();
             var tearNames = tears.Select(t => flowsheet.Streams[t].Id).ToArray();
-            BlockReport Report(bool converged, int count) => new(unitNames, tearNames, converged, count, history) { Notes = notes };
+            var blockMethod = "";
+            BlockReport Report(bool converged, int count) => new(unitNames, tearNames, converged, count, history) { Notes = notes, Method = blockMethod };
             string Loop() => string.Join(", ", unitNames);
 
             var current = new MaterialStream[tears.Count];
@@ -422,13 +441,38 @@ public static class FlowsheetSolver
             var inventory = new double[n];
             var previousInventory = new double[n];
             var growth = new int[n];
-            var wegstein = options.Method == ConvergenceMethod.Wegstein;
+            // The automatic rule (docs/flowsheet-format.md, "Convergence"): one tear stream → bounded Wegstein, which
+            // treats each variable on its own and is exact for a loop whose variables do not interact; several tears →
+            // Broyden on all of them at once, since Wegstein's per-variable secants miss how one tear drives another.
+            var auto = options.Method == ConvergenceMethod.Auto;
+            var useBroyden = options.Method == ConvergenceMethod.Broyden || (auto && tears.Count > 1);
+            var wegstein = options.Method == ConvergenceMethod.Wegstein || (auto && !useBroyden);
+            var broyden = useBroyden ? new BroydenAccelerator(tears.Count, n) : null;
+            var broydenNext = new double[size];
+            blockMethod = useBroyden ? "broyden" : wegstein ? "wegstein" : "direct";
+            var divergingSpells = 0;
+            var switches = 0; // the automatic method: at most Wegstein → Broyden → Wegstein, or Broyden → Wegstein
+            MaterialStream[]? lastComputed = null; // the tears as the units last computed them (before any acceleration)
+            var stepRecoveries = 0;
             var qMin = options.WegsteinMinQ;
             var growing = 0;
             var damped = 0;
             var secantReady = false; // Wegstein needs two iterates since the last (re)start
             var method = "direct";
             var previousWorst = double.PositiveInfinity;
+
+            // More than half of what the loop takes in stays in it: a loop still filling (or one that never stops).
+            bool Filling()
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    if (imbalance[i] > AccumulationImbalance)
+                    {
+                        return true;
+                    }
+                }
+                return false;
+            }
 
             string? Accumulating()
             {
@@ -457,13 +501,31 @@ public static class FlowsheetSolver
                     tearOutputs[tears[t]] = null!;
                     ToVector(current[t], x, t * m);
                 }
+                string? unitFailure = null;
                 foreach (var u in block.Units)
                 {
-                    var failure = Compute(u, streamValues, unitResults, tearOutputs);
-                    if (failure is not null)
+                    unitFailure = Compute(u, streamValues, unitResults, tearOutputs);
+                    if (unitFailure is not null)
                     {
-                        return (Report(false, iteration), $"{failure} (recycle iteration {iteration})");
+                        break;
                     }
+                }
+                if (unitFailure is not null)
+                {
+                    if (method != "broyden" || lastComputed is null || stepRecoveries >= MaxBroydenStepRecoveries)
+                    {
+                        return (Report(false, iteration), $"{unitFailure} (recycle iteration {iteration})");
+                    }
+                    // A unit refused the point Broyden extrapolated to: go back to the tears last computed by the units
+                    // themselves (a substitution step) with the Jacobian reset, instead of ending the solve.
+                    stepRecoveries++;
+                    notes.Add($"iteration {iteration}: {unitFailure} at the Broyden step; Broyden reset, continued from the last computed tear streams");
+                    broyden!.Reset();
+                    current = lastComputed;
+                    lastComputed = null;
+                    method = "direct";
+                    previousWorst = double.PositiveInfinity;
+                    continue;
                 }
                 var residuals = new double[tears.Count];
                 var worst = 0.0;
@@ -517,6 +579,7 @@ public static class FlowsheetSolver
                         secantReady = false;
                         growing = 0;
                         previousWorst = double.PositiveInfinity;
+                        broyden?.Reset();
                         method = "direct";
                         continue;
                     }
@@ -532,7 +595,32 @@ public static class FlowsheetSolver
                     // Acceleration is making things worse: damp for a few passes, then accelerate again within narrower bounds.
                     damped = DampedRecoveryIterations;
                     growing = 0;
+                    divergingSpells++;
                     qMin = Math.Min(qMin / 2, options.WegsteinMaxQ);
+                }
+                if (auto && switches == 0 && wegstein && broyden is null && divergingSpells >= WegsteinDivergingSpellsBeforeBroyden
+                    && iteration > AccumulationPasses && !Filling())
+                {
+                    // Wegstein stalls: let Broyden take the tears from here (H = −I, so its first step is substitution). Not
+                    // while the loop is filling up, nor before it could be seen to: that is the flowsheet's doing, and
+                    // substitution is what shows it (Broyden's steps on a loop without a steady state do not fill it steadily).
+                    notes.Add(string.Create(CultureInfo.InvariantCulture, $"iteration {iteration}: Wegstein stalled (its largest residual grew {DivergingIterationsBeforeFallback} iterations running, to {worst:G3}); switched to Broyden"));
+                    wegstein = false;
+                    switches++;
+                    damped = 0;
+                    broyden = new BroydenAccelerator(tears.Count, n);
+                    blockMethod = "wegstein, then broyden";
+                }
+                if (auto && switches <= 1 && broyden is not null && broyden.Resets > MaxBroydenResets)
+                {
+                    // Broyden keeps losing its model: the bounded, self-damping Wegstein is the safer way to spend what is left.
+                    notes.Add(string.Create(CultureInfo.InvariantCulture, $"iteration {iteration}: Broyden was reset {broyden.Resets} times (largest residual {worst:G3}); switched to Wegstein"));
+                    broyden = null;
+                    wegstein = true;
+                    switches = 2;
+                    growing = 0;
+                    secantReady = false;
+                    blockMethod += ", then wegstein";
                 }
                 string nextMethod;
                 var next = new MaterialStream[tears.Count];
@@ -547,6 +635,12 @@ public static class FlowsheetSolver
                     nextMethod = "damped";
                     Step(next, (offset, i) => x[offset + i] + (RecoveryDamping * (g[offset + i] - x[offset + i])));
                 }
+                else if (broyden is not null && secantReady)
+                {
+                    nextMethod = "broyden";
+                    broyden.Next(x, g, broydenNext);
+                    Step(next, (offset, i) => broydenNext[offset + i]);
+                }
                 else if (wegstein && secantReady)
                 {
                     nextMethod = "wegstein";
@@ -560,6 +654,7 @@ public static class FlowsheetSolver
                 method = nextMethod;
                 Array.Copy(x, xPrevious, size);
                 Array.Copy(g, gPrevious, size);
+                lastComputed = tears.Select(t => tearOutputs[t]).ToArray();
                 current = next;
             }
             var why = string.Create(CultureInfo.InvariantCulture,

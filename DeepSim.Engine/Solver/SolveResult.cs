@@ -11,6 +11,9 @@ public sealed record IterationRecord(int Iteration, string Method, IReadOnlyList
 public sealed record BlockReport(IReadOnlyList<string> Units, IReadOnlyList<string> TearStreams, bool Converged, int Iterations, IReadOnlyList<IterationRecord> History)
 {
     public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>How the tears were converged: <c>wegstein</c>, <c>broyden</c>, <c>direct</c>, or a sequence such as <c>wegstein, then broyden</c> when the automatic method switched.</summary>
+    public string Method { get; init; } = "";
 }
 
 /// <summary>One component over the whole flowsheet, mol/s: fed, made by reactions (negative when consumed), leaving with the products.</summary>

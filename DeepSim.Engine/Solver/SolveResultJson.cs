@@ -112,6 +112,7 @@ public static class SolveResultJson
             w.WriteEndArray();
             w.WriteBoolean("converged", b.Converged);
             w.WriteNumber("iterations", b.Iterations);
+            w.WriteString("method", b.Method);
             w.WriteStartArray("notes");
             foreach (var note in b.Notes)
             {

@@ -107,7 +107,7 @@ internal static class ResultWriter
         }
         foreach (var b in result.Blocks.Where(b => b.TearStreams.Count > 0))
         {
-            o.WriteLine($"Recycle [{string.Join(", ", b.Units)}] torn at {string.Join(", ", b.TearStreams)}: {(b.Converged ? "converged" : "NOT converged")} in {b.Iterations} iteration(s)");
+            o.WriteLine($"Recycle [{string.Join(", ", b.Units)}] torn at {string.Join(", ", b.TearStreams)}: {(b.Converged ? "converged" : "NOT converged")} in {b.Iterations} iteration(s) by {b.Method}");
             foreach (var note in b.Notes)
             {
                 o.WriteLine($"  note: {note}");

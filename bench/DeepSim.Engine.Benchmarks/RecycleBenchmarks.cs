@@ -36,7 +36,7 @@ public class RecycleBenchmarks
         return r.Flowsheet ?? throw new InvalidOperationException(string.Join("; ", r.Errors));
     }
 
-    private static string FindExample(string name)
+    internal static string FindExample(string name)
     {
         foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
         {

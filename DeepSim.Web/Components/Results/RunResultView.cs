@@ -210,7 +210,7 @@ public sealed record RecycleBlock(
     public string Label => TearStreams.Count > 0 ? "torn at " + string.Join(", ", TearStreams) : "recycle";
 }
 
-/// <summary>One iteration of a recycle: its method (direct, wegstein, damped) and each tear stream's largest relative residual.</summary>
+/// <summary>One iteration of a recycle: its method (direct, wegstein, damped, broyden) and each tear stream's largest relative residual.</summary>
 public sealed record ConvergenceStep(int? Iteration, string? Method, IReadOnlyDictionary<string, double?> ResidualByTear)
 {
     /// <summary>The iteration's residual: the largest over the block's tear streams (what the tolerance is checked against).</summary>

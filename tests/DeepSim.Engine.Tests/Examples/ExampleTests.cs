@@ -16,6 +16,7 @@ public class ExampleTests
         "design-spec-heater-duty",
         "benzene-toluene-shortcut-column",
         "methanol-water-nrtl-flash",
+        "gas-plant-three-recycles",
     ];
 
     public static TheoryData<string> Names => new(ExampleNames);

@@ -353,6 +353,13 @@ public class FlowsheetReaderTests
         Assert.True(r.IsValid, string.Join("\n", r.Errors));
         Assert.Equal(ConvergenceMethod.DirectSubstitution, r.Flowsheet!.Options.Method);
         Assert.Equal(50, r.Flowsheet.Options.MaxIterations);
+        foreach (var (name, method) in new[] { ("auto", ConvergenceMethod.Auto), ("wegstein", ConvergenceMethod.Wegstein), ("broyden", ConvergenceMethod.Broyden) })
+        {
+            doc["solver"] = new JsonObject { ["method"] = name };
+            Assert.Equal(method, Read(doc).Flowsheet!.Options.Method);
+        }
+        doc.Remove("solver");
+        Assert.Equal(ConvergenceMethod.Auto, Read(doc).Flowsheet!.Options.Method);
         doc["solver"] = JsonNode.Parse("""{ "method": "newton", "maxIterations": 0, "wegsteinMinQ": 1 }""");
         var bad = Read(doc);
         HasError(bad, "$.solver.method", "unknown method");

@@ -37,6 +37,9 @@ public class SchemaConsistencyTests
         Assert.Equal(SolverOptions.DefaultMaxIterations, solver["maxIterations"]!["default"]!.GetValue<int>());
         Assert.Equal(SolverOptions.DefaultWegsteinMinQ, solver["wegsteinMinQ"]!["default"]!.GetValue<double>());
         Assert.Equal(SolverOptions.DefaultTimeLimitSeconds, solver["timeLimitSeconds"]!["default"]!.GetValue<double>());
+        Assert.Equal("auto", solver["method"]!["default"]!.GetValue<string>());
+        Assert.Equal(ConvergenceMethod.Auto, new SolverOptions().Method);
+        Assert.Equal(["auto", "broyden", "direct", "wegstein"], solver["method"]!["enum"]!.AsArray().Select(e => e!.GetValue<string>()).Order(StringComparer.Ordinal));
     }
 
     [Fact]

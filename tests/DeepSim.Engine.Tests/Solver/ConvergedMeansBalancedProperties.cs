@@ -18,6 +18,8 @@ public class ConvergedMeansBalancedProperties
 
     private static readonly double[] GuessScales = [0, 1, 1e6, 1e20];
 
+    private static readonly string[] Methods = ["wegstein", "direct", "broyden", "auto"];
+
     private static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 
     internal static string Generate(int seed)
@@ -32,7 +34,7 @@ public class ConvergedMeansBalancedProperties
         // Each component's fraction returned to the mixer: 0, 1 (accumulates if fed) or anything between.
         var splits = Components.Select(_ => random.Next(3) switch { 0 => 0.0, 1 => 1.0, _ => random.NextDouble() }).ToArray();
         var tolerance = Tolerances[random.Next(Tolerances.Length)];
-        var method = random.Next(2) == 0 ? "wegstein" : "direct";
+        var method = Methods[random.Next(Methods.Length)];
         var scale = GuessScales[random.Next(GuessScales.Length)];
         var guess = scale == 0 ? "" : $$"""
             , "initialGuess": { "temperature": 300, "pressure": 101325, "componentMolarFlows": { {{string.Join(", ", Components.Select(c => $"\"{c}\": {F(scale * random.NextDouble())}"))}} } }
@@ -79,6 +81,13 @@ public class ConvergedMeansBalancedProperties
             Assert.True(Math.Abs(fed[i] - left[i]) <= SolveBalance.ComponentTolerance * scale,
                 $"seed {seed}: {Components[i]} fed {fed[i]} mol/s, leaves {left[i]} mol/s, yet the result is converged\n{json}");
         }
+    }
+
+    [Fact]
+    public void The_generator_covers_every_method()
+    {
+        var methods = Enumerable.Range(0, 40).Select(seed => FlowsheetReader.Read(Generate(seed), DefaultThermoCatalog.Instance).Flowsheet!.Options.Method).Distinct();
+        Assert.Equal(Enum.GetValues<ConvergenceMethod>().Order(), methods.Order());
     }
 
     [Fact]
