@@ -11,6 +11,7 @@ var postgres = builder.AddDeepSimPostgres(ResourceNames.Postgres, ResourceNames.
 var redis = builder.AddDeepSimRedis(ResourceNames.Redis);
 var clickhouse = builder.AddDeepSimClickHouse(ResourceNames.ClickHouse);
 var kafka = builder.AddKafkaIfConfigured(ResourceNames.Kafka);
+var mail = builder.AddDeepSimMailCatcher(ResourceNames.Mail);
 
 var signingKey = builder.AddSecret("auth-signing-key");
 var serviceToken = builder.AddSecret("auth-service-token");
@@ -27,6 +28,7 @@ var api = builder.AddDeepSimService<Projects.DeepSim_Api>(ResourceNames.Api, 505
     .WithReference(postgres.Database).WaitFor(postgres.Server)
     .WithReference(redis).WaitFor(redis)
     .WithOptionalReference(kafka)
+    .WithOptionalReference(mail)
     .WaitForCompletion(migrations)
     .WithEnvironment("Auth__SigningKey", signingKey)
     .WithEnvironment("Auth__ServiceToken", serviceToken)

@@ -154,6 +154,29 @@ public static class TestApi
         return result is T t ? t : throw new InvalidOperationException($"query returned {result ?? "null"} for: {sql}");
     }
 
+    /// <summary>The query's single value, or null when it returned SQL NULL or no row.</summary>
+    public static async Task<T?> ScalarOrNullAsync<T>(ApiFixture api, string sql, params (string Name, object Value)[] parameters) where T : struct
+    {
+        await using var connection = await api.OpenOwnerAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        return await command.ExecuteScalarAsync() is T t ? t : null;
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails naming <paramref name="what"/> after <paramref name="budget"/>.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan budget, string what)
+    {
+        var deadline = DateTime.UtcNow + budget;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out after {budget.TotalSeconds:0} s waiting for {what}");
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>Every row of every tenant-owned table for one tenant, as text: a fingerprint to compare before and after (without audit_log when the tenant's own failed requests are expected to be audited).</summary>
     public static async Task<string> TenantSnapshotAsync(ApiFixture api, Guid tenantId, bool includeAudit = true)
     {
