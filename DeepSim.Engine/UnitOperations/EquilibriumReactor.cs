@@ -1,4 +1,3 @@
-using DeepSim.Engine.Solver;
 using DeepSim.Engine.Streams;
 using DeepSim.Engine.Thermo;
 using DeepSim.Engine.UnitOperations.Reactions;
@@ -18,16 +17,6 @@ public sealed class EquilibriumReactor : UnitOperation, IReactiveUnit
 {
     public const string InletPort = "in";
     public const string OutletPort = "out";
-
-    /// <summary>Adiabatic outlet temperature to this, K: far below what any enthalpy datum can resolve.</summary>
-    private const double TemperatureToleranceK = 1e-7;
-
-    private const int MaxTemperatureIterations = 100;
-
-    /// <summary>Bracket search for the adiabatic temperature: first step, and the limits of the search, K.</summary>
-    private const double BracketStepK = 50;
-    private const double MinTemperatureK = 150;
-    private const double MaxTemperatureK = 4000;
 
     private readonly IReadOnlyList<EquilibriumReaction> reactions;
     private readonly bool[]? reacting;
@@ -108,7 +97,7 @@ public sealed class EquilibriumReactor : UnitOperation, IReactiveUnit
         double outletK;
         if (!Adiabatic)
         {
-            outletK = context.ParameterOr("temperature", inlet.TemperatureK);
+            outletK = context.ParameterOr("outletTemperature", inlet.TemperatureK);
             Solve(outletK);
         }
         else
@@ -144,7 +133,7 @@ public sealed class EquilibriumReactor : UnitOperation, IReactiveUnit
         return ChemicalEquilibrium.SolveExtents(package, temperatureK, pressurePa, feed, [.. reactions.Select(r => r.Stoichiometry)], lnK, warm);
     }
 
-    /// <summary>The temperature where the equilibrium mixture's vapour enthalpy equals the inlet's, by Brent on a searched bracket.</summary>
+    /// <summary>The temperature where the equilibrium mixture's vapour enthalpy equals the inlet's.</summary>
     private static (double TemperatureK, string? Failure) AdiabaticTemperature(IPropertyPackage package, double pressurePa, MaterialStream inlet, Func<double, EquilibriumOutcome> solve)
     {
         double Excess(double temperatureK)
@@ -166,36 +155,7 @@ public sealed class EquilibriumReactor : UnitOperation, IReactiveUnit
                 return double.NaN;
             }
         }
-        var a = inlet.TemperatureK;
-        var fa = Excess(a);
-        if (double.IsNaN(fa))
-        {
-            return (double.NaN, $"no equilibrium at the inlet temperature {Num(a)} K");
-        }
-        // Below the inlet's enthalpy the outlet must be hotter (exothermic), above it colder.
-        var direction = fa < 0 ? 1.0 : -1.0;
-        var step = BracketStepK;
-        var b = a;
-        var fb = fa;
-        while (Math.Sign(fb) == Math.Sign(fa) && fb != 0)
-        {
-            a = b;
-            fa = fb;
-            b = Math.Clamp(a + (direction * step), MinTemperatureK, MaxTemperatureK);
-            if (b == a)
-            {
-                return (double.NaN, $"the adiabatic outlet temperature is outside {Num(MinTemperatureK)}–{Num(MaxTemperatureK)} K");
-            }
-            fb = Excess(b);
-            if (double.IsNaN(fb))
-            {
-                return (double.NaN, $"no equilibrium at {Num(b)} K while searching for the adiabatic temperature");
-            }
-            step *= 2;
-        }
-        var scale = Math.Max(Math.Abs(inlet.EnthalpyFlow), 1);
-        var root = BracketedRoot.Brent(Excess, Math.Min(a, b), Math.Max(a, b), a < b ? fa : fb, a < b ? fb : fa, TemperatureToleranceK, 1e-13 * scale, MaxTemperatureIterations);
-        return root.Converged ? (root.X, null) : (double.NaN, $"the adiabatic temperature was not found: {root.FailureReason}");
+        return AdiabaticSearch.Find(Excess, inlet.TemperatureK, Math.Abs(inlet.EnthalpyFlow));
     }
 
     private UnitResult Finish(UnitContext context, MaterialStream inlet, double[] flows, double[] extents, double temperatureK, double pressurePa, StandardGibbs? thermo, int iterations, double residual)
