@@ -16,6 +16,8 @@ public class ExampleTests
         "design-spec-heater-duty",
         "benzene-toluene-shortcut-column",
         "methanol-water-nrtl-flash",
+        "ammonia-equilibrium-reactor",
+        "water-gas-shift-equilibrium",
     ];
 
     public static TheoryData<string> Names => new(ExampleNames);
@@ -82,6 +84,44 @@ public class ExampleTests
         var block = Assert.Single(r.Blocks, b => b.TearStreams.Count > 0);
         Assert.Equal(["RECYCLE2"], block.TearStreams);
         Assert.True(block.Converged);
+    }
+
+    [Fact]
+    public void Ammonia_equilibrium_beds_reach_K_and_the_flowsheet_balance_counts_their_ammonia()
+    {
+        var r = ExampleFiles.Solve(ExampleFiles.Text("ammonia-equilibrium-reactor"));
+        Assert.True(r.Converged, r.FailureReason);
+        var bed1 = r.Units[ExampleFiles.UnitIndex(r, "BED1")]!;
+        var s3 = r.Streams[ExampleFiles.StreamIndex(r, "S3")]!;
+        var s5 = r.Streams[ExampleFiles.StreamIndex(r, "S5")]!;
+        Assert.True(s3.TemperatureK > 673.15 + 50, "the adiabatic bed heats up");
+        Assert.Equal(1, bed1.Details["reactions[0].quotientOverK"], 1e-8);
+        Assert.True(s5.ComponentMolarFlows[2] > s3.ComponentMolarFlows[2], "the cooled second bed makes more ammonia");
+        var ammonia = r.Balance.Components[2];
+        Assert.Equal(0, ammonia.InMolPerS);
+        Assert.Equal(s5.ComponentMolarFlows[2], ammonia.GeneratedMolPerS, 1e-9 * s5.ComponentMolarFlows[2]);
+        Assert.Equal(-1.5 * ammonia.GeneratedMolPerS, r.Balance.Components[1].GeneratedMolPerS, 1e-8 * ammonia.GeneratedMolPerS);
+        Assert.Equal(0, r.Balance.Components[3].GeneratedMolPerS);
+    }
+
+    [Fact]
+    public void Water_gas_shift_converters_sit_at_the_equilibrium_of_their_outlet_temperatures()
+    {
+        var r = ExampleFiles.Solve(ExampleFiles.Text("water-gas-shift-equilibrium"));
+        Assert.True(r.Converged, r.FailureReason);
+        var feed = r.Streams[ExampleFiles.StreamIndex(r, "S1")]!;
+        var hts = r.Streams[ExampleFiles.StreamIndex(r, "S2")]!;
+        var lts = r.Streams[ExampleFiles.StreamIndex(r, "S4")]!;
+        var thermo = Engine.UnitOperations.Reactions.StandardGibbs.TryCreate(r.Flowsheet.Components, out _)!;
+        double[] shift = [-1, -1, 1, 1, 0];
+        foreach (var s in new[] { hts, lts })
+        {
+            var y = s.MoleFractions;
+            Assert.Equal(Math.Exp(thermo.LnK(shift, s.TemperatureK)), y[2] * y[3] / (y[0] * y[1]), 1e-7 * Math.Exp(thermo.LnK(shift, s.TemperatureK)));
+        }
+        Assert.True(hts.TemperatureK > feed.TemperatureK && lts.ComponentMolarFlows[0] < hts.ComponentMolarFlows[0], "exothermic; the colder converter shifts further");
+        double Carbon(Engine.Streams.MaterialStream s) => s.ComponentMolarFlows[0] + s.ComponentMolarFlows[2] + s.ComponentMolarFlows[4];
+        Assert.Equal(Carbon(feed), Carbon(lts), 1e-10 * Carbon(feed));
     }
 
     [Fact]
