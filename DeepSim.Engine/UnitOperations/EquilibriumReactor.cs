@@ -84,9 +84,11 @@ public sealed class EquilibriumReactor : UnitOperation, IReactiveUnit
         var feed = inlet.ComponentMolarFlows;
         double[]? warm = null;
         EquilibriumOutcome? last = null;
+        var iterations = 0;
         EquilibriumOutcome Solve(double temperatureK)
         {
             var outcome = SolveAt(package, thermo, temperatureK, pressurePa, feed, warm);
+            iterations += outcome.Iterations;
             if (outcome.Succeeded)
             {
                 warm = outcome.Extents;
@@ -114,7 +116,8 @@ public sealed class EquilibriumReactor : UnitOperation, IReactiveUnit
         {
             return UnitResult.Fail($"no equilibrium at {Num(outletK)} K, {Num(pressurePa)} Pa: {last?.Failure}");
         }
-        return Finish(context, inlet, solved.Flows!, solved.Extents ?? [], outletK, pressurePa, thermo, solved.Iterations, solved.Residual);
+        // Iterations summed over every equilibrium solved (one per temperature tried when adiabatic).
+        return Finish(context, inlet, solved.Flows!, solved.Extents ?? [], outletK, pressurePa, thermo, iterations, solved.Residual);
     }
 
     private EquilibriumOutcome SolveAt(IPropertyPackage package, StandardGibbs? thermo, double temperatureK, double pressurePa, double[] feed, double[]? warm)

@@ -81,6 +81,18 @@ public class ExampleTests
         Assert.Equal(H(fresh), H(nh3) + H(purge), H(fresh) * 1e-7);
         Assert.Equal(fresh.ComponentMolarFlows[3], nh3.ComponentMolarFlows[3] + purge.ComponentMolarFlows[3], fresh.ComponentMolarFlows[3] * 1e-6);
         Assert.True(nh3.MoleFractions[2] > 0.95, "the liquid product is nearly pure ammonia");
+        // 25 % of the nitrogen per pass, adiabatic from 450 °C, ends near 940 K where K allows far less: flagged, not silent.
+        var reactor = r.Units[ExampleFiles.UnitIndex(r, "REACTOR")]!;
+        Assert.Equal(1, reactor.Details["reactions[0].beyondEquilibrium"]);
+        Assert.Contains(reactor.Notes, n => n.Contains("beyond chemical equilibrium", StringComparison.Ordinal));
+        using var json = new MemoryStream();
+        using (var w = new System.Text.Json.Utf8JsonWriter(json))
+        {
+            SolveResultJson.Write(r, w);
+        }
+        var units = System.Text.Json.Nodes.JsonNode.Parse(json.ToArray())!["units"]!.AsArray();
+        var written = units.Single(u => (string)u!["id"]! == "REACTOR")!["notes"]!.AsArray();
+        Assert.Equal(reactor.Notes, written.Select(n => (string)n!));
         var block = Assert.Single(r.Blocks, b => b.TearStreams.Count > 0);
         Assert.Equal(["RECYCLE2"], block.TearStreams);
         Assert.True(block.Converged);
