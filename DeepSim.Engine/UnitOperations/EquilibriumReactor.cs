@@ -72,8 +72,8 @@ public sealed class EquilibriumReactor : UnitOperation, IReactiveUnit
         var inlet = context.Inlets[InletPort];
         var package = context.Package;
         var pressurePa = context.ParameterOr("pressure", inlet.PressurePa);
-        var thermo = StandardGibbs.TryCreate(package.Components, out var missing);
-        if (thermo is null && (IsGibbsMinimisation || reactions.Any(r => r.LnK is null)))
+        var thermo = StandardGibbs.Create(package.Components);
+        if (MissingData(thermo) is { } missing)
         {
             return UnitResult.Fail($"equilibrium constants need formation data: {missing}");
         }
@@ -120,18 +120,42 @@ public sealed class EquilibriumReactor : UnitOperation, IReactiveUnit
         return Finish(context, inlet, solved.Flows!, solved.Extents ?? [], outletK, pressurePa, thermo, iterations, solved.Residual);
     }
 
-    private EquilibriumOutcome SolveAt(IPropertyPackage package, StandardGibbs? thermo, double temperatureK, double pressurePa, double[] feed, double[]? warm)
+    /// <summary>The first reacting component without formation data or heat capacity (the user's ln K spares a reaction that need).</summary>
+    private string? MissingData(StandardGibbs thermo)
+    {
+        if (IsGibbsMinimisation)
+        {
+            for (var i = 0; i < reacting!.Length; i++)
+            {
+                if (reacting[i] && thermo.Missing(i) is { } reason)
+                {
+                    return reason;
+                }
+            }
+            return null;
+        }
+        foreach (var r in reactions)
+        {
+            if (r.LnK is null && thermo.Missing(r.Stoichiometry) is { } reason)
+            {
+                return reason;
+            }
+        }
+        return null;
+    }
+
+    private EquilibriumOutcome SolveAt(IPropertyPackage package, StandardGibbs thermo, double temperatureK, double pressurePa, double[] feed, double[]? warm)
     {
         if (IsGibbsMinimisation)
         {
             var g = new double[feed.Length];
-            thermo!.ReducedGibbs(temperatureK, g);
+            thermo.ReducedGibbs(temperatureK, g);
             return ChemicalEquilibrium.MinimiseGibbs(package, temperatureK, pressurePa, feed, reacting, elements!, g);
         }
         var lnK = new double[reactions.Count];
         for (var r = 0; r < reactions.Count; r++)
         {
-            lnK[r] = reactions[r].LnK?.Evaluate(temperatureK) ?? thermo!.LnK(reactions[r].Stoichiometry, temperatureK);
+            lnK[r] = reactions[r].LnK?.Evaluate(temperatureK) ?? thermo.LnK(reactions[r].Stoichiometry, temperatureK);
         }
         return ChemicalEquilibrium.SolveExtents(package, temperatureK, pressurePa, feed, [.. reactions.Select(r => r.Stoichiometry)], lnK, warm);
     }
@@ -161,7 +185,7 @@ public sealed class EquilibriumReactor : UnitOperation, IReactiveUnit
         return AdiabaticSearch.Find(Excess, inlet.TemperatureK, Math.Abs(inlet.EnthalpyFlow));
     }
 
-    private UnitResult Finish(UnitContext context, MaterialStream inlet, double[] flows, double[] extents, double temperatureK, double pressurePa, StandardGibbs? thermo, int iterations, double residual)
+    private UnitResult Finish(UnitContext context, MaterialStream inlet, double[] flows, double[] extents, double temperatureK, double pressurePa, StandardGibbs thermo, int iterations, double residual)
     {
         var package = context.Package;
         var details = new Dictionary<string, double>
@@ -184,7 +208,7 @@ public sealed class EquilibriumReactor : UnitOperation, IReactiveUnit
         {
             var nu = reactions[r].Stoichiometry;
             details[ReactionReport.Extent(r)] = extents[r];
-            var lnK = reactions[r].LnK?.Evaluate(temperatureK) ?? thermo!.LnK(nu, temperatureK);
+            var lnK = reactions[r].LnK?.Evaluate(temperatureK) ?? thermo.LnK(nu, temperatureK);
             details[$"reactions[{r}].lnK"] = lnK;
             if (total > 0)
             {
@@ -192,7 +216,7 @@ public sealed class EquilibriumReactor : UnitOperation, IReactiveUnit
                 // Q/K at the solution's T and P with the vapour φ the solve used: the approach to equilibrium (1 = there).
                 details[$"reactions[{r}].quotientOverK"] = Math.Exp(ChemicalEquilibrium.LnQuotientOverK(package, Phase.Vapor, temperatureK, pressurePa, y, nu, lnK));
             }
-            if (thermo is not null)
+            if (thermo.Missing(nu) is null)
             {
                 details[$"reactions[{r}].heatOfReactionJPerMol"] = thermo.ReactionEnthalpy(nu, temperatureK);
             }

@@ -45,8 +45,8 @@ public static class ReactionReport
     public static List<string> CompareWithEquilibrium(IPropertyPackage package, MaterialStream outlet, IReadOnlyList<double[]> stoichiometry, IReadOnlyList<double> extents, Dictionary<string, double> details)
     {
         var notes = new List<string>();
-        var thermo = StandardGibbs.TryCreate(package.Components, out _);
-        if (thermo is null || outlet.IsEmpty)
+        var thermo = StandardGibbs.Create(package.Components);
+        if (outlet.IsEmpty)
         {
             return notes;
         }
@@ -54,6 +54,10 @@ public static class ReactionReport
         var y = vapour ? outlet.VaporComposition : outlet.LiquidComposition;
         for (var r = 0; r < stoichiometry.Count; r++)
         {
+            if (thermo.Missing(stoichiometry[r]) is not null)
+            {
+                continue;
+            }
             var lnK = thermo.LnK(stoichiometry[r], outlet.TemperatureK);
             double lnQOverK;
             try

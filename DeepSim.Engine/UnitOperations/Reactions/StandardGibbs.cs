@@ -24,27 +24,53 @@ public sealed class StandardGibbs
 
     private StandardGibbs(IReadOnlyList<Component> components) => this.components = components;
 
-    /// <summary>Null with a reason when a component lacks a heat-capacity correlation or finite formation data.</summary>
+    /// <summary>Standard Gibbs energies over these components; check <see cref="Missing(int)"/> before using one.</summary>
+    public static StandardGibbs Create(IReadOnlyList<Component> components) => new(components);
+
+    /// <summary>Null with a reason when any of the components lacks a heat-capacity correlation or finite formation data.</summary>
     public static StandardGibbs? TryCreate(IReadOnlyList<Component> components, out string? reason)
     {
-        foreach (var c in components)
+        var thermo = new StandardGibbs(components);
+        for (var i = 0; i < components.Count; i++)
         {
-            if (c.IdealGasHeatCapacity is null || !double.IsFinite(c.FormationEnthalpy) || !double.IsFinite(c.FormationGibbsEnergy))
+            reason = thermo.Missing(i);
+            if (reason is not null)
             {
-                reason = $"component '{c.Name}' has no ideal-gas heat capacity or formation enthalpy/Gibbs energy";
                 return null;
             }
         }
         reason = null;
-        return new StandardGibbs(components);
+        return thermo;
     }
 
-    /// <summary>G°ᵢ(T)/(R T) of every component (formation basis as above).</summary>
+    /// <summary>Why component i has no standard Gibbs energy, or null when it has one.</summary>
+    public string? Missing(int i)
+    {
+        var c = components[i];
+        return c.IdealGasHeatCapacity is null || !double.IsFinite(c.FormationEnthalpy) || !double.IsFinite(c.FormationGibbsEnergy)
+            ? $"component '{c.Name}' has no ideal-gas heat capacity or formation enthalpy/Gibbs energy"
+            : null;
+    }
+
+    /// <summary>Why the reaction has no K (a participating component lacks data), or null.</summary>
+    public string? Missing(ReadOnlySpan<double> stoichiometry)
+    {
+        for (var i = 0; i < stoichiometry.Length; i++)
+        {
+            if (stoichiometry[i] != 0 && Missing(i) is { } reason)
+            {
+                return reason;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>G°ᵢ(T)/(R T) of every component (formation basis as above); NaN for one without data.</summary>
     public void ReducedGibbs(double temperatureK, Span<double> gOverRt)
     {
         for (var i = 0; i < components.Count; i++)
         {
-            gOverRt[i] = Gibbs(i, temperatureK) / (GasConstant * temperatureK);
+            gOverRt[i] = Missing(i) is null ? Gibbs(i, temperatureK) / (GasConstant * temperatureK) : double.NaN;
         }
     }
 

@@ -180,6 +180,31 @@ public class EquilibriumReactorTests
     }
 
     [Fact]
+    public void Linearly_dependent_reactions_are_a_failure_with_a_reason()
+    {
+        var feed = Stream(IdealAmmonia.Value, 700, 1e5, 1, 3, 0);
+        var unit = new EquilibriumReactor("R", P(), [new EquilibriumReaction(AmmoniaFull, null), new EquilibriumReaction(AmmoniaHalf, null)], adiabatic: false);
+        Refused(Run(unit, IdealAmmonia.Value, ("in", feed)), "linearly dependent");
+    }
+
+    [Fact]
+    public void Only_reacting_components_need_formation_data()
+    {
+        // A user-defined inert with no Gibbs energy of formation: the shift still equilibrates around it; a reaction
+        // that involves it (stoichiometry not checked here, the reader does that) is refused, naming it.
+        var db = ComponentDatabase.Default;
+        var inert = db.Find("argon")! with { Name = "tracer", FormationGibbsEnergy = double.NaN };
+        var package = PropertyPackages.Create("ideal", [db.Find("carbon monoxide")!, db.Find("water")!, db.Find("carbon dioxide")!, db.Find("hydrogen")!, inert]);
+        var feed = Stream(package, 900, 1e5, 1, 1, 0, 0, 0.5);
+        double[] shift = [-1, -1, 1, 1, 0];
+        var r = Balanced(Run(new EquilibriumReactor("R", P(), [new EquilibriumReaction(shift, null)], adiabatic: false), package, ("in", feed)), feed);
+        Assert.Equal(1, r.Details["reactions[0].quotientOverK"], 1e-8);
+        Assert.Equal(0.5, r.Outlets["out"].ComponentMolarFlows[4]);
+        var reacting = new EquilibriumReactor("R", P(), [new EquilibriumReaction([-1, -1, 1, 0, 1], null)], adiabatic: false);
+        Refused(Run(reacting, package, ("in", feed)), "'tracer' has no");
+    }
+
+    [Fact]
     public void Element_formulas_are_read_from_hill_formulas()
     {
         Assert.Equal(new Dictionary<string, int> { ["H"] = 3, ["N"] = 1 }, ElementFormula.TryParse("H3N"));
