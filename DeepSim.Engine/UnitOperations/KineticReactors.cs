@@ -289,6 +289,7 @@ public sealed class StirredTankReactor(string id, IReadOnlyDictionary<string, do
                 return (null, "the CSTR balance Jacobian is singular (linearly dependent reactions?)");
             }
             var alpha = 1.0;
+            model.Flows(feed, xiNow, flows);
             for (var i = 0; i < feed.Length; i++)
             {
                 double dn = 0;
@@ -296,7 +297,6 @@ public sealed class StirredTankReactor(string id, IReadOnlyDictionary<string, do
                 {
                     dn += model.Reactions[r].Stoichiometry[i] * step[r];
                 }
-                model.Flows(feed, xiNow, flows);
                 if (dn < 0 && flows[i] > 0)
                 {
                     alpha = Math.Min(alpha, (1 - BoundaryFraction) * flows[i] / -dn);
@@ -335,7 +335,8 @@ public sealed class StirredTankReactor(string id, IReadOnlyDictionary<string, do
 public sealed class PlugFlowReactor(string id, IReadOnlyDictionary<string, double> parameters, IReadOnlyList<KineticReaction> reactions, Phase phase, RateBasis basis, bool adiabatic)
     : KineticReactor(id, parameters, reactions, phase, basis, adiabatic)
 {
-    public const int MaxSteps = 100_000;
+    /// <summary>Enough for any non-stiff rate law to 1e-10; stiff kinetics fail here with a reason rather than run on.</summary>
+    public const int MaxSteps = 20_000;
 
     private const double RelativeTolerance = 1e-10;
     private const double AbsoluteTolerance = 1e-12;
@@ -480,15 +481,10 @@ public sealed class PlugFlowReactor(string id, IReadOnlyDictionary<string, doubl
                 return (null, double.NaN, "the outlet enthalpy has no temperature in the reacting phase");
             }
         }
-        var x = new double[feed.Length];
-        model.Flows(feed, [.. Enumerable.Repeat(0.0, count)], flows);
-        var feedTotal = flows.Sum();
-        for (var i = 0; i < x.Length; i++)
-        {
-            x[i] = flows[i] / feedTotal;
-        }
+        // Space time: the volume over the feed's volumetric flow as the reacting phase at the reactor's inlet temperature.
+        var x = feed.Select(f => f / total).ToArray();
         var inletK = Adiabatic ? model.TemperatureAtEnthalpy(pressurePa, feed, inlet.EnthalpyFlow, inlet.TemperatureK) : isothermalK;
-        details["spaceTimeS"] = volumeM3 / (feedTotal * model.MolarVolume(inletK, pressurePa, x));
+        details["spaceTimeS"] = volumeM3 / (total * model.MolarVolume(inletK, pressurePa, x));
         return (xi, temperatureK, null);
     }
 }
