@@ -73,11 +73,14 @@ public static class ChemicalEquilibrium
         var jacobian = new double[reactions, reactions];
         var step = new double[reactions];
         var trial = new double[reactions];
+        var trialFlows = new double[n];
+        var trialResidual = new double[reactions];
         for (var iteration = 1; iteration <= MaxExtentIterations; iteration++)
         {
-            if (MaxAbs(residual) <= LnResidualTolerance)
+            var worst = MaxAbs(residual);
+            if (worst <= LnResidualTolerance)
             {
-                return new EquilibriumOutcome(flows, xi, null, iteration - 1, MaxAbs(residual));
+                return new EquilibriumOutcome(flows, xi, null, iteration - 1, worst);
             }
             double total = 0;
             foreach (var f in flows)
@@ -118,8 +121,6 @@ public static class ChemicalEquilibrium
                 }
             }
             var accepted = false;
-            var trialFlows = new double[n];
-            var trialResidual = new double[reactions];
             for (var halving = 0; halving <= MaxHalvings; halving++)
             {
                 for (var r = 0; r < reactions; r++)
@@ -298,10 +299,17 @@ public static class ChemicalEquilibrium
                     alpha /= 2;
                     continue;
                 }
+                // dG/dα along the step, with μᵢ reduced by Σₖ aₖᵢ πₖ: the same on the element-balance plane, but free of
+                // π times the balances' round-off, which near the minimum outweighs the true slope.
                 double slope = 0;
                 foreach (var i in species)
                 {
-                    slope += delta[i] * mu[i];
+                    var reduced = mu[i];
+                    for (var p = 0; p < e; p++)
+                    {
+                        reduced -= elements[i, rows[p]] * rhs[p];
+                    }
+                    slope += delta[i] * reduced;
                 }
                 if (slope <= 0 || alpha < 1e-3)
                 {

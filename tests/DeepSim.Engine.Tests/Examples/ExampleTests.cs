@@ -116,6 +116,26 @@ public class ExampleTests
         Assert.Equal(0, r.Balance.Components[3].GeneratedMolPerS);
     }
 
+    [Theory]
+    [InlineData("""{ "mode": "adiabatic", "reactions": [ { "stoichiometry": { "nitrogen": -1, "hydrogen": -3, "ammonia": 2 } } ] }""")]
+    [InlineData("""{ "mode": "isothermal", "components": ["nitrogen", "hydrogen", "ammonia"] }""")]
+    public void Ammonia_loop_with_an_equilibrium_reactor_converges_with_its_recycle_balanced(string reactorSpec)
+    {
+        // The loop example with its conversion reactor replaced: the recycle block's balance must count the reactor's generation.
+        var doc = ExampleFiles.Json("ammonia-synthesis-loop");
+        var reactor = doc["units"]!.AsArray().Single(u => (string)u!["id"]! == "REACTOR")!.AsObject();
+        reactor["type"] = "equilibriumReactor";
+        reactor["spec"] = System.Text.Json.Nodes.JsonNode.Parse(reactorSpec);
+        var r = ExampleFiles.Solve(doc.ToJsonString());
+        Assert.True(r.Converged, r.FailureReason);
+        Assert.All(r.Balance.Components, c => Assert.InRange(Math.Abs(c.Relative), 0, SolveBalance.ComponentTolerance));
+        var unit = r.Units[ExampleFiles.UnitIndex(r, "REACTOR")]!;
+        Assert.True(unit.Succeeded, unit.FailureReason);
+        var made = r.Balance.Components[2].GeneratedMolPerS;
+        var product = r.Streams[ExampleFiles.StreamIndex(r, "NH3")]!.ComponentMolarFlows[2] + r.Streams[ExampleFiles.StreamIndex(r, "PURGEGAS")]!.ComponentMolarFlows[2];
+        Assert.Equal(product, made, 1e-6 * product);
+    }
+
     [Fact]
     public void Water_gas_shift_converters_sit_at_the_equilibrium_of_their_outlet_temperatures()
     {

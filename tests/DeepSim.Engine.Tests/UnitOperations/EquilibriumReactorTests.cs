@@ -126,6 +126,24 @@ public class EquilibriumReactorTests
         Assert.InRange(byG.Details["gibbsStationarityResidual"], 0, ChemicalEquilibrium.LnResidualTolerance);
     }
 
+    [Fact]
+    public void Gibbs_minimisation_with_an_inert_converges_quadratically_close_to_the_minimum()
+    {
+        // Regression: near the minimum the line search once read π times the element balances' round-off as an uphill
+        // slope and crawled; the reduced potentials make it take the full RAND step (here ~10 iterations).
+        var package = Create("peng-robinson", "nitrogen", "hydrogen", "ammonia", "argon");
+        double[] feed = [23.82, 70.98, 1.67, 3.53];
+        var g = new double[4];
+        StandardGibbs.Create(package.Components).ReducedGibbs(723.15, g);
+        var r = ChemicalEquilibrium.MinimiseGibbs(package, 723.15, 150e5, feed, [true, true, true, false], new int[,] { { 0, 2, 0 }, { 2, 0, 0 }, { 3, 1, 0 }, { 0, 0, 1 } }, g);
+        Assert.True(r.Succeeded, r.Failure);
+        Assert.InRange(r.Iterations, 1, 30);
+        Assert.Equal(3.53, r.Flows![3]);
+        var y = r.Flows.Select(f => f / r.Flows.Sum()).ToArray();
+        var lnK = Thermo("nitrogen", "hydrogen", "ammonia", "argon").LnK([-1, -3, 2, 0], 723.15);
+        Assert.Equal(0, ChemicalEquilibrium.LnQuotientOverK(package, Phase.Vapor, 723.15, 150e5, y, [-1, -3, 2, 0], lnK), 1e-9);
+    }
+
     [Theory]
     [InlineData(600)]
     [InlineData(900)]
