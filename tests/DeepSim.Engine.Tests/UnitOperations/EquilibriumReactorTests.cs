@@ -113,6 +113,8 @@ public class EquilibriumReactorTests
 
     [Theory]
     [InlineData("ideal", 700, 1e5)]
+    [InlineData("ideal", 400, 1e5)]
+    [InlineData("ideal", 1200, 1e5)]
     [InlineData("ideal", 723.15, 200e5)]
     [InlineData("peng-robinson", 723.15, 200e5)]
     public void Gibbs_minimisation_agrees_with_the_reaction_constant_for_ammonia(string packageName, double temperatureK, double pressurePa)
@@ -159,6 +161,25 @@ public class EquilibriumReactorTests
         AssertElementsConserved(feed.ComponentMolarFlows, byG.Outlets["out"].ComponentMolarFlows, [[1, 0, 1], [0, 2, 1], [1, 0, 2], [0, 2, 0]]);
         var y = byK.Outlets["out"].MoleFractions;
         Assert.Equal(Math.Exp(Thermo("carbon monoxide", "water", "carbon dioxide", "hydrogen").LnK(Shift, temperatureK)), y[2] * y[3] / (y[0] * y[1]), EquilibriumRelative * 10);
+    }
+
+    [Theory]
+    [InlineData(700)]
+    [InlineData(900)]
+    [InlineData(1200)]
+    public void Two_reactions_and_Gibbs_minimisation_agree_for_shift_with_methanation(double temperatureK)
+    {
+        // CO + H2O = CO2 + H2 and CO + 3 H2 = CH4 + H2O over (CO, H2O, CO2, H2, CH4): methane dominates cold, vanishes hot.
+        var package = Create("ideal", "carbon monoxide", "water", "carbon dioxide", "hydrogen", "methane");
+        var feed = Stream(package, temperatureK, 20e5, 1, 1.5, 0.2, 3, 0);
+        EquilibriumReaction[] reactions = [new([-1, -1, 1, 1, 0], null), new([-1, 1, 0, -3, 1], null)];
+        var byK = Balanced(Run(new EquilibriumReactor("R", P(), reactions, adiabatic: false), package, ("in", feed)), feed);
+        var byG = Balanced(Run(GibbsReactor(package, adiabatic: false), package, ("in", feed)), feed);
+        AssertSameComposition(byK.Outlets["out"].MoleFractions, byG.Outlets["out"].MoleFractions);
+        Assert.Equal(1, byK.Details["reactions[0].quotientOverK"], EquilibriumRelative);
+        Assert.Equal(1, byK.Details["reactions[1].quotientOverK"], EquilibriumRelative);
+        // C, H, O over (CO, H2O, CO2, H2, CH4).
+        AssertElementsConserved(feed.ComponentMolarFlows, byG.Outlets["out"].ComponentMolarFlows, [[1, 0, 1], [0, 2, 1], [1, 0, 2], [0, 2, 0], [1, 4, 0]]);
     }
 
     [Fact]
