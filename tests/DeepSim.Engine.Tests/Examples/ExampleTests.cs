@@ -18,6 +18,7 @@ public class ExampleTests
         "methanol-water-nrtl-flash",
         "ammonia-equilibrium-reactor",
         "water-gas-shift-equilibrium",
+        "ethylene-hydrogenation-reactors",
     ];
 
     public static TheoryData<string> Names => new(ExampleNames);
@@ -134,6 +135,21 @@ public class ExampleTests
         var made = r.Balance.Components[2].GeneratedMolPerS;
         var product = r.Streams[ExampleFiles.StreamIndex(r, "NH3")]!.ComponentMolarFlows[2] + r.Streams[ExampleFiles.StreamIndex(r, "PURGEGAS")]!.ComponentMolarFlows[2];
         Assert.Equal(product, made, 1e-6 * product);
+    }
+
+    [Fact]
+    public void Hydrogenation_tank_heats_up_and_the_tube_finishes_the_conversion_short_of_equilibrium()
+    {
+        var r = ExampleFiles.Solve(ExampleFiles.Text("ethylene-hydrogenation-reactors"));
+        Assert.True(r.Converged, r.FailureReason);
+        var feed = r.Streams[ExampleFiles.StreamIndex(r, "S1")]!;
+        var tank = r.Streams[ExampleFiles.StreamIndex(r, "S2")]!;
+        var tube = r.Streams[ExampleFiles.StreamIndex(r, "S4")]!;
+        Assert.True(tank.TemperatureK > feed.TemperatureK + 10, "the adiabatic tank heats up");
+        Assert.True(tube.ComponentMolarFlows[0] < tank.ComponentMolarFlows[0] && tube.ComponentMolarFlows[0] > 0);
+        // Hydrogenation's K at 500 K is about 1e8 (ΔG° ≈ −77 kJ/mol): an irreversible law short of completion is not beyond it.
+        Assert.Equal(0, r.Units[ExampleFiles.UnitIndex(r, "TUBE")]!.Details["reactions[0].beyondEquilibrium"]);
+        Assert.Equal(tube.ComponentMolarFlows[2], r.Balance.Components[2].GeneratedMolPerS, 1e-9 * tube.ComponentMolarFlows[2]);
     }
 
     [Fact]
