@@ -107,7 +107,7 @@ public sealed class EquilibriumReactor : UnitOperation, IReactiveUnit
             var (found, failure) = AdiabaticTemperature(package, pressurePa, inlet, Solve);
             if (failure is not null)
             {
-                return UnitResult.Fail(failure);
+                return UnitResult.Fail(last is { Succeeded: false } ? $"{failure}: {last.Failure}" : failure);
             }
             outletK = found;
             Solve(outletK);

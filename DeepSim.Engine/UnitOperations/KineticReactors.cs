@@ -138,10 +138,12 @@ public sealed class StirredTankReactor(string id, IReadOnlyDictionary<string, do
     protected override (double[]? Extents, double TemperatureK, string? Failure) AdiabaticExtents(RateModel model, double pressurePa, double volumeM3, MaterialStream inlet, Dictionary<string, double> details)
     {
         double[]? warm = null;
+        string? lastFailure = null;
         var flows = new double[inlet.ComponentMolarFlows.Length];
         double Excess(double temperatureK)
         {
-            var (xi, _) = Solve(model, temperatureK, pressurePa, volumeM3, inlet.ComponentMolarFlows, warm);
+            var (xi, why) = Solve(model, temperatureK, pressurePa, volumeM3, inlet.ComponentMolarFlows, warm);
+            lastFailure = why;
             if (xi is null)
             {
                 return double.NaN;
@@ -160,7 +162,7 @@ public sealed class StirredTankReactor(string id, IReadOnlyDictionary<string, do
         var (t, failure) = AdiabaticSearch.Find(Excess, inlet.TemperatureK, Math.Abs(inlet.EnthalpyFlow));
         if (failure is not null)
         {
-            return (null, double.NaN, failure);
+            return (null, double.NaN, lastFailure is null ? failure : $"{failure}: {lastFailure}");
         }
         var (extents, why) = Solve(model, t, pressurePa, volumeM3, inlet.ComponentMolarFlows, warm);
         if (extents is not null)
