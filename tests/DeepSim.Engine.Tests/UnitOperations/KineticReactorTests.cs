@@ -137,6 +137,27 @@ public class KineticReactorTests
     }
 
     [Fact]
+    public void Liquid_concentrations_without_a_liquid_density_are_a_failure_with_a_reason()
+    {
+        var db = Engine.Components.ComponentDatabase.Default;
+        var package = PropertyPackages.Create("ideal", [db.Find("o-xylene")!, db.Find("m-xylene")! with { Name = "no-density", LiquidDensity = null }]);
+        var feed = Stream(package, 350, 101325, 1, 0);
+        var unit = new PlugFlowReactor("R", P(("volume", 1)), [FirstOrder([-1, 1], 0, 1)], Phase.Liquid, RateBasis.Concentration, adiabatic: false);
+        Refused(Run(unit, package, ("in", feed)), "liquid density for 'no-density'");
+    }
+
+    [Fact]
+    public void Adiabatic_liquid_cstr_closes_its_energy_balance()
+    {
+        // Xylene isomerisation is nearly thermoneutral: the outlet temperature stays within a few kelvin of the inlet.
+        var feed = Stream(Xylenes.Value, 350, 101325, 10, 0);
+        var unit = new StirredTankReactor("R", P(("volume", 2.0)), [FirstOrder([-1, 1], 0, 0.05)], Phase.Liquid, RateBasis.Concentration, adiabatic: true);
+        var r = Balanced(Run(unit, Xylenes.Value, ("in", feed)), feed);
+        Assert.InRange(r.Outlets["out"].TemperatureK, 340, 360);
+        Assert.True(r.Details["reactions[0].extentMolPerS"] > 1);
+    }
+
+    [Fact]
     public void Zero_volume_is_a_failure_with_a_reason()
     {
         var feed = Stream(Butanes.Value, 500, 2e5, 1, 0, 0);
