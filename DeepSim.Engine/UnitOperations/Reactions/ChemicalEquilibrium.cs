@@ -58,7 +58,7 @@ public static class ChemicalEquilibrium
                 deltaNu[r] += v;
             }
         }
-        if (guess is not null && guess.Length == reactions && Participating(feed, stoichiometry, guess, flows))
+        if (guess is not null && guess.Length == reactions && KeepsFlowsPositive(feed, stoichiometry, guess))
         {
             Array.Copy(guess, xi, reactions);
         }
@@ -359,7 +359,7 @@ public static class ChemicalEquilibrium
         return (lo, hi);
     }
 
-    private static bool Participating(ReadOnlySpan<double> feed, IReadOnlyList<double[]> stoichiometry, double[] xi, double[] flows)
+    private static bool KeepsFlowsPositive(ReadOnlySpan<double> feed, IReadOnlyList<double[]> stoichiometry, double[] xi)
     {
         for (var i = 0; i < feed.Length; i++)
         {
