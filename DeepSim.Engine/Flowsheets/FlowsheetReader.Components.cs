@@ -155,7 +155,8 @@ public static partial class FlowsheetReader
                 AcentricFactor = omega!.Value,
                 NormalBoilingPointK = tb ?? double.NaN,
                 FormationEnthalpy = hf ?? 0,
-                FormationGibbsEnergy = gf ?? 0,
+                // Unknown, not zero: without it no equilibrium constant is computed (as for a database gap).
+                FormationGibbsEnergy = gf ?? double.NaN,
                 IdealGasHeatCapacity = cp,
                 VaporPressure = psat,
                 LiquidDensity = rho,

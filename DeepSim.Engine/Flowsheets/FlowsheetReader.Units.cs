@@ -1,5 +1,7 @@
 using System.Text.Json;
+using DeepSim.Engine.Thermo;
 using DeepSim.Engine.UnitOperations;
+using DeepSim.Engine.UnitOperations.Reactions;
 
 namespace DeepSim.Engine.Flowsheets;
 
@@ -181,6 +183,11 @@ public static partial class FlowsheetReader
                     return new HeatExchanger(unit.Id, p);
                 case "conversionReactor":
                     return ReadReactor(unit, r);
+                case "equilibriumReactor":
+                    return ReadEquilibriumReactor(unit, r);
+                case "cstr":
+                case "pfr":
+                    return ReadKineticReactor(unit, r);
                 case "componentSeparator":
                     return ReadComponentSeparator(unit, r);
                 case "shortcutColumn":
@@ -443,6 +450,251 @@ public static partial class FlowsheetReader
                 reactions.Add(new Reaction(stoich, key.Value));
             }
             return mode is null || reactions.Count != list.GetArrayLength() ? null : new ConversionReactor(unit.Id, r.Parameters, reactions, mode == "adiabatic");
+        }
+
+        /// <summary>isothermal (optional outletTemperature) or adiabatic, and the optional operating pressure; null when the mode is bad.</summary>
+        private string? ReadReactorMode(SpecReader r)
+        {
+            var mode = r.Choice("mode", ["isothermal", "adiabatic"], required: true);
+            if (mode == "adiabatic" && r.Present("outletTemperature"))
+            {
+                Cursor.Error(JsonCursor.Child(r.Path, "outletTemperature"), "extra specification: an adiabatic reactor's outlet temperature follows from the energy balance");
+            }
+            else
+            {
+                r.Quantity("outletTemperature", Dimension.Temperature, Range.Positive);
+            }
+            r.Quantity("pressure", Dimension.Pressure, Range.Positive);
+            return mode;
+        }
+
+        /// <summary>The reactions array: present, non-empty, each item an object (handed to <paramref name="readItem"/> with its path).</summary>
+        private bool ReadReactionList(SpecReader r, UnitEntry unit, bool required, Func<JsonElement, string, bool> readItem)
+        {
+            var path = JsonCursor.Child(r.Path, "reactions");
+            if (!r.Present("reactions"))
+            {
+                if (required)
+                {
+                    Cursor.Error(path, $"missing specification: a {unit.Type} needs 'reactions'");
+                }
+                return !required;
+            }
+            var list = r.Get("reactions");
+            if (list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
+            {
+                Cursor.Error(path, "expected a non-empty array of reactions");
+                return false;
+            }
+            var ok = true;
+            var k = 0;
+            foreach (var item in list.EnumerateArray())
+            {
+                var at = JsonCursor.Index(path, k++);
+                ok &= Cursor.IsObject(item, at) && readItem(item, at);
+            }
+            return ok;
+        }
+
+        /// <summary>A reaction's stoichiometry: required, with a reactant and a product, conserving mass.</summary>
+        private double[]? ReadStoichiometry(JsonElement item, string at)
+        {
+            var path = JsonCursor.Child(at, "stoichiometry");
+            if (!JsonCursor.TryGet(item, "stoichiometry", out var s))
+            {
+                Cursor.Error(path, "'stoichiometry' is required: { component: coefficient }, negative for reactants");
+                return null;
+            }
+            var stoich = ReadComponentMap(s, path, Dimension.Dimensionless, Range.Any, requireUnitSum: false);
+            if (stoich is null)
+            {
+                return null;
+            }
+            if (!stoich.Any(v => v < 0) || !stoich.Any(v => v > 0))
+            {
+                Cursor.Error(path, "a reaction needs at least one reactant (negative coefficient) and one product (positive)");
+                return null;
+            }
+            if (componentsComplete)
+            {
+                double net = 0, gross = 0;
+                for (var i = 0; i < stoich.Length; i++)
+                {
+                    net += stoich[i] * components[i]!.MolarMass;
+                    gross += Math.Abs(stoich[i] * components[i]!.MolarMass);
+                }
+                if (Math.Abs(net) > StoichiometryMassTolerance * gross)
+                {
+                    Cursor.Error(path, $"the reaction does not conserve mass (net {Fmt(net * 1000)} g per mol of extent)");
+                    return null;
+                }
+            }
+            return stoich;
+        }
+
+        private EquilibriumReactor? ReadEquilibriumReactor(UnitEntry unit, SpecReader r)
+        {
+            var errorsBefore = Cursor.Errors.Count;
+            var mode = ReadReactorMode(r);
+            var reactions = new List<EquilibriumReaction>();
+            var listed = ReadReactionList(r, unit, required: false, (item, at) =>
+            {
+                Cursor.OnlyKeys(item, at, "equilibrium reaction field", ["stoichiometry", "lnK"]);
+                var stoich = ReadStoichiometry(item, at);
+                LnKCorrelation? lnK = null;
+                if (JsonCursor.TryGet(item, "lnK", out var e))
+                {
+                    var lnKPath = JsonCursor.Child(at, "lnK");
+                    if (!Cursor.IsObject(e, lnKPath))
+                    {
+                        return false;
+                    }
+                    Cursor.OnlyKeys(e, lnKPath, "ln K coefficient (ln K = A + B/T + C ln T + D T, T in K)", ["A", "B", "C", "D"]);
+                    double Coefficient(string key) => Cursor.Quantity(e, key, lnKPath, Dimension.Dimensionless, Range.Any) ?? 0;
+                    lnK = new LnKCorrelation(Coefficient("A"), Coefficient("B"), Coefficient("C"), Coefficient("D"));
+                }
+                if (stoich is null)
+                {
+                    return false;
+                }
+                reactions.Add(new EquilibriumReaction(stoich, lnK));
+                return true;
+            });
+            var componentsPath = JsonCursor.Child(r.Path, "components");
+            if (r.Present("reactions"))
+            {
+                if (r.Present("components"))
+                {
+                    Cursor.Error(componentsPath, "extra specification: 'components' chooses the species of a Gibbs minimisation, which runs only when no 'reactions' are given");
+                }
+                return Cursor.Errors.Count > errorsBefore || !listed || mode is null ? null : new EquilibriumReactor(unit.Id, r.Parameters, reactions, mode == "adiabatic");
+            }
+            var reacting = new bool[ComponentCount];
+            if (r.Present("components"))
+            {
+                var list = r.Get("components");
+                if (list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
+                {
+                    Cursor.Error(componentsPath, "expected a non-empty array of the reacting components' names");
+                    return null;
+                }
+                var k = 0;
+                foreach (var item in list.EnumerateArray())
+                {
+                    var at = JsonCursor.Index(componentsPath, k++);
+                    if (item.ValueKind != JsonValueKind.String)
+                    {
+                        Cursor.Error(at, "expected a component name");
+                        continue;
+                    }
+                    if (ComponentIndex(item.GetString()!, at) is { } i)
+                    {
+                        reacting[i] = true;
+                    }
+                }
+            }
+            else
+            {
+                Array.Fill(reacting, true);
+            }
+            if (Cursor.Errors.Count > errorsBefore || mode is null || !componentsComplete)
+            {
+                return null;
+            }
+            var formulas = new Dictionary<string, int>?[ComponentCount];
+            for (var i = 0; i < ComponentCount; i++)
+            {
+                if (!reacting[i])
+                {
+                    continue;
+                }
+                formulas[i] = ElementFormula.TryParse(components[i]!.Formula);
+                if (formulas[i] is null)
+                {
+                    Cursor.Error(r.Present("components") ? componentsPath : r.Path, $"Gibbs minimisation needs each reacting component's element formula; '{components[i]!.Name}' has none that reads as elements and counts (formula '{components[i]!.Formula}'): give it a 'formula' or leave it out of 'components'");
+                }
+            }
+            if (Cursor.Errors.Count > errorsBefore)
+            {
+                return null;
+            }
+            var symbols = formulas.Where(f => f is not null).SelectMany(f => f!.Keys).Distinct().Order(StringComparer.Ordinal).ToArray();
+            var elements = new int[ComponentCount, symbols.Length];
+            for (var i = 0; i < ComponentCount; i++)
+            {
+                for (var e = 0; e < symbols.Length; e++)
+                {
+                    elements[i, e] = formulas[i]?.GetValueOrDefault(symbols[e]) ?? 0;
+                }
+            }
+            return new EquilibriumReactor(unit.Id, r.Parameters, reacting, elements, symbols, mode == "adiabatic");
+        }
+
+        private KineticReactor? ReadKineticReactor(UnitEntry unit, SpecReader r)
+        {
+            var errorsBefore = Cursor.Errors.Count;
+            var mode = ReadReactorMode(r);
+            r.Required("volume", Dimension.Volume, Range.Positive);
+            var phase = r.Choice("phase", ["vapor", "liquid"], required: false) ?? "vapor";
+            var basis = r.Choice("rateBasis", ["concentration", "partialPressure"], required: false) ?? "concentration";
+            if (basis == "partialPressure" && phase == "liquid")
+            {
+                Cursor.Error(JsonCursor.Child(r.Path, "rateBasis"), "a partial-pressure rate needs the vapour phase ('phase': 'vapor')");
+            }
+            var reactions = new List<KineticReaction>();
+            var listed = ReadReactionList(r, unit, required: true, (item, at) =>
+            {
+                Cursor.OnlyKeys(item, at, "kinetic reaction field", ["stoichiometry", "rate"]);
+                var stoich = ReadStoichiometry(item, at);
+                var ratePath = JsonCursor.Child(at, "rate");
+                if (!JsonCursor.TryGet(item, "rate", out var rate))
+                {
+                    Cursor.Error(ratePath, "'rate' is required: { \"preExponentialFactor\": k0, \"activationEnergy\": Ea, \"orders\": { component: order } }");
+                    return false;
+                }
+                if (!Cursor.IsObject(rate, ratePath))
+                {
+                    return false;
+                }
+                Cursor.OnlyKeys(rate, ratePath, "rate field", ["preExponentialFactor", "activationEnergy", "orders"]);
+                double? k0 = null;
+                if (!JsonCursor.TryGet(rate, "preExponentialFactor", out _))
+                {
+                    Cursor.Error(JsonCursor.Child(ratePath, "preExponentialFactor"), "'preExponentialFactor' k0 is required (SI: mol/(m³ s) over the concentrations or partial pressures to their orders)");
+                }
+                else
+                {
+                    k0 = Cursor.Quantity(rate, "preExponentialFactor", ratePath, Dimension.Dimensionless, Range.Positive);
+                }
+                var ea = JsonCursor.TryGet(rate, "activationEnergy", out _)
+                    ? Cursor.Quantity(rate, "activationEnergy", ratePath, Dimension.MolarEnergy, Range.NonNegative)
+                    : 0;
+                double[]? orders = null;
+                var ordersPath = JsonCursor.Child(ratePath, "orders");
+                if (!JsonCursor.TryGet(rate, "orders", out var o))
+                {
+                    Cursor.Error(ordersPath, "'orders' is required: { component: order } for each component in the rate (an empty object for a zero-order rate)");
+                }
+                else
+                {
+                    orders = ReadComponentMap(o, ordersPath, Dimension.Dimensionless, Range.NonNegative, requireUnitSum: false);
+                }
+                if (stoich is null || k0 is null || ea is null || orders is null)
+                {
+                    return false;
+                }
+                reactions.Add(new KineticReaction(stoich, new RateLaw(k0.Value, ea.Value, orders)));
+                return true;
+            });
+            if (Cursor.Errors.Count > errorsBefore || !listed || mode is null)
+            {
+                return null;
+            }
+            var p = phase == "liquid" ? Phase.Liquid : Phase.Vapor;
+            var b = basis == "partialPressure" ? RateBasis.PartialPressure : RateBasis.Concentration;
+            return unit.Type == "cstr"
+                ? new StirredTankReactor(unit.Id, r.Parameters, reactions, p, b, mode == "adiabatic")
+                : new PlugFlowReactor(unit.Id, r.Parameters, reactions, p, b, mode == "adiabatic");
         }
 
         private ComponentSeparator? ReadComponentSeparator(UnitEntry unit, SpecReader r)

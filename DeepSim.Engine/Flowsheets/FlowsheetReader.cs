@@ -51,6 +51,9 @@ public static partial class FlowsheetReader
         ["flash"] = ([FlashDrum.InletPort], [FlashDrum.VaporPort, FlashDrum.LiquidPort]),
         ["heatExchanger"] = ([HeatExchanger.HotInlet, HeatExchanger.ColdInlet], [HeatExchanger.HotOutlet, HeatExchanger.ColdOutlet]),
         ["conversionReactor"] = (["in"], ["out"]),
+        ["equilibriumReactor"] = ([EquilibriumReactor.InletPort], [EquilibriumReactor.OutletPort]),
+        ["cstr"] = ([KineticReactor.InletPort], [KineticReactor.OutletPort]),
+        ["pfr"] = ([KineticReactor.InletPort], [KineticReactor.OutletPort]),
         ["componentSeparator"] = (["in"], [ComponentSeparator.FirstOutletPort, ComponentSeparator.SecondOutletPort]),
         ["shortcutColumn"] = ([ShortcutColumn.InletPort], [ShortcutColumn.DistillatePort, ShortcutColumn.BottomsPort]),
     };

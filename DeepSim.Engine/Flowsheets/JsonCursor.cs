@@ -202,6 +202,7 @@ internal sealed class JsonCursor(List<FlowsheetError> errors)
         Dimension.MolarEnergy => "molar energy",
         Dimension.MolarMass => "molar mass",
         Dimension.MolarVolume => "molar volume",
+        Dimension.Volume => "volume",
         Dimension.Dimensionless => "dimensionless",
         _ => d.ToString().ToLowerInvariant(),
     };

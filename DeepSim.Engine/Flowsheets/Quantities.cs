@@ -29,6 +29,8 @@ public enum Dimension
     MolarVolume,
     /// <summary>A pure number (fractions, efficiencies, ratios).</summary>
     Dimensionless,
+    /// <summary>m³ (a reactor's volume).</summary>
+    Volume,
 }
 
 /// <summary>Converts quantities given with a unit name to SI at the file boundary.</summary>
@@ -156,6 +158,13 @@ public static class Units
             ["cm3/mol"] = new(1e-6, 0),
             ["l/mol"] = new(1e-3, 0),
         },
+        [Dimension.Volume] = new()
+        {
+            ["m3"] = new(1, 0),
+            ["l"] = new(1e-3, 0),
+            ["cm3"] = new(1e-6, 0),
+            ["ft3"] = new(0.028316846592, 0),
+        },
         [Dimension.Dimensionless] = new()
         {
             ["-"] = new(1, 0),
@@ -175,6 +184,7 @@ public static class Units
         Dimension.MolarEnergy => "J/mol",
         Dimension.MolarMass => "kg/mol",
         Dimension.MolarVolume => "m3/mol",
+        Dimension.Volume => "m3",
         _ => "-",
     };
 

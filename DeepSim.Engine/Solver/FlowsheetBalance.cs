@@ -2,6 +2,7 @@ using System.Globalization;
 using DeepSim.Engine.Flowsheets;
 using DeepSim.Engine.Streams;
 using DeepSim.Engine.UnitOperations;
+using DeepSim.Engine.UnitOperations.Reactions;
 
 namespace DeepSim.Engine.Solver;
 
@@ -10,24 +11,12 @@ internal static class FlowsheetBalance
 {
     private static string Num(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
 
-    /// <summary>Adds each reactor's Σ ν·extent (from its reported extents) to <paramref name="generated"/>.</summary>
+    /// <summary>Adds each reacting unit's generation (from its reported extents or component generation) to <paramref name="generated"/>.</summary>
     public static void AddReactions(UnitOperation unit, UnitResult result, double[] generated)
     {
-        if (unit is not ConversionReactor reactor)
+        if (unit is IReactiveUnit reactor)
         {
-            return;
-        }
-        for (var r = 0; r < reactor.Reactions.Count; r++)
-        {
-            if (!result.Details.TryGetValue($"reactions[{r}].extentMolPerS", out var extent))
-            {
-                continue;
-            }
-            var nu = reactor.Reactions[r].Stoichiometry;
-            for (var i = 0; i < generated.Length; i++)
-            {
-                generated[i] += nu[i] * extent;
-            }
+            reactor.AddGeneration(result, generated);
         }
     }
 

@@ -82,6 +82,15 @@ public static class SolveResultJson
                     Number(w, k, v);
                 }
                 w.WriteEndObject();
+                if (r.Notes.Count > 0)
+                {
+                    w.WriteStartArray("notes");
+                    foreach (var note in r.Notes)
+                    {
+                        w.WriteStringValue(note);
+                    }
+                    w.WriteEndArray();
+                }
             }
             w.WriteStartObject("parameters");
             foreach (var (k, v) in result.Parameters[u].OrderBy(d => d.Key, StringComparer.Ordinal))

@@ -1,4 +1,5 @@
 using DeepSim.Engine.Streams;
+using DeepSim.Engine.UnitOperations.Reactions;
 
 namespace DeepSim.Engine.UnitOperations;
 
@@ -11,7 +12,7 @@ public sealed record Reaction(double[] Stoichiometry, int KeyComponent);
 /// reaction at 298.15 K come from the ideal-gas formation enthalpies; the package's formation-basis enthalpy
 /// makes the duty include them without a separate term.
 /// </summary>
-public sealed class ConversionReactor(string id, IReadOnlyDictionary<string, double> parameters, IReadOnlyList<Reaction> reactions, bool adiabatic) : UnitOperation(id, parameters)
+public sealed class ConversionReactor(string id, IReadOnlyDictionary<string, double> parameters, IReadOnlyList<Reaction> reactions, bool adiabatic) : UnitOperation(id, parameters), IReactiveUnit
 {
     public const string InletPort = "in";
     public const string OutletPort = "out";
@@ -27,6 +28,8 @@ public sealed class ConversionReactor(string id, IReadOnlyDictionary<string, dou
 
     public static string ConversionParameter(int reaction) => $"reactions[{reaction}].conversion";
 
+    public void AddGeneration(UnitResult result, double[] generated) => ReactionReport.AddFromExtents([.. reactions.Select(r => r.Stoichiometry)], result, generated);
+
     public override UnitResult Calculate(UnitContext context)
     {
         var inlet = context.Inlets[InletPort];
@@ -34,6 +37,7 @@ public sealed class ConversionReactor(string id, IReadOnlyDictionary<string, dou
         var flows = CopyFlows(inlet);
         var details = new Dictionary<string, double>();
         var scale = Math.Max(inlet.TotalMolarFlow, double.Epsilon);
+        var extents = new double[reactions.Count];
         for (var r = 0; r < reactions.Count; r++)
         {
             var reaction = reactions[r];
@@ -58,7 +62,8 @@ public sealed class ConversionReactor(string id, IReadOnlyDictionary<string, dou
                     flows[i] = 0;
                 }
             }
-            details[$"reactions[{r}].extentMolPerS"] = extent;
+            details[ReactionReport.Extent(r)] = extent;
+            extents[r] = extent;
             details[$"reactions[{r}].heatOfReactionJPerMol"] = heat;
             details[$"reactions[{r}].heatOfReactionJPerMolKey"] = heat / -reaction.Stoichiometry[reaction.KeyComponent];
         }
@@ -86,6 +91,7 @@ public sealed class ConversionReactor(string id, IReadOnlyDictionary<string, dou
             return UnitResult.Fail(outcome.Failure!);
         }
         var outlet = outcome.Stream!;
-        return Balanced(context, new() { [OutletPort] = outlet }, adiabatic ? 0 : outlet.EnthalpyFlow - inlet.EnthalpyFlow, 0, details);
+        var notes = ReactionReport.CompareWithEquilibrium(context.Package, outlet, [.. reactions.Select(r => r.Stoichiometry)], extents, details);
+        return Balanced(context, new() { [OutletPort] = outlet }, adiabatic ? 0 : outlet.EnthalpyFlow - inlet.EnthalpyFlow, 0, details, notes);
     }
 }

@@ -44,6 +44,9 @@ public sealed class UnitResult
     /// <summary>Unit-specific results in SI (names carry the unit, e.g. lmtdK).</summary>
     public IReadOnlyDictionary<string, double> Details { get; init; } = new Dictionary<string, double>();
 
+    /// <summary>Warnings about a result that stands but deserves a look (e.g. a conversion beyond equilibrium).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
     public static UnitResult Fail(string reason) => new() { Succeeded = false, FailureReason = reason };
 }
 
@@ -70,7 +73,7 @@ public abstract class UnitOperation
     public abstract UnitResult Calculate(UnitContext context);
 
     /// <summary>Builds a successful result with the unit's own mass and energy balance residuals.</summary>
-    protected static UnitResult Balanced(UnitContext context, Dictionary<string, MaterialStream> outlets, double dutyW, double powerW, Dictionary<string, double>? details = null)
+    protected static UnitResult Balanced(UnitContext context, Dictionary<string, MaterialStream> outlets, double dutyW, double powerW, Dictionary<string, double>? details = null, IReadOnlyList<string>? notes = null)
     {
         double massIn = 0, massOut = 0, hIn = 0, hOut = 0, scale = Math.Abs(dutyW) + Math.Abs(powerW);
         foreach (var s in context.Inlets.Values)
@@ -95,6 +98,7 @@ public abstract class UnitOperation
             MassBalanceRelative = massScale > 0 ? (massIn - massOut) / massScale : 0,
             EnergyBalanceRelative = scale > 0 ? (hIn + dutyW + powerW - hOut) / scale : 0,
             Details = details ?? [],
+            Notes = notes ?? [],
         };
     }
 

@@ -80,6 +80,16 @@ public static class UnitCatalog
         Q("pressureDrop", "Pressure drop", Dimension.PressureDifference, 0, "bar", optional: true),
     ];
 
+    private static SpecField[] KineticFields() =>
+    [
+        C("mode", "Mode", ["isothermal", "adiabatic"], optional: false),
+        N("volume", "Volume (m³)", 1),
+        Q("outletTemperature", "Temperature", Dimension.Temperature, 25, "C", optional: true),
+        Q("pressure", "Pressure", Dimension.Pressure, 1, "atm", optional: true),
+        C("phase", "Reacting phase", ["vapor", "liquid"], optional: true),
+        C("rateBasis", "Rate basis", ["concentration", "partialPressure"], optional: true),
+    ];
+
     private static readonly SpecGroup HeaterGroup = new(Heat, "Specify", ["outletTemperature", "duty", "outletVaporFraction"]);
 
     public static IReadOnlyList<UnitTypeInfo> All { get; } =
@@ -153,6 +163,15 @@ public static class UnitCatalog
             Q("pressureDrop", "Pressure drop", Dimension.PressureDifference, 0, "bar", optional: true),
             new("reactions", "Reactions", SpecKind.Reactions),
         ], []),
+        // The new reactors' reactions are edited in the JSON view; an equilibrium reactor without them minimises G.
+        new("equilibriumReactor", "Equilibrium reactor", "EQ", ["in"], ["out"],
+        [
+            C("mode", "Mode", ["isothermal", "adiabatic"], optional: false),
+            Q("outletTemperature", "Temperature", Dimension.Temperature, 400, "C", optional: true),
+            Q("pressure", "Pressure", Dimension.Pressure, 1, "atm", optional: true),
+        ], []),
+        Simple("cstr", "Stirred-tank reactor (CSTR)", "CSTR", KineticFields(), []),
+        Simple("pfr", "Plug-flow reactor (PFR)", "PFR", KineticFields(), []),
         new("componentSeparator", "Component separator", "SEP", ["in"], ["out1", "out2"],
             [new("splits", "Fraction of each component to out1", SpecKind.ComponentFractions)], []),
         new("shortcutColumn", "Shortcut column", "COL", ["in"], ["distillate", "bottoms"],
