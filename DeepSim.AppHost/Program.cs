@@ -45,7 +45,10 @@ builder.AddDeepSimService<Projects.DeepSim_Analytics>(ResourceNames.Analytics, 5
     .WithOptionalReference(kafka)
     .WithEnvironment("Auth__ServiceToken", serviceToken);
 
-builder.AddDeepSimService<Projects.DeepSim_Web>(ResourceNames.Web, 5050)
+var web = builder.AddDeepSimService<Projects.DeepSim_Web>(ResourceNames.Web, 5050)
     .WithReference(api).WaitFor(api);
+
+// Links in mail (invitations) point at the web app.
+api.WithEnvironment("Mail__WebUrl", web.GetEndpoint("http"));
 
 builder.Build().Run();

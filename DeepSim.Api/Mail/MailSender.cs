@@ -16,6 +16,13 @@ public sealed class MailSettings
     public string From { get; set; } = "DeepSim <no-reply@deepsim.local>";
     public int PollMilliseconds { get; set; } = 1000;
     public int BatchSize { get; set; } = 20;
+
+    /// <summary>The web app's public address, for links in mail (the AppHost sets it); none means mail carries no links.</summary>
+    public string? WebUrl { get; set; }
+
+    /// <summary>An absolute link into the web app, or null when <see cref="WebUrl"/> is not set.</summary>
+    public string? WebLink(string relative) =>
+        Uri.TryCreate(WebUrl, UriKind.Absolute, out var root) ? new Uri(new Uri(root.ToString().TrimEnd('/') + "/"), relative).ToString() : null;
 }
 
 /// <summary>

@@ -152,7 +152,8 @@ public static class TeamEndpoints
     }
 
     public static async Task<Results<Created<InvitationResponse>, ValidationProblem, ProblemHttpResult>> Invite(
-        InviteRequest request, HttpContext http, TenantDb db, IOptions<AuthSettings> options, TimeProvider time, AuditNotes audit, CancellationToken ct)
+        InviteRequest request, HttpContext http, TenantDb db, IOptions<AuthSettings> options, IOptions<Mail.MailSettings> mail, TimeProvider time,
+        AuditNotes audit, CancellationToken ct)
     {
         var errors = new FieldErrors();
         AuthEndpoints.ValidateEmail(errors, "email", request.Email);
@@ -195,8 +196,10 @@ public static class TeamEndpoints
                     values (@id, @tenant, @email, @role, @hash, @by, @expires)
                     """,
                     new { id, tenant, email, role = request.Role, hash = TokenService.HashOpaqueToken(token), by = actor.Id, expires }, ct);
+                var link = mail.Value.WebLink($"invitations/accept?token={Uri.EscapeDataString(token)}");
                 await Outbox.AddMailAsync(s, email, "You are invited to DeepSim",
-                    $"You have been invited to join a DeepSim team as {request.Role}. Accept within {options.Value.InvitationDays} days with this token: {token}", ct);
+                    $"You have been invited to join a DeepSim team as {request.Role}. Accept within {options.Value.InvitationDays} days with this token: {token}"
+                    + (link is null ? "" : $"\n\nOr open: {link}"), ct);
                 await Outbox.AddAsync(s, "invitation.created", new { tenantId = tenant, invitationId = id, role = request.Role }, ct);
                 return await s.QuerySingleOrDefaultAsync<InvitationResponse>(
                     "select id as \"Id\", email_normalized as \"Email\", role as \"Role\", expires_at as \"ExpiresAt\", created_at as \"CreatedAt\" from invitations where id = @id",

@@ -20,6 +20,7 @@ internal static class Repo
     [
         $"--DeepSim:StateDirectory={stateDirectory}",
         .. new[] { ResourceNames.Postgres, ResourceNames.Redis, ResourceNames.ClickHouse, ResourceNames.ClickHouse + "-native",
+            ResourceNames.Mail, ResourceNames.Mail + "-web",
             ResourceNames.Api, ResourceNames.Simulation, ResourceNames.Analytics, ResourceNames.Web }.Select(name => $"--DeepSim:Ports:{name}=0"),
         .. more,
     ];

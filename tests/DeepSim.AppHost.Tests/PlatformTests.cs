@@ -47,6 +47,9 @@ public sealed class PlatformTests(PlatformFixture platform)
         Assert.Contains("Username=deepsim_owner", migrations[$"ConnectionStrings__{ResourceNames.Database}"], StringComparison.Ordinal);
         Assert.True(api.ContainsKey("Auth__SigningKey") && api.ContainsKey($"ConnectionStrings__{ResourceNames.Redis}"));
         Assert.DoesNotContain(migrations.Keys, key => key.StartsWith("Auth__", StringComparison.Ordinal));
+        // Mail goes out through the Api alone, locally to the maildev catcher.
+        Assert.Matches("^smtp://[^:/]+:[0-9]+$", api[$"ConnectionStrings__{ResourceNames.Mail}"]);
+        Assert.DoesNotContain(worker.Keys.Concat(analytics.Keys).Concat(web.Keys), key => key == $"ConnectionStrings__{ResourceNames.Mail}");
 
         foreach (var (name, env) in new[] { ("simulation", worker), ("analytics", analytics), ("web", web) })
         {

@@ -1,8 +1,9 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Aspire.Hosting.Testing;
 using DeepSim.ServiceDefaults;
 using Microsoft.Playwright;
-using Npgsql;
 using static Microsoft.Playwright.Assertions;
 
 namespace DeepSim.Web.Tests.EndToEnd;
@@ -98,39 +99,32 @@ internal static class Flows
         await Expect(console.Locator(".mud-snackbar").Last).ToContainTextAsync($"is now on {planDisplayName.ToLowerInvariant()}");
     }
 
-    /// <summary>The invitation token mailed to <paramref name="email"/>: only in the mail outbox, as the Api sends no mail yet.</summary>
-    public static async Task<string> InvitationTokenAsync(BrowserFixture browser, string email)
+    /// <summary>
+    /// The invitation mailed to <paramref name="email"/>, as it arrived at the platform's mail catcher (maildev, under
+    /// the AppHost): the token and the link into the web app it carries.
+    /// </summary>
+    public static async Task<(string Token, string Link)> InvitationMailAsync(BrowserFixture browser, string email)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        // The outbox is tenant-owned under row-level security: the owner role reads it across tenants, as the AppHost tests do.
-        await using var connection = new NpgsqlConnection(await OwnerConnectionStringAsync(browser));
-        await connection.OpenAsync(timeout.Token);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var http = new HttpClient { BaseAddress = browser.Platform.App.GetEndpoint(ResourceNames.Mail, "http") };
         while (true)
         {
-            await using var command = new NpgsqlCommand("select body from mail_outbox where to_address = @to order by created_at desc limit 1", connection);
-            command.Parameters.AddWithValue("to", email);
-            if (await command.ExecuteScalarAsync(timeout.Token) is string body)
+            var messages = await http.GetFromJsonAsync<JsonElement>("api/email", timeout.Token);
+            foreach (var message in messages.EnumerateArray())
             {
-                var match = Regex.Match(body, @"with this token: (\S+)", RegexOptions.None, TimeSpan.FromSeconds(1));
-                Assert.True(match.Success, $"no token in the invitation mail: {body}");
-                return match.Groups[1].Value.TrimEnd('.');
+                if (message.GetProperty("to").EnumerateArray().Any(to => to.GetProperty("address").GetString() == email))
+                {
+                    var text = message.GetProperty("text").GetString() ?? "";
+                    var token = Regex.Match(text, @"with this token: (\S+)", RegexOptions.None, TimeSpan.FromSeconds(1));
+                    var link = Regex.Match(text, @"Or open: (\S+)", RegexOptions.None, TimeSpan.FromSeconds(1));
+                    Assert.True(token.Success && link.Success, $"no token or link in the invitation mail: {text}");
+                    return (token.Groups[1].Value, link.Groups[1].Value);
+                }
             }
             await Task.Delay(250, timeout.Token);
         }
     }
 
-    private static async Task<string> OwnerConnectionStringAsync(BrowserFixture browser)
-    {
-        var app = new NpgsqlConnectionStringBuilder(await browser.Platform.ConnectionStringAsync(ResourceNames.Database))
-        {
-            Username = "deepsim_owner",
-            Password = Secret(browser, $"{ResourceNames.Postgres}-owner-password"),
-            Pooling = false,
-        };
-        return app.ConnectionString;
-    }
-
-    /// <summary>A secret the AppHost generated into the state folder's secrets.json (LocalMachine.UseLocalSecrets).</summary>
     private static string Secret(BrowserFixture browser, string name)
     {
         using var secrets = JsonDocument.Parse(File.ReadAllText(Path.Combine(browser.Platform.StateDirectory, "secrets.json")));
