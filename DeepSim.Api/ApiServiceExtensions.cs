@@ -120,6 +120,7 @@ public static class ApiServiceExtensions
         app.MapOpenApi().AllowAnonymous();
         var api = app.MapGroup("").AddEndpointFilter<AuditFilter>().AddEndpointFilter<RestrictionFilter>();
         api.MapAuthEndpoints();
+        api.MapPasswordResetEndpoints();
         api.MapTenantEndpoints();
         api.MapTeamEndpoints();
         api.MapFlowsheetEndpoints();

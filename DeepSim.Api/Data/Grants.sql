@@ -33,3 +33,5 @@ grant select, insert, update on subscriptions, invoices to {app_role};
 grant select, insert on invoice_lines, ledger_entries to {app_role};
 grant select, insert, update on usage_reports to {app_role};
 grant select, insert on provider_events to {app_role};
+-- Password reset (migration 0220): tokens are written and spent by the application, never deleted by it.
+grant select, insert, update on password_resets to {app_role};
