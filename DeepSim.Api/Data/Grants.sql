@@ -33,3 +33,5 @@ grant select, insert, update on subscriptions, invoices to {app_role};
 grant select, insert on invoice_lines, ledger_entries to {app_role};
 grant select, insert, update on usage_reports to {app_role};
 grant select, insert on provider_events to {app_role};
+-- Stripe (migration 0201): a webhook event is recorded first (dedupe), its outcome written once it was applied.
+grant update (outcome) on provider_events to {app_role};
