@@ -172,7 +172,10 @@ public sealed partial class BillingService
     /// </summary>
     public async Task<string> ApplyStripeInvoiceAsync(DbScope s, string eventType, JsonElement invoice, long objectTime, CancellationToken ct)
     {
-        var stripeId = Str(invoice, "id") ?? throw new InvalidOperationException("a Stripe invoice without an id");
+        if (Str(invoice, "id") is not { } stripeId)
+        {
+            return "invalid_object";
+        }
         var sub = await EnsureSubscriptionAsync(s, forUpdate: true, ct);
         var local = await s.QuerySingleOrDefaultAsync<(Guid Id, string Status, long Synced)?>(
             "select id, status, stripe_synced_at from invoices where stripe_invoice = @stripeId for update", new { stripeId }, ct);

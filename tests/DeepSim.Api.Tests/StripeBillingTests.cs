@@ -444,4 +444,69 @@ public sealed class StripeBillingTests(ApiFixture api, ITestOutputHelper output)
         Assert.Equal("stale", await DeliverAsync(late));
         Assert.Equal("enterprise", await TestApi.ScalarAsync<string>(api, "select plan from subscriptions where tenant_id = @t", ("t", tenant.Id)));
     }
+
+    [Fact]
+    public async Task An_open_stripe_invoice_is_paid_through_stripe_once_and_a_declined_card_names_the_hosted_page()
+    {
+        var tenant = await TestApi.SignUpAsync(api, plan: "free");
+        using var owner = Client(tenant.Owner.AccessToken);
+        // From Free, a plan change goes through Checkout: nothing changes until Stripe's webhooks say so.
+        var (changeStatus, change) = await CallAsync(owner, HttpMethod.Put, "/api/v1/billing/subscription", new { plan = "pro", cycle = "monthly" });
+        Assert.True(changeStatus == HttpStatusCode.OK, change.ToString());
+        Assert.Equal("checkout", change.GetProperty("effective").GetString());
+        Assert.StartsWith("https://checkout.stripe.test/c/pay/cs_test_", change.GetProperty("checkoutUrl").GetString(), StringComparison.Ordinal);
+        Assert.Equal("free", await TestApi.ScalarAsync<string>(api, "select plan from tenants where id = @t", ("t", tenant.Id)));
+        Assert.Equal(0L, await CountAsync("select count(*) from invoices where tenant_id = @t", tenant.Id));
+        var customer = await TestApi.ScalarAsync<string>(api, "select stripe_customer from subscriptions where tenant_id = @t", ("t", tenant.Id));
+
+        var start = Seconds(DateTimeOffset.UtcNow);
+        var subId = fake.NewId("sub");
+        var t0 = FakeStripe.Unix(start);
+        (long, string, bool)[] plan = [(9900, "1 × DeepSim Pro", false)];
+        Assert.Equal("applied", await DeliverAsync(fake.Event("customer.subscription.created",
+            fake.Subscription(subId, customer, "deepsim_pro_monthly", "active", start, start.AddMonths(1)), t0)));
+        var declined = fake.NewId("in");
+        var paid = fake.NewId("in");
+        foreach (var id in new[] { declined, paid })
+        {
+            var invoice = FakeStripe.Invoice(id, customer, subId, "open", "subscription_create", start, plan, start, start.AddMonths(1));
+            fake.Invoices[id] = invoice;
+            Assert.Equal("applied", await DeliverAsync(fake.Event("invoice.finalized", invoice, t0 + 1)));
+        }
+        var localOf = async (string stripeId) => await TestApi.ScalarAsync<Guid>(api, "select id from invoices where stripe_invoice = @s", ("s", stripeId));
+
+        fake.DeclineCards = true;
+        var (declinedStatus, problem) = await CallAsync(owner, HttpMethod.Post, $"/api/v1/billing/invoices/{await localOf(declined)}/pay");
+        Assert.Equal(HttpStatusCode.Conflict, declinedStatus);
+        Assert.Contains($"https://invoice.stripe.test/i/{declined}", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("open", await TestApi.ScalarAsync<string>(api, "select status from invoices where stripe_invoice = @s", ("s", declined)));
+
+        fake.DeclineCards = false;
+        var (payStatus, body) = await CallAsync(owner, HttpMethod.Post, $"/api/v1/billing/invoices/{await localOf(paid)}/pay");
+        Assert.True(payStatus == HttpStatusCode.OK, body.ToString());
+        Assert.Equal("paid", body.GetProperty("invoice").GetProperty("status").GetString());
+        var payCall = fake.RequestsTo("POST", $"/v1/invoices/{paid}/pay")[^1];
+        Assert.Equal("pay:" + paid, payCall.IdempotencyKey);
+        // Stripe's invoice.paid webhook then arrives: the payment is already posted under the same reference.
+        Assert.Equal("applied", await DeliverAsync(fake.Event("invoice.paid", fake.Invoices[paid], t0 + 2)));
+        Assert.Equal(1L, await CountAsync($"select count(*) from ledger_entries where tenant_id = @t and kind = 'payment' and reference = 'stripe:{paid}'", tenant.Id));
+        Assert.Equal(1L, await CountAsync("select count(*) from ledger_entries where tenant_id = @t and kind = 'payment'", tenant.Id));
+    }
+
+    [Fact]
+    public async Task A_signed_body_that_is_not_an_event_is_refused_with_a_problem_not_a_server_error()
+    {
+        using var client = Client();
+        foreach (var body in new[] { "not json", "{}", """{"id":"evt_1","object":"event"}""", "[1,2]" })
+        {
+            using var response = await FakeStripe.DeliverAsync(client, body);
+            var problem = await response.ReadJsonAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{body}: {(int)response.StatusCode} {problem}");
+            Assert.Equal(BillingEndpoints.WebhookRefusedType, problem.GetProperty("type").GetString());
+        }
+        // An event type DeepSim does not handle is acknowledged once and recorded as ignored.
+        var evt = fake.Event("customer.created", new JsonObject { ["id"] = fake.NewId("cus"), ["object"] = "customer" }, FakeStripe.Unix(DateTimeOffset.UtcNow));
+        Assert.Equal("ignored", await DeliverAsync(evt));
+        Assert.Equal("duplicate", await DeliverAsync(evt));
+    }
 }

@@ -31,15 +31,7 @@ public sealed partial class StripeWebhooks(TenantDb db, BillingService billing, 
         {
             return Refuse("The Stripe-Signature header is missing.");
         }
-        try
-        {
-            // Verification only: the body is read below as Stripe sent it, whatever this Stripe.net version models.
-            EventUtility.ConstructEvent(body, signature, settings.WebhookSecret, settings.WebhookToleranceSeconds, throwOnApiVersionMismatch: false);
-        }
-        catch (StripeException ex)
-        {
-            return Refuse(ex.Message);
-        }
+        // Shape first (nothing is applied either way): Stripe.net's own parsing of a body that is not an event is not a StripeException.
         JsonElement root;
         try
         {
@@ -49,14 +41,26 @@ public sealed partial class StripeWebhooks(TenantDb db, BillingService billing, 
         {
             return Refuse("The body is not JSON.");
         }
-        var id = root.TryGetProperty("id", out var i) ? i.GetString() : null;
-        var type = root.TryGetProperty("type", out var t) ? t.GetString() : null;
-        var created = root.TryGetProperty("created", out var c) && c.TryGetInt64(out var ts) ? ts : 0;
-        var obj = root.TryGetProperty("data", out var d) && d.TryGetProperty("object", out var o) ? o : default;
-        if (id is null || type is null || obj.ValueKind != JsonValueKind.Object)
+        if (root.ValueKind != JsonValueKind.Object
+            || !root.TryGetProperty("id", out var idElement) || idElement.ValueKind != JsonValueKind.String
+            || !root.TryGetProperty("type", out var typeElement) || typeElement.ValueKind != JsonValueKind.String
+            || !root.TryGetProperty("data", out var d) || d.ValueKind != JsonValueKind.Object
+            || !d.TryGetProperty("object", out var obj) || obj.ValueKind != JsonValueKind.Object)
         {
-            return Refuse("The event has no id, type or data.object.");
+            return Refuse("The body is not a Stripe event (id, type and data.object are required).");
         }
+        try
+        {
+            // Verification only: the body is read above as Stripe sent it, whatever this Stripe.net version models.
+            EventUtility.ConstructEvent(body, signature, settings.WebhookSecret, settings.WebhookToleranceSeconds, throwOnApiVersionMismatch: false);
+        }
+        catch (StripeException ex)
+        {
+            return Refuse(ex.Message);
+        }
+        var id = idElement.GetString()!;
+        var type = typeElement.GetString()!;
+        var created = root.TryGetProperty("created", out var c) && c.TryGetInt64(out var ts) ? ts : 0;
         var customer = obj.TryGetProperty("customer", out var cu) && cu.ValueKind == JsonValueKind.String ? cu.GetString() : null;
         var tenant = !Handled.Contains(type) || customer is null ? null
             : await db.WithoutTenantAsync(s => s.ExecuteScalarAsync<Guid?>("select billing_tenant_for_customer(@customer)", new { customer }, ct), ct);
