@@ -509,4 +509,38 @@ public sealed class StripeBillingTests(ApiFixture api, ITestOutputHelper output)
         Assert.Equal("ignored", await DeliverAsync(evt));
         Assert.Equal("duplicate", await DeliverAsync(evt));
     }
+
+    [Fact]
+    public async Task A_voided_invoice_posts_what_was_owed_back_and_an_uncollectible_one_only_changes_status()
+    {
+        var (tenant, customer) = await CheckedOutTenantAsync();
+        var start = Seconds(DateTimeOffset.UtcNow);
+        var t0 = FakeStripe.Unix(start);
+        var subId = fake.NewId("sub");
+        (long, string, bool)[] plan = [(9900, "1 × DeepSim Pro", false)];
+        Assert.Equal("applied", await DeliverAsync(fake.Event("customer.subscription.created",
+            fake.Subscription(subId, customer, "deepsim_pro_monthly", "active", start, start.AddMonths(1)), t0)));
+        var voided = fake.NewId("in");
+        var written = fake.NewId("in");
+        foreach (var id in new[] { voided, written })
+        {
+            Assert.Equal("applied", await DeliverAsync(fake.Event("invoice.finalized",
+                FakeStripe.Invoice(id, customer, subId, "open", "manual", start, plan, start, start.AddMonths(1)), t0 + 1)));
+        }
+        Assert.Equal("applied", await DeliverAsync(fake.Event("invoice.voided",
+            FakeStripe.Invoice(voided, customer, subId, "void", "manual", start, plan, start, start.AddMonths(1)), t0 + 2)));
+        Assert.Equal("applied", await DeliverAsync(fake.Event("invoice.marked_uncollectible",
+            FakeStripe.Invoice(written, customer, subId, "uncollectible", "manual", start, plan, start, start.AddMonths(1)), t0 + 2)));
+        // A late finalized event for the voided invoice is older: it does not reopen it.
+        Assert.Equal("stale", await DeliverAsync(fake.Event("invoice.finalized",
+            FakeStripe.Invoice(voided, customer, subId, "open", "manual", start, plan, start, start.AddMonths(1)), t0 + 1)));
+
+        Assert.Equal("void", await TestApi.ScalarAsync<string>(api, "select status from invoices where stripe_invoice = @s", ("s", voided)));
+        Assert.Equal("uncollectible", await TestApi.ScalarAsync<string>(api, "select status from invoices where stripe_invoice = @s", ("s", written)));
+        Assert.Equal(-9900L, (long)await TestApi.ScalarAsync<decimal>(api,
+            "select sum(e.amount)::numeric from ledger_entries e join invoices i on i.id = e.invoice_id where i.stripe_invoice = @s and e.kind = 'void'", ("s", voided)));
+        // What is still owed is the uncollectible invoice only.
+        Assert.Equal(9900L, (long)await TestApi.ScalarAsync<decimal>(api, "select sum(amount)::numeric from ledger_entries where tenant_id = @t", ("t", tenant.Id)));
+        Assert.Equal(1L, await CountAsync("select count(*) from invoice_lines where tenant_id = @t and kind = 'plan' and amount = 9900 and invoice_id = (select id from invoices where stripe_invoice = '" + voided + "')", tenant.Id));
+    }
 }
