@@ -2,6 +2,7 @@ using DeepSim.Api.ApiKeys;
 using DeepSim.Api.Audit;
 using DeepSim.Api.Auth;
 using DeepSim.Api.Billing;
+using DeepSim.Api.Billing.Stripe;
 using DeepSim.Api.Catalog;
 using DeepSim.Api.Flowsheets;
 using DeepSim.Api.Infrastructure;
@@ -73,6 +74,10 @@ public static class ApiServiceExtensions
         services.AddRunServices();
         services.AddDeepSimMcp();
         services.AddOptions<BillingSettings>().BindConfiguration(BillingSettings.Section);
+        services.AddOptions<StripeSettings>().BindConfiguration(StripeSettings.Section);
+        services.AddSingleton<StripeGateway>();
+        services.AddSingleton<StripeWebhooks>();
+        services.AddSingleton<StripeJob>();
         services.AddSingleton<BillingService>();
         services.AddSingleton<PaymentProvider>();
         services.AddSingleton<BillingJob>();
@@ -82,6 +87,11 @@ public static class ApiServiceExtensions
         {
             services.AddHostedService(sp => sp.GetRequiredService<BillingJob>());
             services.AddHostedService(sp => sp.GetRequiredService<MailSender>());
+            // Stripe is on by the presence of its key: without it nothing of Stripe runs.
+            if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{StripeSettings.Section}:SecretKey"]))
+            {
+                services.AddHostedService(sp => sp.GetRequiredService<StripeJob>());
+            }
         }
 
         services.AddHealthChecks()
@@ -142,6 +152,8 @@ public static class ApiServiceExtensions
         // A dependency that is down is the service being unavailable, not a bug: clients may retry.
         RedisConnectionException or RedisTimeoutException => StatusCodes.Status503ServiceUnavailable,
         NpgsqlException { IsTransient: true } => StatusCodes.Status503ServiceUnavailable,
+        // Stripe refused or could not be reached: the payment provider failed, not this service (nothing was committed).
+        Stripe.StripeException => StatusCodes.Status502BadGateway,
         _ => StatusCodes.Status500InternalServerError,
     };
 }

@@ -1,5 +1,6 @@
 using DeepSim.Api.Audit;
 using DeepSim.Api.Auth;
+using DeepSim.Api.Billing.Stripe;
 using DeepSim.Api.Infrastructure;
 using DeepSim.Api.Plans;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -39,8 +40,86 @@ public static class BillingEndpoints
         group.MapPost("/invoices/{invoiceId:guid}/pay", Pay).WithName("billing.invoices.pay")
             .WithSummary("Pay an open invoice (settled by the local ledger when no payment provider is configured)")
             .RequirePermission(Permission.BillingManage);
+        group.MapPost("/checkout", Checkout).WithName("billing.checkout")
+            .WithSummary("A Stripe Checkout page that subscribes the tenant to a paid plan (409 without Stripe)")
+            .RequirePermission(Permission.BillingManage);
+        group.MapPost("/portal", Portal).WithName("billing.portal")
+            .WithSummary("A Stripe Billing Portal page where the owner manages payment methods (409 without Stripe)")
+            .RequirePermission(Permission.BillingManage);
+        group.MapPost("/stripe/webhook", StripeWebhook).WithName("billing.stripe.webhook")
+            .WithSummary("Stripe's webhook events (signed with the endpoint secret; each applied once)")
+            .RequirePermission(Permission.Anonymous);
         return routes;
     }
+
+    public const string StripeNotConfigured = "Payments are not handled by Stripe here (no Stripe:SecretKey is configured): the local ledger settles invoices.";
+
+    public static async Task<Results<Ok<StripeRedirectResponse>, ValidationProblem, ProblemHttpResult>> Checkout(
+        CheckoutRequest request, HttpContext http, TenantDb db, BillingService billing, PlanCatalog plans, StripeGateway stripe, CancellationToken ct)
+    {
+        var all = await plans.AllAsync(ct);
+        var errors = new FieldErrors();
+        if (string.IsNullOrWhiteSpace(request.Plan))
+        {
+            errors.Add("plan", "is required");
+        }
+        else if (!all.ContainsKey(request.Plan))
+        {
+            errors.Add("plan", $"must be one of {string.Join(", ", all.Values.OrderBy(p => p.Priority).Select(p => p.Name))}");
+        }
+        var cycle = request.Cycle ?? Cycles.Monthly;
+        if (!Cycles.IsKnown(cycle))
+        {
+            errors.Add("cycle", $"must be one of {string.Join(", ", Cycles.All)}");
+        }
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+        if (!stripe.IsConfigured)
+        {
+            return Problems.Conflict(StripeNotConfigured, BillingConflictType);
+        }
+        var (refusal, url) = await db.ForActorAsync(Actor.FromPrincipal(http.User), async s =>
+        {
+            var sub = await billing.EnsureSubscriptionAsync(s, forUpdate: true, ct);
+            var price = BillingService.PriceOf(await BillingService.PricesAsync(s, ct), request.Plan!, cycle);
+            if (price is not { StripePrice: not null })
+            {
+                return ("The plan has no price to subscribe to: choose a paid plan.", (string?)null);
+            }
+            if (BillingService.HasLiveStripeSubscription(sub))
+            {
+                return ("The tenant already has a Stripe subscription: change its plan instead (PUT /api/v1/billing/subscription).", null);
+            }
+            return ((string?)null, await billing.CheckoutUrlAsync(s, sub, price, ct));
+        }, ct);
+        return refusal is not null ? Problems.Conflict(refusal, BillingConflictType) : TypedResults.Ok(new StripeRedirectResponse(url!));
+    }
+
+    public static async Task<Results<Ok<StripeRedirectResponse>, ProblemHttpResult>> Portal(HttpContext http, TenantDb db, BillingService billing,
+        StripeGateway stripe, CancellationToken ct)
+    {
+        if (!stripe.IsConfigured)
+        {
+            return Problems.Conflict(StripeNotConfigured, BillingConflictType);
+        }
+        var url = await db.ForActorAsync(Actor.FromPrincipal(http.User), s => billing.PortalUrlAsync(s, ct), ct);
+        return TypedResults.Ok(new StripeRedirectResponse(url));
+    }
+
+    public static async Task<Results<Ok<StripeWebhookResponse>, ProblemHttpResult>> StripeWebhook(HttpRequest request, StripeWebhooks webhooks, CancellationToken ct)
+    {
+        // The signature covers the bytes Stripe sent: the body is read raw, never bound or re-serialised.
+        using var reader = new StreamReader(request.Body, System.Text.Encoding.UTF8);
+        var body = await reader.ReadToEndAsync(ct);
+        var outcome = await webhooks.HandleAsync(body, request.Headers["Stripe-Signature"].ToString(), ct);
+        return outcome.Verified
+            ? TypedResults.Ok(new StripeWebhookResponse(outcome.Result))
+            : TypedResults.Problem(outcome.Refusal, statusCode: StatusCodes.Status400BadRequest, title: "Webhook refused", type: WebhookRefusedType);
+    }
+
+    public const string WebhookRefusedType = ProblemTypes.Base + "stripe-webhook-refused";
 
     public static async Task<Ok<IReadOnlyList<PriceView>>> Prices(TenantDb db, PlanCatalog plans, CancellationToken ct)
     {

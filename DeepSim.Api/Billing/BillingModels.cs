@@ -96,4 +96,12 @@ public sealed record LimitViolation(string Limit, int Max, long Usage, long Over
 /// <summary>What a plan change does (a preview) or did.</summary>
 public sealed record PlanChangeResponse(
     string Plan, string Cycle, string Effective, DateTimeOffset EffectiveAt, IReadOnlyList<InvoiceLineView> Lines, long Subtotal,
-    long CreditApplied, long AmountDue, string Currency, InvoiceSummary? Invoice, SubscriptionView Subscription);
+    long CreditApplied, long AmountDue, string Currency, InvoiceSummary? Invoice, SubscriptionView Subscription, string? CheckoutUrl);
+
+public sealed record CheckoutRequest(string? Plan, string? Cycle);
+
+/// <summary>A Stripe page to send the browser to (Checkout or the Billing Portal).</summary>
+public sealed record StripeRedirectResponse(string Url);
+
+/// <summary>What became of a verified webhook event: applied, duplicate, stale, ignored…</summary>
+public sealed record StripeWebhookResponse(string Outcome);

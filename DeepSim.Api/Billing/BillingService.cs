@@ -1,4 +1,5 @@
 using System.Globalization;
+using DeepSim.Api.Billing.Stripe;
 using DeepSim.Api.Infrastructure;
 using DeepSim.Api.Plans;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,7 @@ namespace DeepSim.Api.Billing;
 /// decide plan changes and amounts; the payment provider only collects. With no provider configured the ledger
 /// settles each invoice as it is finalized, so billing works offline.
 /// </summary>
-public sealed class BillingService(PlanCatalog plans, TimeProvider clock, IOptions<BillingSettings> options)
+public sealed partial class BillingService(PlanCatalog plans, TimeProvider clock, IOptions<BillingSettings> options, StripeGateway stripe)
 {
     /// <summary>A subscription behind by more periods than this is renewed over several job passes.</summary>
     public const int MaxPeriodsPerRenewal = 24;
@@ -107,6 +108,7 @@ public sealed class BillingService(PlanCatalog plans, TimeProvider clock, IOptio
             case PlanChangeDecision.Keep:
                 if (apply)
                 {
+                    await UncancelOnStripeAsync(sub, ct);
                     await s.ExecuteAsync(
                         "update subscriptions set pending_plan = null, pending_cycle = null, cancel_at_period_end = false, updated_at = now() where tenant_id = current_tenant_id()",
                         null, ct);
@@ -122,6 +124,8 @@ public sealed class BillingService(PlanCatalog plans, TimeProvider clock, IOptio
                 }
                 if (apply)
                 {
+                    // With Stripe too the change waits here: the Stripe job moves the price at the period's end (no proration).
+                    await UncancelOnStripeAsync(sub, ct);
                     await s.ExecuteAsync(
                         "update subscriptions set pending_plan = @plan, pending_cycle = @cycle, cancel_at_period_end = false, updated_at = now() where tenant_id = current_tenant_id()",
                         new { plan = planName, cycle }, ct);
@@ -137,6 +141,20 @@ public sealed class BillingService(PlanCatalog plans, TimeProvider clock, IOptio
                     var preview = await ResultAsync(s, planName, cycle, "now", now, immediate.Lines, null, ct);
                     return preview with { Response = preview.Response! with { Subtotal = subtotal, CreditApplied = credit, AmountDue = due } };
                 }
+                if (stripe.IsConfigured && (ChargeOf(sub, prices) == 0 || sub.Provider == Providers.Stripe) && !HasLiveStripeSubscription(sub))
+                {
+                    // No Stripe subscription to change yet: Checkout creates it, and its webhooks move the plan.
+                    var url = await CheckoutUrlAsync(s, sub, target, ct);
+                    var started = await ResultAsync(s, planName, cycle, "checkout", now, immediate.Lines, null, ct);
+                    return started with { Response = started.Response! with { CheckoutUrl = url } };
+                }
+                var onStripe = sub.Provider == Providers.Stripe;
+                if (onStripe)
+                {
+                    // Stripe invoices the proration itself (its invoice.* webhooks record it here); the local lines are what the preview showed.
+                    await stripe.ChangePriceAsync(sub.StripeSubscription!, LookupKey(target), "always_invoice",
+                        $"{sub.TenantId}:change:{planName}:{cycle}:{await SyncedAtAsync(s, ct)}", ct);
+                }
                 await s.ExecuteAsync(
                     """
                     update subscriptions set plan = @plan, cycle = @cycle, status = 'active', current_period_start = @start, current_period_end = @end,
@@ -147,7 +165,7 @@ public sealed class BillingService(PlanCatalog plans, TimeProvider clock, IOptio
                 await Outbox.AddAsync(s, "billing.subscription.updated",
                     new { from = sub.Plan, fromCycle = sub.Cycle, to = planName, cycle, periodStart = immediate.PeriodStart, periodEnd = immediate.PeriodEnd }, ct);
                 var reason = ChargeOf(sub, prices) == 0 ? "subscription_create" : "subscription_update";
-                var invoice = immediate.Lines.Count == 0 ? null
+                var invoice = immediate.Lines.Count == 0 || onStripe ? null
                     : await CreateInvoiceAsync(s, reason, immediate.Lines, immediate.PeriodStart, immediate.PeriodEnd, now, ct);
                 plans.Invalidate();
                 return await ResultAsync(s, planName, cycle, "now", now, immediate.Lines, invoice, ct);
@@ -164,7 +182,7 @@ public sealed class BillingService(PlanCatalog plans, TimeProvider clock, IOptio
         var prices = await PricesAsync(s, ct);
         var (subtotal, credit, due) = invoice is null ? (lines.Sum(l => l.Amount), 0L, 0L) : (invoice.Subtotal, invoice.CreditApplied, invoice.AmountDue);
         return new ChangeOutcome(new PlanChangeResponse(plan, cycle, effective, at, lines.Select(LineView).ToList(), subtotal, credit, due,
-            sub.Currency, invoice, await ViewAsync(sub, prices, ct)), [], null);
+            sub.Currency, invoice, await ViewAsync(sub, prices, ct), null), [], null);
     }
 
     /// <summary>Subtotal, credit taken from the balance, and the amount due for lines against a credit balance.</summary>
@@ -186,6 +204,10 @@ public sealed class BillingService(PlanCatalog plans, TimeProvider clock, IOptio
                 ? "The plan was set by the platform operator and is not charged; ask them to change it."
                 : "The tenant is on a plan without charge: there is nothing to cancel.";
         }
+        if (sub.Provider == Providers.Stripe && HasLiveStripeSubscription(sub))
+        {
+            await stripe.SetCancelAtPeriodEndAsync(sub.StripeSubscription!, true, $"{sub.TenantId}:cancel:{sub.StripeSubscription}:{await SyncedAtAsync(s, ct)}", ct);
+        }
         await s.ExecuteAsync(
             "update subscriptions set cancel_at_period_end = true, pending_plan = null, pending_cycle = null, updated_at = now() where tenant_id = current_tenant_id()",
             null, ct);
@@ -201,6 +223,7 @@ public sealed class BillingService(PlanCatalog plans, TimeProvider clock, IOptio
         {
             return "Nothing is scheduled: the subscription continues as it is. To subscribe again after a cancellation, choose a plan.";
         }
+        await UncancelOnStripeAsync(sub, ct);
         await s.ExecuteAsync(
             "update subscriptions set cancel_at_period_end = false, pending_plan = null, pending_cycle = null, updated_at = now() where tenant_id = current_tenant_id()",
             null, ct);
@@ -264,7 +287,7 @@ public sealed class BillingService(PlanCatalog plans, TimeProvider clock, IOptio
         return (await InvoiceAsync(s, id, ct))!.Invoice;
     }
 
-    private static Task<int> PostAsync(DbScope s, Guid invoice, string kind, long amount, string currency, string reference, CancellationToken ct) =>
+    internal static Task<int> PostAsync(DbScope s, Guid invoice, string kind, long amount, string currency, string reference, CancellationToken ct) =>
         s.ExecuteAsync(
             """
             insert into ledger_entries (tenant_id, invoice_id, kind, amount, currency, reference)
@@ -294,7 +317,7 @@ public sealed class BillingService(PlanCatalog plans, TimeProvider clock, IOptio
         return true;
     }
 
-    private async Task RestoreIfSettledAsync(DbScope s, CancellationToken ct)
+    internal async Task RestoreIfSettledAsync(DbScope s, CancellationToken ct)
     {
         var stillOpen = await s.ExecuteScalarAsync<bool>("select exists (select 1 from invoices where status = 'open' and amount_due > 0)", null, ct);
         if (stillOpen)

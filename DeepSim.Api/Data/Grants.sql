@@ -35,3 +35,5 @@ grant select, insert, update on usage_reports to {app_role};
 grant select, insert on provider_events to {app_role};
 -- Password reset (migration 0220): tokens are written and spent by the application, never deleted by it.
 grant select, insert, update on password_resets to {app_role};
+-- Stripe (migration 0201): a webhook event is recorded first (dedupe), its outcome written once it was applied.
+grant update (outcome) on provider_events to {app_role};

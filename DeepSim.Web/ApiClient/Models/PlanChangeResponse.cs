@@ -14,6 +14,14 @@ namespace DeepSim.Web.ApiClient.Models
     {
         /// <summary>The amountDue property</summary>
         public long? AmountDue { get; set; }
+        /// <summary>The checkoutUrl property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? CheckoutUrl { get; set; }
+#nullable restore
+#else
+        public string CheckoutUrl { get; set; }
+#endif
         /// <summary>The creditApplied property</summary>
         public long? CreditApplied { get; set; }
         /// <summary>The currency property</summary>
@@ -95,6 +103,7 @@ namespace DeepSim.Web.ApiClient.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "amountDue", n => { AmountDue = n.GetLongValue(); } },
+                { "checkoutUrl", n => { CheckoutUrl = n.GetStringValue(); } },
                 { "creditApplied", n => { CreditApplied = n.GetLongValue(); } },
                 { "currency", n => { Currency = n.GetStringValue(); } },
                 { "cycle", n => { Cycle = n.GetStringValue(); } },
@@ -115,6 +124,7 @@ namespace DeepSim.Web.ApiClient.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteLongValue("amountDue", AmountDue);
+            writer.WriteStringValue("checkoutUrl", CheckoutUrl);
             writer.WriteLongValue("creditApplied", CreditApplied);
             writer.WriteStringValue("currency", Currency);
             writer.WriteStringValue("cycle", Cycle);
