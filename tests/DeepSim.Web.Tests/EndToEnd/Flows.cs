@@ -85,45 +85,40 @@ internal static class Flows
         await page.WaitForSelectorAsync("[data-testid=app-interactive]", new() { State = WaitForSelectorState.Attached });
     }
 
-    /// <summary>On the operator console: puts the tenant <paramref name="slug"/> on the plan shown as <paramref name="planDisplayName"/>.</summary>
-    public static async Task ChangePlanAsync(IPage console, string slug, string planDisplayName)
-    {
-        await console.GetByTestId("tenant-search").FillAsync(slug);
-        // Wait for the (debounced) search to reload the table, which would close a plan list opened before it.
-        await Expect(console.GetByTestId("tenant-table").Locator("tbody tr")).ToHaveCountAsync(1);
-        var row = console.GetByTestId("tenant-table").Locator("tbody tr").Filter(new() { Has = console.GetByTestId($"tenant-status-{slug}") });
-        await Expect(row).ToHaveCountAsync(1);
-        await row.Locator(".mud-select").First.ClickAsync();
-        await console.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextString = planDisplayName }).ClickAsync();
-        // The console names the plan by its key (TenantsPage.ChangePlanAsync): Enterprise is "enterprise".
-        await Expect(console.Locator(".mud-snackbar").Last).ToContainTextAsync($"is now on {planDisplayName.ToLowerInvariant()}");
-    }
-
     /// <summary>
-    /// The invitation mailed to <paramref name="email"/>, as it arrived at the platform's mail catcher (maildev, under
-    /// the AppHost): the token and the link into the web app it carries.
+    /// The text of the newest mail to <paramref name="email"/> whose subject contains <paramref name="subject"/>, as it
+    /// arrived at the platform's mail catcher (maildev, under the AppHost).
     /// </summary>
-    public static async Task<(string Token, string Link)> InvitationMailAsync(BrowserFixture browser, string email)
+    public static async Task<string> MailTextAsync(BrowserFixture browser, string email, string subject)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using var http = new HttpClient { BaseAddress = browser.Platform.App.GetEndpoint(ResourceNames.Mail, "http") };
         while (true)
         {
             var messages = await http.GetFromJsonAsync<JsonElement>("api/email", timeout.Token);
-            foreach (var message in messages.EnumerateArray())
+            var found = messages.EnumerateArray().LastOrDefault(message =>
+                message.GetProperty("to").EnumerateArray().Any(to => to.GetProperty("address").GetString() == email)
+                && (message.GetProperty("subject").GetString() ?? "").Contains(subject, StringComparison.OrdinalIgnoreCase));
+            if (found.ValueKind == JsonValueKind.Object)
             {
-                if (message.GetProperty("to").EnumerateArray().Any(to => to.GetProperty("address").GetString() == email))
-                {
-                    var text = message.GetProperty("text").GetString() ?? "";
-                    var token = Regex.Match(text, @"with this token: (\S+)", RegexOptions.None, TimeSpan.FromSeconds(1));
-                    var link = Regex.Match(text, @"Or open: (\S+)", RegexOptions.None, TimeSpan.FromSeconds(1));
-                    Assert.True(token.Success && link.Success, $"no token or link in the invitation mail: {text}");
-                    return (token.Groups[1].Value, link.Groups[1].Value);
-                }
+                return found.GetProperty("text").GetString() ?? "";
             }
             await Task.Delay(250, timeout.Token);
         }
     }
+
+    /// <summary>The token and the link into the web app a mail carries ("…token: X" and "Or open: URL").</summary>
+    public static (string Token, string Link) TokenAndLink(string text)
+    {
+        var token = Regex.Match(text, @"token: (\S+)", RegexOptions.None, TimeSpan.FromSeconds(1));
+        var link = Regex.Match(text, @"Or open: (\S+)", RegexOptions.None, TimeSpan.FromSeconds(1));
+        Assert.True(token.Success && link.Success, $"no token or link in the mail: {text}");
+        return (token.Groups[1].Value, link.Groups[1].Value);
+    }
+
+    /// <summary>The invitation mailed to <paramref name="email"/>: its token and link.</summary>
+    public static async Task<(string Token, string Link)> InvitationMailAsync(BrowserFixture browser, string email) =>
+        TokenAndLink(await MailTextAsync(browser, email, "invited"));
 
     private static string Secret(BrowserFixture browser, string name)
     {
