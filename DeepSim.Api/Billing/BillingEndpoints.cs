@@ -52,27 +52,33 @@ public static class BillingEndpoints
         return routes;
     }
 
+    /// <summary>What is wrong with a requested plan and cycle, by field.</summary>
+    private static FieldErrors PlanChoiceErrors(string? plan, string cycle, IReadOnlyDictionary<string, Plan> all)
+    {
+        var errors = new FieldErrors();
+        if (string.IsNullOrWhiteSpace(plan))
+        {
+            errors.Add("plan", "is required");
+        }
+        else if (!all.ContainsKey(plan))
+        {
+            errors.Add("plan", $"must be one of {string.Join(", ", all.Values.OrderBy(p => p.Priority).Select(p => p.Name))}");
+        }
+        if (!Cycles.IsKnown(cycle))
+        {
+            errors.Add("cycle", $"must be one of {string.Join(", ", Cycles.All)}");
+        }
+        return errors;
+    }
+
     public const string StripeNotConfigured = "Payments are not handled by Stripe here (no Stripe:SecretKey is configured): the local ledger settles invoices.";
 
     public static async Task<Results<Ok<StripeRedirectResponse>, ValidationProblem, ProblemHttpResult>> Checkout(
         CheckoutRequest request, HttpContext http, TenantDb db, BillingService billing, PlanCatalog plans, StripeGateway stripe, CancellationToken ct)
     {
         var all = await plans.AllAsync(ct);
-        var errors = new FieldErrors();
-        if (string.IsNullOrWhiteSpace(request.Plan))
-        {
-            errors.Add("plan", "is required");
-        }
-        else if (!all.ContainsKey(request.Plan))
-        {
-            errors.Add("plan", $"must be one of {string.Join(", ", all.Values.OrderBy(p => p.Priority).Select(p => p.Name))}");
-        }
         var cycle = request.Cycle ?? Cycles.Monthly;
-        if (!Cycles.IsKnown(cycle))
-        {
-            errors.Add("cycle", $"must be one of {string.Join(", ", Cycles.All)}");
-        }
-        if (errors.Any)
+        if (PlanChoiceErrors(request.Plan, cycle, all) is { Any: true } errors)
         {
             return errors.ToProblem();
         }
@@ -161,21 +167,8 @@ public static class BillingEndpoints
         ChangePlanRequest request, HttpContext http, TenantDb db, BillingService billing, PlanCatalog plans, bool apply, CancellationToken ct)
     {
         var all = await plans.AllAsync(ct);
-        var errors = new FieldErrors();
-        if (string.IsNullOrWhiteSpace(request.Plan))
-        {
-            errors.Add("plan", "is required");
-        }
-        else if (!all.ContainsKey(request.Plan))
-        {
-            errors.Add("plan", $"must be one of {string.Join(", ", all.Values.OrderBy(p => p.Priority).Select(p => p.Name))}");
-        }
         var cycle = request.Cycle ?? Cycles.Monthly;
-        if (!Cycles.IsKnown(cycle))
-        {
-            errors.Add("cycle", $"must be one of {string.Join(", ", Cycles.All)}");
-        }
-        if (errors.Any)
+        if (PlanChoiceErrors(request.Plan, cycle, all) is { Any: true } errors)
         {
             return errors.ToProblem();
         }
