@@ -48,7 +48,8 @@ builder.AddDeepSimService<Projects.DeepSim_Analytics>(ResourceNames.Analytics, 5
 var web = builder.AddDeepSimService<Projects.DeepSim_Web>(ResourceNames.Web, 5050)
     .WithReference(api).WaitFor(api);
 
-// Links in mail (invitations) point at the web app.
-api.WithEnvironment("Mail__WebUrl", web.GetEndpoint("http"));
+// Links in mail (invitations) and Stripe's way back point at the web app.
+api.WithEnvironment("Mail__WebUrl", web.GetEndpoint("http"))
+    .WithStripeIfConfigured(builder.Configuration);
 
 builder.Build().Run();

@@ -30,6 +30,36 @@ public sealed partial class BillingService
         }
     }
 
+    /// <summary>
+    /// The idempotency key of a scheduling call: the row's last change is in it, so a retry of the same request reuses
+    /// it and a later, different request (schedule, release, schedule again) does not replay an earlier one.
+    /// </summary>
+    private static async Task<string> ScheduleKeyAsync(DbScope s, SubscriptionRow sub, string what, CancellationToken ct) =>
+        $"{sub.TenantId}:{what}:{sub.StripeSubscription}:{sub.PeriodEnd.ToUnixTimeSeconds()}:" + await s.ExecuteScalarAsync<long>(
+            "select (extract(epoch from updated_at) * 1000000)::bigint from subscriptions where tenant_id = current_tenant_id()", null, ct);
+
+    /// <summary>
+    /// A change at the period's end to a plan with a Stripe price, left to Stripe's subscription schedule (its renewal
+    /// moves the price, so the local job cannot be late for it). The local row keeps it as pending until the webhook.
+    /// </summary>
+    private async Task ScheduleOnStripeAsync(DbScope s, SubscriptionRow sub, IReadOnlyList<PlanPrice> prices, PlanPrice target, CancellationToken ct)
+    {
+        var current = PriceOf(prices, sub.Plan, sub.Cycle) ?? throw new InvalidOperationException($"no price for {sub.Plan} ({sub.Cycle})");
+        await UncancelOnStripeAsync(sub, ct);
+        await stripe.ScheduleChangeAsync(sub.StripeSubscription!, LookupKey(current), LookupKey(target), target.Cycle, sub.PeriodEnd,
+            await ScheduleKeyAsync(s, sub, $"schedule:{target.Plan}:{target.Cycle}", ct), ct);
+    }
+
+    /// <summary>Drops what was scheduled on Stripe for the period's end: a cancellation and a scheduled price.</summary>
+    private async Task UnscheduleOnStripeAsync(DbScope s, SubscriptionRow sub, CancellationToken ct)
+    {
+        await UncancelOnStripeAsync(sub, ct);
+        if (sub.PendingPlan is not null && HasLiveStripeSubscription(sub))
+        {
+            await stripe.ReleaseScheduleAsync(sub.StripeSubscription!, await ScheduleKeyAsync(s, sub, "release", ct), ct);
+        }
+    }
+
     /// <summary>The tenant's Stripe customer, created once (metadata tenant_id; the idempotency key is the tenant id).</summary>
     public async Task<string> EnsureStripeCustomerAsync(DbScope s, CancellationToken ct)
     {
@@ -319,8 +349,8 @@ public sealed partial class BillingService
         string.Create(CultureInfo.InvariantCulture, $"{tenant:N}-{periodStart.ToUnixTimeSeconds()}");
 
     /// <summary>
-    /// At a Stripe period's end (before or after Stripe's renewal webhook): the ended period's usage is recorded and a
-    /// pending change moves the Stripe price without proration. Safe to repeat (idempotency keys, on conflict).
+    /// At a Stripe period's end (before or after Stripe's renewal webhook): the ended period's usage is recorded. A
+    /// pending change is Stripe's own (its subscription schedule): nothing to move here. Safe to repeat (on conflict).
     /// </summary>
     public async Task ApplyStripePeriodEndAsync(DbScope s, DateTimeOffset now, CancellationToken ct)
     {
@@ -330,21 +360,6 @@ public sealed partial class BillingService
             return;
         }
         await RecordUsageAsync(s, sub, ct);
-        if (sub.PendingPlan is { } pending && !sub.CancelAtPeriodEnd)
-        {
-            var cycle = sub.PendingCycle ?? sub.Cycle;
-            var price = PriceOf(await PricesAsync(s, ct), pending, cycle) ?? throw new InvalidOperationException($"no price for {pending} ({cycle})");
-            if (price.StripePrice is null)
-            {
-                // A downgrade to a plan without a Stripe price (Free) is a cancellation at the period's end.
-                await stripe.SetCancelAtPeriodEndAsync(sub.StripeSubscription!, true, $"{sub.TenantId}:cancel:{sub.StripeSubscription}:{sub.PeriodEnd.ToUnixTimeSeconds()}", ct);
-                await s.ExecuteAsync("update subscriptions set cancel_at_period_end = true, updated_at = now() where tenant_id = current_tenant_id()", null, ct);
-                return;
-            }
-            await stripe.ChangePriceAsync(sub.StripeSubscription!, price.StripePrice, "none",
-                $"{sub.TenantId}:period-end:{pending}:{cycle}:{sub.PeriodEnd.ToUnixTimeSeconds()}", ct);
-            await Outbox.AddAsync(s, "billing.subscription.pending_applied", new { from = sub.Plan, to = pending, cycle, at = sub.PeriodEnd }, ct);
-        }
     }
 
     /// <summary>Unsent usage rows of the tenant (oldest first).</summary>

@@ -108,7 +108,7 @@ public sealed partial class BillingService(PlanCatalog plans, TimeProvider clock
             case PlanChangeDecision.Keep:
                 if (apply)
                 {
-                    await UncancelOnStripeAsync(sub, ct);
+                    await UnscheduleOnStripeAsync(s, sub, ct);
                     await s.ExecuteAsync(
                         "update subscriptions set pending_plan = null, pending_cycle = null, cancel_at_period_end = false, updated_at = now() where tenant_id = current_tenant_id()",
                         null, ct);
@@ -122,10 +122,19 @@ public sealed partial class BillingService(PlanCatalog plans, TimeProvider clock
                 {
                     return new ChangeOutcome(null, violations, null);
                 }
+                if (apply && HasLiveStripeSubscription(sub) && target.StripePrice is null)
+                {
+                    // On Stripe, a plan without a Stripe price (Free) at the period's end is the subscription's cancellation then.
+                    return await CancelAsync(s, ct) is { } refusal
+                        ? new ChangeOutcome(null, [], refusal)
+                        : await ResultAsync(s, planName, cycle, "periodEnd", later.EffectiveAt, [], null, ct);
+                }
                 if (apply)
                 {
-                    // With Stripe too the change waits here: the Stripe job moves the price at the period's end (no proration).
-                    await UncancelOnStripeAsync(sub, ct);
+                    if (HasLiveStripeSubscription(sub))
+                    {
+                        await ScheduleOnStripeAsync(s, sub, prices, target, ct);
+                    }
                     await s.ExecuteAsync(
                         "update subscriptions set pending_plan = @plan, pending_cycle = @cycle, cancel_at_period_end = false, updated_at = now() where tenant_id = current_tenant_id()",
                         new { plan = planName, cycle }, ct);
@@ -135,15 +144,16 @@ public sealed partial class BillingService(PlanCatalog plans, TimeProvider clock
                 return await ResultAsync(s, planName, cycle, "periodEnd", later.EffectiveAt, [], null, ct);
 
             case PlanChangeDecision.Immediate immediate:
+                // No Stripe subscription to change yet: Checkout creates it (Stripe charges its first period), and its webhooks move the plan.
+                var viaCheckout = stripe.IsConfigured && (ChargeOf(sub, prices) == 0 || sub.Provider == Providers.Stripe) && !HasLiveStripeSubscription(sub);
                 if (!apply)
                 {
                     var (subtotal, credit, due) = Totals(immediate.Lines, sub.CreditBalance);
-                    var preview = await ResultAsync(s, planName, cycle, "now", now, immediate.Lines, null, ct);
+                    var preview = await ResultAsync(s, planName, cycle, viaCheckout ? "checkout" : "now", now, immediate.Lines, null, ct);
                     return preview with { Response = preview.Response! with { Subtotal = subtotal, CreditApplied = credit, AmountDue = due } };
                 }
-                if (stripe.IsConfigured && (ChargeOf(sub, prices) == 0 || sub.Provider == Providers.Stripe) && !HasLiveStripeSubscription(sub))
+                if (viaCheckout)
                 {
-                    // No Stripe subscription to change yet: Checkout creates it, and its webhooks move the plan.
                     var url = await CheckoutUrlAsync(s, sub, target, ct);
                     var started = await ResultAsync(s, planName, cycle, "checkout", now, immediate.Lines, null, ct);
                     return started with { Response = started.Response! with { CheckoutUrl = url } };
@@ -152,6 +162,8 @@ public sealed partial class BillingService(PlanCatalog plans, TimeProvider clock
                 if (onStripe)
                 {
                     // Stripe invoices the proration itself (its invoice.* webhooks record it here); the local lines are what the preview showed.
+                    // A change scheduled for the period's end gives way to this one.
+                    await UnscheduleOnStripeAsync(s, sub, ct);
                     await stripe.ChangePriceAsync(sub.StripeSubscription!, LookupKey(target), "always_invoice",
                         $"{sub.TenantId}:change:{planName}:{cycle}:{await SyncedAtAsync(s, ct)}", ct);
                 }
@@ -206,6 +218,10 @@ public sealed partial class BillingService(PlanCatalog plans, TimeProvider clock
         }
         if (sub.Provider == Providers.Stripe && HasLiveStripeSubscription(sub))
         {
+            if (sub.PendingPlan is not null)
+            {
+                await stripe.ReleaseScheduleAsync(sub.StripeSubscription!, await ScheduleKeyAsync(s, sub, "release", ct), ct);
+            }
             await stripe.SetCancelAtPeriodEndAsync(sub.StripeSubscription!, true, $"{sub.TenantId}:cancel:{sub.StripeSubscription}:{await SyncedAtAsync(s, ct)}", ct);
         }
         await s.ExecuteAsync(
@@ -223,7 +239,7 @@ public sealed partial class BillingService(PlanCatalog plans, TimeProvider clock
         {
             return "Nothing is scheduled: the subscription continues as it is. To subscribe again after a cancellation, choose a plan.";
         }
-        await UncancelOnStripeAsync(sub, ct);
+        await UnscheduleOnStripeAsync(s, sub, ct);
         await s.ExecuteAsync(
             "update subscriptions set cancel_at_period_end = false, pending_plan = null, pending_cycle = null, updated_at = now() where tenant_id = current_tenant_id()",
             null, ct);

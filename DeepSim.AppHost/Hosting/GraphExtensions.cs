@@ -42,4 +42,17 @@ public static class GraphExtensions
     public static IResourceBuilder<ProjectResource> WithOptionalReference(
         this IResourceBuilder<ProjectResource> builder, IResourceBuilder<IResourceWithConnectionString>? source)
         => source is null ? builder : builder.WithReference(source);
+
+    /// <summary>
+    /// The AppHost's <c>Stripe</c> section (user secrets, <c>Stripe__SecretKey</c>-style variables or arguments), given to
+    /// the service as it is: Stripe billing is on exactly when <c>Stripe:SecretKey</c> is set there.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithStripeIfConfigured(this IResourceBuilder<ProjectResource> builder, IConfiguration configuration)
+    {
+        foreach (var setting in configuration.GetSection("Stripe").GetChildren().Where(s => !string.IsNullOrEmpty(s.Value)))
+        {
+            builder.WithEnvironment($"Stripe__{setting.Key}", setting.Value);
+        }
+        return builder;
+    }
 }

@@ -32,6 +32,10 @@ public sealed class FakeStripe : IDisposable
 
     public ConcurrentQueue<FakeStripeRequest> Requests { get; } = new();
     public ConcurrentDictionary<string, JsonObject> Subscriptions { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, JsonObject> Schedules { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Requests the fake itself failed on (a bug of the fake, not of the code under test).</summary>
+    public ConcurrentQueue<string> Faults { get; } = new();
     public ConcurrentDictionary<string, JsonObject> Invoices { get; } = new(StringComparer.Ordinal);
     public ConcurrentDictionary<string, JsonObject> MeterEvents { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, string> PriceIds { get; } = new(StringComparer.Ordinal);
@@ -196,7 +200,16 @@ public sealed class FakeStripe : IDisposable
         }
         else
         {
-            (status, json) = Handle(request.HttpMethod, path, form);
+            try
+            {
+                (status, json) = Handle(request.HttpMethod, path, form);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or FormatException or KeyNotFoundException or NullReferenceException)
+            {
+                // A request the fake cannot answer is a fault of the fake: say which, as Stripe would say an api_error.
+                (status, json) = Error(500, "api_error", $"fake Stripe failed on {request.HttpMethod} {path}: {ex.GetType().Name}: {ex.Message}");
+                Faults.Enqueue($"{request.HttpMethod} {path}: {ex}");
+            }
             if (key is not null && status == 200)
             {
                 idempotent[$"{request.HttpMethod} {path} {key}"] = json;
@@ -282,6 +295,49 @@ public sealed class FakeStripe : IDisposable
                     sub["cancel_at_period_end"] = cancel == "true";
                 }
                 return (200, sub.ToJsonString());
+            case ("POST", ["v1", "subscription_schedules"]):
+                if (form.GetValueOrDefault("from_subscription") is not { } from || !Subscriptions.TryGetValue(from, out var managed))
+                {
+                    return Error(400, "invalid_request_error", "from_subscription must name an existing subscription.");
+                }
+                if (managed["schedule"]?.GetValue<string>() is { } taken)
+                {
+                    return Error(400, "invalid_request_error", $"The subscription is already attached to schedule {taken}.");
+                }
+                var current = managed["items"]!["data"]![0]!;
+                var schedule = new JsonObject
+                {
+                    ["id"] = NewId("sub_sched"), ["object"] = "subscription_schedule", ["subscription"] = from, ["customer"] = managed["customer"]!.GetValue<string>(),
+                    ["status"] = "active", ["end_behavior"] = "release", ["created"] = now, ["livemode"] = false,
+                    ["phases"] = new JsonArray(new JsonObject
+                    {
+                        ["start_date"] = current["current_period_start"]!.GetValue<long>(), ["end_date"] = current["current_period_end"]!.GetValue<long>(),
+                        ["proration_behavior"] = "create_prorations",
+                        ["items"] = new JsonArray(new JsonObject { ["price"] = current["price"]!["id"]!.GetValue<string>(), ["quantity"] = 1 }),
+                    }),
+                };
+                Schedules[schedule["id"]!.GetValue<string>()] = schedule;
+                managed["schedule"] = schedule["id"]!.GetValue<string>();
+                return (200, schedule.ToJsonString());
+            case ("POST", ["v1", "subscription_schedules", var id]):
+                if (!Schedules.TryGetValue(id, out var changed) || changed["status"]!.GetValue<string>() != "active")
+                {
+                    return Error(404, "invalid_request_error", $"No such active subscription schedule: '{id}'", "resource_missing");
+                }
+                changed["end_behavior"] = form.GetValueOrDefault("end_behavior") ?? changed["end_behavior"]!.GetValue<string>();
+                changed["phases"] = PhasesOf(form);
+                return (200, changed.ToJsonString());
+            case ("POST", ["v1", "subscription_schedules", var id, "release"]):
+                if (!Schedules.TryGetValue(id, out var released) || released["status"]!.GetValue<string>() != "active")
+                {
+                    return Error(400, "invalid_request_error", $"Subscription schedule {id} is not active.");
+                }
+                released["status"] = "released";
+                released["released_subscription"] = released["subscription"]!.GetValue<string>();
+                released["released_at"] = now;
+                Subscriptions[released["subscription"]!.GetValue<string>()]["schedule"] = null;
+                released["subscription"] = null;
+                return (200, released.ToJsonString());
             case ("GET", ["v1", "invoices", var id]):
                 return Invoices.TryGetValue(id, out var invoice) ? (200, invoice.ToJsonString())
                     : Error(404, "invalid_request_error", $"No such invoice: '{id}'", "resource_missing");
@@ -314,6 +370,37 @@ public sealed class FakeStripe : IDisposable
             default:
                 return Error(404, "invalid_request_error", $"Unrecognized request URL ({method}: {path}).");
         }
+    }
+
+    /// <summary>A schedule's phases from the form Stripe.net sends (phases[n][start_date], [end_date], [duration][…], [items][0][price]…).</summary>
+    private static JsonArray PhasesOf(IReadOnlyDictionary<string, string> form)
+    {
+        var phases = new JsonArray();
+        long? previousEnd = null;
+        for (var n = 0; form.Keys.Any(k => k.StartsWith($"phases[{n}]", StringComparison.Ordinal)); n++)
+        {
+            string? Field(string name) => form.GetValueOrDefault($"phases[{n}]{name}");
+            long? Time(string name) => Field(name) is { } t ? long.Parse(t, CultureInfo.InvariantCulture) : null;
+            // As Stripe does: a phase starts where the previous one ended, and a duration gives its end.
+            var start = Time("[start_date]") ?? previousEnd ?? throw new FormatException("the first phase needs a start_date");
+            var count = int.Parse(Field("[duration][interval_count]") ?? "1", CultureInfo.InvariantCulture);
+            var end = Time("[end_date]") ?? Field("[duration][interval]") switch
+            {
+                "month" => DateTimeOffset.FromUnixTimeSeconds(start).AddMonths(count).ToUnixTimeSeconds(),
+                "year" => DateTimeOffset.FromUnixTimeSeconds(start).AddYears(count).ToUnixTimeSeconds(),
+                var other => throw new FormatException($"phase {n} has neither an end_date nor a known duration ({other})"),
+            };
+            previousEnd = end;
+            phases.Add(new JsonObject
+            {
+                ["start_date"] = start, ["end_date"] = end, ["proration_behavior"] = Field("[proration_behavior]") ?? "create_prorations",
+                ["duration"] = Field("[duration][interval]") is { } interval
+                    ? new JsonObject { ["interval"] = interval, ["interval_count"] = int.Parse(Field("[duration][interval_count]") ?? "1", CultureInfo.InvariantCulture) }
+                    : null,
+                ["items"] = new JsonArray(new JsonObject { ["price"] = Field("[items][0][price]"), ["quantity"] = 1 }),
+            });
+        }
+        return phases;
     }
 
     public void Dispose()

@@ -294,6 +294,9 @@ public sealed class StripeBillingTests(ApiFixture api, ITestOutputHelper output)
         Assert.Equal(customer, session.Form["customer"]);
         Assert.Equal(fake.PriceIds["deepsim_pro_monthly"], session.Form["line_items[0][price]"]);
         Assert.StartsWith($"{tenant.Id}:checkout:pro:monthly:", session.IdempotencyKey, StringComparison.Ordinal);
+        // Back to the web app's Plan and billing page, which says how Checkout ended.
+        Assert.EndsWith("/billing?checkout=success", session.Form["success_url"], StringComparison.Ordinal);
+        Assert.EndsWith("/billing?checkout=canceled", session.Form["cancel_url"], StringComparison.Ordinal);
 
         using var owner = Client(tenant.Owner.AccessToken);
         var (portalStatus, portal) = await CallAsync(owner, HttpMethod.Post, "/api/v1/billing/portal");
@@ -330,19 +333,48 @@ public sealed class StripeBillingTests(ApiFixture api, ITestOutputHelper output)
         Assert.Equal(0L, await CountAsync("select count(*) from invoices where tenant_id = @t", tenant.Id));
         Assert.Contains(fake.RequestsTo("GET", "/v1/prices"), r => r.Form.Values.Contains("deepsim_enterprise_monthly"));
 
-        // A downgrade waits for the period's end: nothing goes to Stripe now; the job moves the price then, without proration.
-        var (downStatus, down) = await CallAsync(owner, HttpMethod.Put, "/api/v1/billing/subscription", new { plan = "pro", cycle = "monthly" });
-        Assert.True(downStatus == HttpStatusCode.OK, down.ToString());
-        Assert.Equal("periodEnd", down.GetProperty("effective").GetString());
-        Assert.Single(fake.RequestsTo("POST", "/v1/subscriptions/" + subId));
+        // A downgrade waits for the period's end, and Stripe keeps the date: a schedule made from the subscription holds
+        // the current price to the period's end, then the new one without proration (Stripe's renewal moves it: no local
+        // job can be late for it). The subscription itself is not changed now.
+        var periodEnd = await TestApi.ScalarAsync<DateTime>(api, "select current_period_end from subscriptions where tenant_id = @t", ("t", tenant.Id));
+        async Task<FakeStripeRequest> ScheduleProAsync(int times)
+        {
+            var (downStatus, down) = await CallAsync(owner, HttpMethod.Put, "/api/v1/billing/subscription", new { plan = "pro", cycle = "monthly" });
+            Assert.True(downStatus == HttpStatusCode.OK, down.ToString());
+            Assert.Equal("periodEnd", down.GetProperty("effective").GetString());
+            Assert.Single(fake.RequestsTo("POST", "/v1/subscriptions/" + subId));
+            var created = fake.RequestsTo("POST", "/v1/subscription_schedules").Where(r => r.Path == "/v1/subscription_schedules").ToList();
+            Assert.Equal(times, created.Count);
+            Assert.Equal(subId, created[^1].Form["from_subscription"]);
+            var scheduleId = fake.Subscriptions[subId]["schedule"]!.GetValue<string>();
+            return fake.RequestsTo("POST", "/v1/subscription_schedules/" + scheduleId).Single(r => !r.Path.EndsWith("/release", StringComparison.Ordinal));
+        }
+        var phases = await ScheduleProAsync(times: 1);
+        Assert.Equal("release", phases.Form["end_behavior"]);
+        Assert.Equal(fake.PriceIds["deepsim_enterprise_monthly"], phases.Form["phases[0][items][0][price]"]);
+        Assert.Equal(FakeStripe.Unix(new DateTimeOffset(periodEnd, TimeSpan.Zero)).ToString(System.Globalization.CultureInfo.InvariantCulture), phases.Form["phases[0][end_date]"]);
+        Assert.Equal(fake.PriceIds["deepsim_pro_monthly"], phases.Form["phases[1][items][0][price]"]);
+        Assert.Equal("none", phases.Form["phases[1][proration_behavior]"]);
+        Assert.Equal("month", phases.Form["phases[1][duration][interval]"]);
+        Assert.Equal("pro", await TestApi.ScalarAsync<string>(api, "select pending_plan from subscriptions where tenant_id = @t", ("t", tenant.Id)));
+
+        // Keeping Enterprise releases the schedule; choosing Pro again makes a new one (not a replay of the first request).
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(owner, HttpMethod.Post, "/api/v1/billing/subscription/reactivate")).Status);
+        Assert.Single(fake.RequestsTo("POST", "/v1/subscription_schedules"), r => r.Path.EndsWith("/release", StringComparison.Ordinal));
+        Assert.Equal(JsonValueKind.Null, fake.Subscriptions[subId]["schedule"]?.GetValueKind() ?? JsonValueKind.Null);
+        await ScheduleProAsync(times: 2);
+
+        // The period's end passes: the job records the usage and moves no price; Stripe's renewal under the schedule
+        // does, and its webhook brings the row to Pro with the new period, the pending change done.
         await TestApi.ScalarAsync<int>(api, "update subscriptions set current_period_end = now() - interval '1 minute' where tenant_id = @t returning 1", ("t", tenant.Id));
         var job = Host.Services.GetRequiredService<StripeJob>();
         await job.RunOnceAsync(Host.Services.GetRequiredService<BillingService>().Now(), CancellationToken.None);
-        var atPeriodEnd = fake.RequestsTo("POST", "/v1/subscriptions/" + subId)[^1];
-        Assert.Equal(fake.PriceIds["deepsim_pro_monthly"], atPeriodEnd.Form["items[0][price]"]);
-        Assert.Equal("none", atPeriodEnd.Form["proration_behavior"]);
-        Assert.StartsWith($"{tenant.Id}:period-end:pro:monthly:", atPeriodEnd.IdempotencyKey, StringComparison.Ordinal);
-        await TestApi.ScalarAsync<int>(api, "update subscriptions set current_period_end = now() + interval '20 days', pending_plan = null, pending_cycle = null where tenant_id = @t returning 1", ("t", tenant.Id));
+        Assert.Single(fake.RequestsTo("POST", "/v1/subscriptions/" + subId));
+        var renewed = Seconds(DateTimeOffset.UtcNow.AddMinutes(-1));
+        Assert.Equal("applied", await DeliverAsync(fake.Event("customer.subscription.updated",
+            fake.Subscription(subId, customer, "deepsim_pro_monthly", "active", renewed, renewed.AddMonths(1)), FakeStripe.Unix(DateTimeOffset.UtcNow))));
+        Assert.Equal("pro", await TestApi.ScalarAsync<string>(api, "select plan from tenants where id = @t", ("t", tenant.Id)));
+        Assert.Equal(0L, await CountAsync("select count(*) from subscriptions where tenant_id = @t and pending_plan is not null", tenant.Id));
 
         var (cancelStatus, canceled) = await CallAsync(owner, HttpMethod.Post, "/api/v1/billing/subscription/cancel");
         Assert.True(cancelStatus == HttpStatusCode.OK, canceled.ToString());
@@ -352,6 +384,14 @@ public sealed class StripeBillingTests(ApiFixture api, ITestOutputHelper output)
         Assert.True(fake.Subscriptions[subId]["cancel_at_period_end"]!.GetValue<bool>());
         Assert.Equal(HttpStatusCode.OK, (await CallAsync(owner, HttpMethod.Post, "/api/v1/billing/subscription/reactivate")).Status);
         Assert.Equal("false", fake.RequestsTo("POST", "/v1/subscriptions/" + subId)[^1].Form["cancel_at_period_end"]);
+
+        // Down to Free (no Stripe price) is the subscription's cancellation at the period's end, on Stripe and here.
+        var (freeStatus, free) = await CallAsync(owner, HttpMethod.Put, "/api/v1/billing/subscription", new { plan = "free", cycle = "monthly" });
+        Assert.True(freeStatus == HttpStatusCode.OK, free.ToString());
+        Assert.Equal("periodEnd", free.GetProperty("effective").GetString());
+        Assert.Equal("true", fake.RequestsTo("POST", "/v1/subscriptions/" + subId)[^1].Form["cancel_at_period_end"]);
+        Assert.True(await TestApi.ScalarAsync<bool>(api, "select cancel_at_period_end from subscriptions where tenant_id = @t", ("t", tenant.Id)));
+        Assert.Equal("pro", await TestApi.ScalarAsync<string>(api, "select plan from tenants where id = @t", ("t", tenant.Id)));
     }
 
     [Fact]
@@ -450,7 +490,10 @@ public sealed class StripeBillingTests(ApiFixture api, ITestOutputHelper output)
     {
         var tenant = await TestApi.SignUpAsync(api, plan: "free");
         using var owner = Client(tenant.Owner.AccessToken);
-        // From Free, a plan change goes through Checkout: nothing changes until Stripe's webhooks say so.
+        // From Free, a plan change goes through Checkout (the preview says so first): nothing changes until Stripe's webhooks say so.
+        var (previewStatus, preview) = await CallAsync(owner, HttpMethod.Post, "/api/v1/billing/subscription/preview", new { plan = "pro", cycle = "monthly" });
+        Assert.True(previewStatus == HttpStatusCode.OK, preview.ToString());
+        Assert.Equal("checkout", preview.GetProperty("effective").GetString());
         var (changeStatus, change) = await CallAsync(owner, HttpMethod.Put, "/api/v1/billing/subscription", new { plan = "pro", cycle = "monthly" });
         Assert.True(changeStatus == HttpStatusCode.OK, change.ToString());
         Assert.Equal("checkout", change.GetProperty("effective").GetString());

@@ -13,7 +13,7 @@ public sealed record StripeSubscriptionState(string Id, string Customer, string 
 /// The calls DeepSim makes to Stripe (Stripe.net), each with an idempotency key derived from what it does, so a retried
 /// request never creates a second customer, session change or meter event. Only used when Stripe is configured.
 /// </summary>
-public sealed class StripeGateway(IOptions<StripeSettings> options)
+public sealed class StripeGateway(IOptions<StripeSettings> options, IOptions<Mail.MailSettings> mail)
 {
     private readonly ConcurrentDictionary<string, string> priceIds = new(StringComparer.Ordinal);
     private readonly Lazy<StripeClient> client = new(() => Create(options.Value));
@@ -21,6 +21,9 @@ public sealed class StripeGateway(IOptions<StripeSettings> options)
     public bool IsConfigured => options.Value.IsConfigured;
 
     private StripeSettings Settings => options.Value;
+
+    /// <summary>The billing page Stripe sends the browser back to.</summary>
+    public string BackUrl => Settings.ReturnUrl ?? mail.Value.WebLink("billing") ?? "http://localhost/billing";
 
     private static StripeClient Create(StripeSettings settings)
     {
@@ -72,8 +75,8 @@ public sealed class StripeGateway(IOptions<StripeSettings> options)
             Customer = customer,
             ClientReferenceId = tenantId.ToString(),
             LineItems = [new SessionLineItemOptions { Price = await PriceIdAsync(lookupKey, ct), Quantity = 1 }],
-            SuccessUrl = Settings.ReturnUrl + "?checkout=success",
-            CancelUrl = Settings.ReturnUrl + "?checkout=canceled",
+            SuccessUrl = BackUrl + "?checkout=success",
+            CancelUrl = BackUrl + "?checkout=canceled",
             Metadata = metadata,
             SubscriptionData = new SessionSubscriptionDataOptions { Metadata = metadata },
         }, Key(idempotencyKey), ct);
@@ -86,7 +89,7 @@ public sealed class StripeGateway(IOptions<StripeSettings> options)
         var session = await new global::Stripe.BillingPortal.SessionService(client.Value).CreateAsync(new global::Stripe.BillingPortal.SessionCreateOptions
         {
             Customer = customer,
-            ReturnUrl = Settings.ReturnUrl,
+            ReturnUrl = BackUrl,
             FlowData = new global::Stripe.BillingPortal.SessionFlowDataOptions { Type = "payment_method_update" },
         }, null, ct);
         return session.Url;
@@ -109,6 +112,55 @@ public sealed class StripeGateway(IOptions<StripeSettings> options)
             CancelAtPeriodEnd = false,
         }, Key(idempotencyKey), ct);
         return State(updated);
+    }
+
+    /// <summary>
+    /// A change at the period's end, left to Stripe so it cannot race the renewal: the subscription's schedule (made
+    /// from it the first time) keeps the current price to <paramref name="periodEnd"/>, then runs one cycle of the new
+    /// price without proration and releases the subscription, which carries on at that price.
+    /// </summary>
+    public async Task<string> ScheduleChangeAsync(string subscriptionId, string currentLookupKey, string nextLookupKey, string nextCycle,
+        DateTimeOffset periodEnd, string idempotencyKey, CancellationToken ct)
+    {
+        var service = new SubscriptionScheduleService(client.Value);
+        var subscription = await new SubscriptionService(client.Value).GetAsync(subscriptionId, null, null, ct);
+        var schedule = subscription.ScheduleId is { Length: > 0 } existing
+            ? await service.GetAsync(existing, null, null, ct)
+            : await service.CreateAsync(new SubscriptionScheduleCreateOptions { FromSubscription = subscriptionId }, Key(idempotencyKey + ":create"), ct);
+        var phaseStart = schedule.Phases?.FirstOrDefault()?.StartDate ?? throw new InvalidOperationException($"Stripe schedule {schedule.Id} has no phase.");
+        var updated = await service.UpdateAsync(schedule.Id, new SubscriptionScheduleUpdateOptions
+        {
+            EndBehavior = "release",
+            ProrationBehavior = "none",
+            Phases =
+            [
+                new SubscriptionSchedulePhaseOptions
+                {
+                    StartDate = phaseStart,
+                    EndDate = periodEnd.UtcDateTime,
+                    Items = [new SubscriptionSchedulePhaseItemOptions { Price = await PriceIdAsync(currentLookupKey, ct), Quantity = 1 }],
+                },
+                new SubscriptionSchedulePhaseOptions
+                {
+                    Items = [new SubscriptionSchedulePhaseItemOptions { Price = await PriceIdAsync(nextLookupKey, ct), Quantity = 1 }],
+                    Duration = new SubscriptionSchedulePhaseDurationOptions { Interval = nextCycle == Cycles.Annual ? "year" : "month", IntervalCount = 1 },
+                    ProrationBehavior = "none",
+                },
+            ],
+        }, Key(idempotencyKey), ct);
+        return updated.Id;
+    }
+
+    /// <summary>Drops a scheduled change: the subscription leaves its schedule (if it has one) and keeps its current price.</summary>
+    public async Task<bool> ReleaseScheduleAsync(string subscriptionId, string idempotencyKey, CancellationToken ct)
+    {
+        var subscription = await new SubscriptionService(client.Value).GetAsync(subscriptionId, null, null, ct);
+        if (subscription.ScheduleId is not { Length: > 0 } schedule)
+        {
+            return false;
+        }
+        await new SubscriptionScheduleService(client.Value).ReleaseAsync(schedule, new SubscriptionScheduleReleaseOptions(), Key(idempotencyKey), ct);
+        return true;
     }
 
     public async Task<StripeSubscriptionState> SetCancelAtPeriodEndAsync(string subscriptionId, bool cancel, string idempotencyKey, CancellationToken ct) =>

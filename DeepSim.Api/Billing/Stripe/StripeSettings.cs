@@ -19,8 +19,11 @@ public sealed class StripeSettings
     /// <summary>How old a webhook's signed timestamp may be.</summary>
     public int WebhookToleranceSeconds { get; set; } = 300;
 
-    /// <summary>Where Checkout and the Billing Portal send the customer back.</summary>
-    public string ReturnUrl { get; set; } = "http://localhost:5000/settings/billing";
+    /// <summary>
+    /// Where Checkout and the Billing Portal send the customer back; null for the web app's Plan and billing page
+    /// (<c>Mail:WebUrl</c> + <c>/billing</c>, the address the AppHost gives the Api).
+    /// </summary>
+    public string? ReturnUrl { get; set; }
 
     /// <summary>The billing meter's event name for solver time beyond the plan (hundredths of an hour).</summary>
     public string MeterEventName { get; set; } = "deepsim_solver_overage";

@@ -22,6 +22,7 @@ public sealed partial class DesignerCanvas : IAsyncDisposable
 
     private ElementReference svg;
     private IJSObjectReference? module;
+    private bool disposed;
     private (double Left, double Top, double Width, double Height) rect = (0, 0, 900, 560);
     private double zoom = 1;
     private double panX;
@@ -97,18 +98,30 @@ public sealed partial class DesignerCanvas : IAsyncDisposable
         }
         try
         {
-            module = await JS.InvokeAsync<IJSObjectReference>("import", "./designer.js");
-            if (module is not null)
+            var loaded = await JS.InvokeAsync<IJSObjectReference?>("import", "./designer.js");
+            if (loaded is null)
             {
-                await module.InvokeVoidAsync("init", svg);
-                await RefreshRect();
-                Fit();
-                StateHasChanged();
+                return;
             }
+            if (disposed)
+            {
+                // The person left the designer while its script loaded (a link clicked at once): its svg is gone.
+                await loaded.DisposeAsync();
+                return;
+            }
+            module = loaded;
+            await module.InvokeVoidAsync("init", svg);
+            await RefreshRect();
+            Fit();
+            StateHasChanged();
         }
         catch (JSDisconnectedException)
         {
             // The circuit went away while loading: nothing to draw any more.
+        }
+        catch (JSException) when (disposed)
+        {
+            // The canvas left the page between two of these calls: there is nothing to set up.
         }
     }
 
@@ -422,6 +435,7 @@ public sealed partial class DesignerCanvas : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        disposed = true;
         if (module is not null)
         {
             try

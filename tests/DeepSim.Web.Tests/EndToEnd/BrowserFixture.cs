@@ -25,12 +25,22 @@ public sealed class BrowserFixture : IAsyncLifetime, IDisposable
     private static readonly string[] ChromiumArgs =
         ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
-    // The services' own logs (forwarded to this process's console at Information) would bury the browser tests'
-    // output; their warnings and errors still show.
-    private readonly PlatformFixture _platform = new() { MoreArguments = ["--Logging:LogLevel:DeepSim.AppHost.Resources=Warning"] };
+    private readonly PlatformFixture _platform;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
     private string _startReport = "";
+
+    public BrowserFixture() : this([])
+    {
+    }
+
+    /// <summary>A platform started with more AppHost arguments (configuration), e.g. Stripe's settings.</summary>
+    internal BrowserFixture(IEnumerable<string> platformArguments)
+    {
+        // The services' own logs (forwarded to this process's console at Information) would bury the browser tests'
+        // output; their warnings and errors still show, and a failed test prints the errors they logged.
+        _platform = new() { MoreArguments = ["--Logging:LogLevel:DeepSim.AppHost.Resources=Warning", .. platformArguments] };
+    }
 
     public PlatformFixture Platform => _platform;
 
@@ -120,6 +130,7 @@ public sealed class BrowserFixture : IAsyncLifetime, IDisposable
         output.WriteLine(_startReport);
 
         Shots.Begin(test, output);
+        var started = DateTimeOffset.UtcNow;
         try
         {
             await body(page).WaitAsync(budget);
@@ -135,6 +146,7 @@ public sealed class BrowserFixture : IAsyncLifetime, IDisposable
             {
                 output.WriteLine($"no failure screenshot: {shotFailure.Message}");
             }
+            await ServiceErrors.WriteAsync(_platform.App, output, started);
             throw;
         }
     }
