@@ -14,7 +14,8 @@ internal sealed partial class MeshSystem
     /// <summary>
     /// Constant molar overflow flows from the specifications, a linear temperature profile from the feed's bubble
     /// point at the top pressure to its dew point at the bottom, then a few Wang–Henke passes (component balances at
-    /// fixed K, then each stage at its liquid's bubble point) so the start satisfies M and E closely.
+    /// fixed K, then each stage at its liquid's bubble point) so the start satisfies M and E closely. Without a
+    /// condenser or reboiler the temperatures start at the feeds' mean and only the compositions are passed over.
     /// </summary>
     private string? Initialise()
     {
@@ -44,10 +45,13 @@ internal sealed partial class MeshSystem
             return "the side draws take all the feed";
         }
 
+        // An absorber's or stripper's stages sit near its feeds' temperatures, far from the mixed feed's bubble and
+        // dew points (its light gases hardly dissolve): there the profile starts flat and the passes keep it.
+        var heated = design.Condenser != CondenserKind.None || design.Reboiler;
         double tTop = temperatureSum, tBottom = temperatureSum;
-        var bubble = package.FlashPVF(pressure[0], 0, z);
-        var dew = package.FlashPVF(pressure[n - 1], 1, z);
-        if (bubble.Converged && dew.Converged && dew.TemperatureK > bubble.TemperatureK)
+        var bubble = heated ? package.FlashPVF(pressure[0], 0, z) : null;
+        var dew = heated ? package.FlashPVF(pressure[n - 1], 1, z) : null;
+        if (bubble is { Converged: true } && dew is { Converged: true } && dew.TemperatureK > bubble.TemperatureK)
         {
             tTop = bubble.TemperatureK;
             tBottom = dew.TemperatureK;
@@ -90,8 +94,14 @@ internal sealed partial class MeshSystem
         {
             return failure;
         }
+        // The first pass takes Wilson's K-values: an equation of state given both phases the same (feed)
+        // composition may find one root only and return the trivial K = 1, which no pass would move away from.
+        for (var j = 0; j < n; j++)
+        {
+            WilsonKValues(j);
+        }
 
-        var sweepFailure = Sweeps(liquid, vapor);
+        var sweepFailure = Sweeps(liquid, vapor, heated);
         if (sweepFailure is not null)
         {
             return sweepFailure;
@@ -163,7 +173,7 @@ internal sealed partial class MeshSystem
     /// Wang–Henke passes at fixed total flows: each component's balance is tridiagonal in its liquid flows once
     /// v_i = S_i l_i with the stripping factor S_i = K_i V/L; then each stage goes to its liquid's bubble point.
     /// </summary>
-    private string? Sweeps(double[] liquid, double[] vapor)
+    private string? Sweeps(double[] liquid, double[] vapor, bool bubblePoints)
     {
         var a = new double[n];
         var b = new double[n];
@@ -208,8 +218,8 @@ internal sealed partial class MeshSystem
                 {
                     compX[i] = x[Row(j) + i] / total;
                 }
-                var bubble = package.FlashPVF(pressure[j], 0, compX);
-                if (bubble.Converged && bubble.TemperatureK >= FlashSettings.MinSearchTemperatureK && bubble.TemperatureK <= FlashSettings.MaxSearchTemperatureK)
+                var bubble = bubblePoints ? package.FlashPVF(pressure[j], 0, compX) : null;
+                if (bubble is { Converged: true } && bubble.TemperatureK >= FlashSettings.MinSearchTemperatureK && bubble.TemperatureK <= FlashSettings.MaxSearchTemperatureK)
                 {
                     x[Row(j) + 2 * c] = bubble.TemperatureK / TemperatureScaleK;
                 }
@@ -220,6 +230,17 @@ internal sealed partial class MeshSystem
             }
         }
         return null;
+    }
+
+    /// <summary>Wilson's estimate Kᵢ = (Pc,ᵢ/P)·exp[5.373(1 + ωᵢ)(1 − Tc,ᵢ/T)] (Wilson, 1968) at stage j's T and P.</summary>
+    private void WilsonKValues(int j)
+    {
+        var t = x[Row(j) + 2 * c] * TemperatureScaleK;
+        for (var i = 0; i < c; i++)
+        {
+            var component = package.Components[i];
+            k[j * c + i] = component.CriticalPressurePa / pressure[j] * Math.Exp(5.373 * (1 + component.AcentricFactor) * (1 - component.CriticalTemperatureK / t));
+        }
     }
 
     /// <summary>Thomas's algorithm for a[j]·y[j−1] + b[j]·y[j] + d[j]·y[j+1] = r[j]; r becomes y.</summary>

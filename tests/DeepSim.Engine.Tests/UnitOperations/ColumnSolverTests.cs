@@ -58,3 +58,17 @@ public class ColumnSolverTests
         Assert.True(s.DistillateFlows[0] / 40 > 0.9, $"xD = {s.DistillateFlows[0] / 40}, iterations {s.Iterations}");
     }
 }
+
+public class ColumnScratchTests
+{
+    [Fact]
+    public void Pr_five_component_column()
+    {
+        var gas = Create("peng-robinson", "ethane", "propane", "n-butane", "n-pentane", "n-hexane");
+        var feedStream = ColumnSolverTests.SaturatedLiquid(gas, 15e5, 3, 20, 37, 25, 15);
+        var feed = new ColumnFeed(15, feedStream);
+        var design = new ColumnDesign { Stages = 30, Condenser = CondenserKind.Partial, Reboiler = true, StagePressuresPa = Enumerable.Range(0, 30).Select(j => 15e5 + 700.0 * j).ToArray(), Specs = [new(ColumnSpecKind.RefluxRatio, 3), new(ColumnSpecKind.DistillateRate, 23)] };
+        var s = ColumnSolver.Solve(gas, design, [feed]);
+        Assert.True(s.Converged, s.FailureReason);
+    }
+}
