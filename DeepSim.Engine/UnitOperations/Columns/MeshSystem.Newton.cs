@@ -172,8 +172,8 @@ internal sealed partial class MeshSystem
     private string? Jacobian(double[] r, double[][] lower, double[][] diag, double[][] upper, double[] specRows)
     {
         Array.Clear(specRows);
-        var kSave = new double[c];
-        var perturbed = new double[m];
+        var kSave = jacobianK;
+        var perturbed = jacobianResidual;
         for (var j = 0; j < n; j++)
         {
             Array.Clear(diag[j]);

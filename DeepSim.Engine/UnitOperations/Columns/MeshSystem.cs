@@ -40,7 +40,7 @@ internal sealed partial class MeshSystem
     private double[] hV;
 
     // Scratch.
-    private readonly double[] lnPhiL, lnPhiV, compX, compY;
+    private readonly double[] lnPhiL, lnPhiV, compX, compY, jacobianK, jacobianResidual;
 
     public MeshSystem(IPropertyPackage package, ColumnDesign design, IReadOnlyList<ColumnFeed> feeds)
     {
@@ -80,6 +80,8 @@ internal sealed partial class MeshSystem
         lnPhiV = new double[c];
         compX = new double[c];
         compY = new double[c];
+        jacobianK = new double[c];
+        jacobianResidual = new double[m];
     }
 
     private double EnergyScale => feedScale * EnergyScaleJPerMol;
@@ -122,10 +124,6 @@ internal sealed partial class MeshSystem
             {
                 return $"a stage pressure of {Num(p)} Pa is outside the engine's range";
             }
-        }
-        if (design.Condenser == CondenserKind.None && design.Reboiler && n < 2)
-        {
-            return "a reboiled stripper needs at least 2 stages";
         }
         if (design.Condenser != CondenserKind.None && design.Reboiler && n < 3)
         {
