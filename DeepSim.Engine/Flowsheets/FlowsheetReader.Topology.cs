@@ -138,7 +138,7 @@ public static partial class FlowsheetReader
                     return null;
                 }
             }
-            else if (!allowed.Contains(port))
+            else if (!allowed.Contains(port) && !DeclaredPort(unit.Type, unit.Element, port, outlet))
             {
                 Cursor.Error(at, allowed.Length == 0
                     ? $"{unit.Type} '{unitId}' has no {(outlet ? "outlet" : "inlet")} ports"

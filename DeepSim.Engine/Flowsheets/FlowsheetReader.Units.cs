@@ -192,6 +192,8 @@ public static partial class FlowsheetReader
                     return ReadComponentSeparator(unit, r);
                 case "shortcutColumn":
                     return ReadShortcutColumn(unit, r);
+                case "column":
+                    return ReadColumn(unit, r);
                 default:
                     return null;
             }

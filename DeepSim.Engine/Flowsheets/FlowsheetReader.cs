@@ -3,6 +3,7 @@ using System.Text.Json;
 using DeepSim.Engine.Components;
 using DeepSim.Engine.Thermo;
 using DeepSim.Engine.UnitOperations;
+using DeepSim.Engine.UnitOperations.Columns;
 
 namespace DeepSim.Engine.Flowsheets;
 
@@ -56,6 +57,8 @@ public static partial class FlowsheetReader
         ["pfr"] = ([KineticReactor.InletPort], [KineticReactor.OutletPort]),
         ["componentSeparator"] = (["in"], [ComponentSeparator.FirstOutletPort, ComponentSeparator.SecondOutletPort]),
         ["shortcutColumn"] = ([ShortcutColumn.InletPort], [ShortcutColumn.DistillatePort, ShortcutColumn.BottomsPort]),
+        // Further feeds and side draws are ports the column's spec declares ("feeds", "sideDraws").
+        ["column"] = (["in"], [RigorousColumn.DistillatePort, RigorousColumn.BottomsPort]),
     };
 
     /// <summary>Every unit type the reader accepts, in the order the format documents them.</summary>

@@ -182,7 +182,7 @@ public sealed class CatalogTests(ApiFixture api)
         Assert.Empty(types["feed"].Inlets);
         Assert.Equal(["hotIn", "coldIn"], types["heatExchanger"].Inlets);
         Assert.Equal(FlowsheetReader.UnitTypeNames, types.Keys.ToList());
-        Assert.Equal(18, types.Count);
+        Assert.Equal(19, types.Count);
         Assert.Equal(["in"], types["equilibriumReactor"].Inlets);
         Assert.Equal(["out"], types["pfr"].Outlets);
     }

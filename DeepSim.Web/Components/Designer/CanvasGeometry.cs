@@ -11,7 +11,7 @@ public static class CanvasGeometry
         "feed" or "product" => (72, 40),
         "mixer" or "splitter" => (56, Math.Max(64, 20 * (ports + 1))),
         "flash" => (60, 92),
-        "shortcutColumn" => (56, 130),
+        "shortcutColumn" or "column" => (56, 130),
         "conversionReactor" => (64, 96),
         "heatExchanger" => (84, 72),
         "componentSeparator" => (72, 72),

@@ -186,6 +186,26 @@ public static class UnitCatalog
             Q("topPressure", "Top pressure", Dimension.Pressure, 1, "atm", optional: true),
             Q("bottomPressure", "Bottom pressure", Dimension.Pressure, 1, "atm", optional: true),
         ], [new("reflux", "Reflux", ["refluxRatioFactor", "refluxRatio"])]),
+        // Extra feeds, side draws and the per-component specifications are edited in the JSON view.
+        new("column", "Rigorous column", "RCOL", ["in"], ["distillate", "bottoms"],
+        [
+            N("stages", "Stages (with condenser and reboiler)", 10),
+            N("feedStage", "Feed stage (1 = top)", 5),
+            C("condenser", "Condenser", ["total", "partial", "none"], optional: true),
+            C("reboiler", "Reboiler", ["kettle", "none"], optional: true),
+            Q("topPressure", "Top pressure", Dimension.Pressure, 1, "atm", optional: true),
+            Q("pressureDrop", "Pressure drop per stage", Dimension.PressureDifference, 0, "bar", optional: true),
+            N("refluxRatio", "Reflux ratio (L/D)", 2, group: "top"),
+            Q("distillateRate", "Distillate rate", Dimension.MolarFlow, 40, "kmol/h", group: "top"),
+            Q("condenserDuty", "Condenser duty (added, < 0)", Dimension.Power, -1000, "kW", group: "top"),
+            Q("bottomsRate", "Bottoms rate", Dimension.MolarFlow, 60, "kmol/h", group: "bottom"),
+            N("boilupRatio", "Boil-up ratio (V/B)", 2, group: "bottom"),
+            Q("reboilerDuty", "Reboiler duty", Dimension.Power, 1000, "kW", group: "bottom"),
+        ],
+        [
+            new("top", "Condenser specification", ["refluxRatio", "distillateRate", "condenserDuty"]),
+            new("bottom", "Reboiler specification", ["bottomsRate", "boilupRatio", "reboilerDuty"]),
+        ]),
     ];
 
     private static readonly Dictionary<string, UnitTypeInfo> ByType = All.ToDictionary(t => t.Type, StringComparer.Ordinal);

@@ -15,6 +15,8 @@ public class ExampleTests
         "ammonia-synthesis-loop",
         "design-spec-heater-duty",
         "benzene-toluene-shortcut-column",
+        "benzene-toluene-column",
+        "absorber",
         "methanol-water-nrtl-flash",
         "gas-plant-three-recycles",
         "ammonia-equilibrium-reactor",

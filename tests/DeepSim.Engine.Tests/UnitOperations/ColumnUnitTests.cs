@@ -1,0 +1,146 @@
+using System.Text.Json.Nodes;
+using DeepSim.Engine.Flowsheets;
+using DeepSim.Engine.Tests.Examples;
+using DeepSim.Engine.UnitOperations.Columns;
+using static DeepSim.Engine.Tests.UnitOperations.UnitTestKit;
+
+namespace DeepSim.Engine.Tests.UnitOperations;
+
+/// <summary>The "column" unit type: its file format, its refusals by field path, and its examples through the flowsheet solver.</summary>
+public class ColumnUnitTests
+{
+    private static JsonObject Example() => ExampleFiles.Json("benzene-toluene-column");
+
+    private static JsonObject Spec(JsonObject flowsheet) => flowsheet["units"]![1]!["spec"]!.AsObject();
+
+    private static void Rejected(JsonObject flowsheet, string path, string fragment)
+    {
+        var r = FlowsheetReader.Read(flowsheet.ToJsonString(), DefaultThermoCatalog.Instance);
+        Assert.False(r.IsValid);
+        Assert.True(r.Errors.Any(e => e.Path == path && e.Message.Contains(fragment, StringComparison.OrdinalIgnoreCase)),
+            $"expected '{fragment}' at {path}; got:\n" + string.Join("\n", r.Errors));
+    }
+
+    [Fact]
+    public void Example_column_converges_balanced_with_the_stage_profile_in_its_details()
+    {
+        var r = ExampleFiles.Solve(ExampleFiles.Text("benzene-toluene-column"));
+        Assert.True(r.Converged, r.FailureReason);
+        var u = Balanced(r.Units[ExampleFiles.UnitIndex(r, "COLUMN")]!, r.Streams[ExampleFiles.StreamIndex(r, "F")]!);
+        Assert.Equal(2.166, u.Details["refluxRatio"], 1e-8);
+        Assert.InRange(u.Details["maxMassResidual"], 0, ColumnSolver.Tolerance);
+        Assert.InRange(u.Details["maxEnergyResidual"], 0, ColumnSolver.Tolerance);
+        Assert.True(u.Details["stage.23.temperatureK"] > u.Details["stage.1.temperatureK"]);
+        Assert.Equal(101325, u.Details["stage.1.pressurePa"], 1e-6);
+        Assert.Equal(101325 + 22 * 908, u.Details["stage.23.pressurePa"], 1e-6);
+        var b = r.Streams[ExampleFiles.StreamIndex(r, "B")]!;
+        var f = r.Streams[ExampleFiles.StreamIndex(r, "F")]!;
+        Assert.Equal(0.99, b.ComponentMolarFlows[1] / f.ComponentMolarFlows[1], 1e-8);
+        Assert.Equal(u.Details["condenserDutyW"] + u.Details["reboilerDutyW"], u.DutyW, 1e-9 * u.Details["reboilerDutyW"]);
+    }
+
+    [Fact]
+    public void Absorber_example_converges_with_no_specification()
+    {
+        var r = ExampleFiles.Solve(ExampleFiles.Text("absorber"));
+        Assert.True(r.Converged, r.FailureReason);
+        var gas = r.Streams[ExampleFiles.StreamIndex(r, "G")]!;
+        var rich = r.Streams[ExampleFiles.StreamIndex(r, "L")]!;
+        var propane = 2;
+        Assert.True(rich.ComponentMolarFlows[propane] > 0.5 * gas.ComponentMolarFlows[propane]);
+    }
+
+    [Fact]
+    public void A_non_positive_reflux_ratio_is_refused_at_its_field()
+    {
+        var f = Example();
+        Spec(f)["refluxRatio"] = -1;
+        Rejected(f, "$.units[1].spec.refluxRatio", "refluxRatio must be > 0");
+    }
+
+    [Fact]
+    public void A_missing_or_extra_specification_is_refused()
+    {
+        var f = Example();
+        Spec(f).Remove("bottomsRecovery");
+        Rejected(f, "$.units[1].spec", "needs 2 of refluxRatio");
+        var g = Example();
+        Spec(g)["distillateRate"] = 10;
+        Rejected(g, "$.units[1].spec.bottomsRecovery", "extra specification");
+    }
+
+    [Fact]
+    public void Specifications_that_need_equipment_the_column_lacks_are_refused()
+    {
+        var f = Example();
+        Spec(f)["condenser"] = "none";
+        Rejected(f, "$.units[1].spec.refluxRatio", "needs a condenser");
+        var g = Example();
+        Spec(g)["condenserDuty"] = 1000;
+        Spec(g).Remove("bottomsRecovery");
+        Rejected(g, "$.units[1].spec.condenserDuty", "must be < 0");
+    }
+
+    [Fact]
+    public void Stage_numbers_are_checked_against_the_column()
+    {
+        var f = Example();
+        Spec(f)["feedStage"] = 24;
+        Rejected(f, "$.units[1].spec.feedStage", "outside [1, 23]");
+        var g = Example();
+        Spec(g)["feedStage"] = 1;
+        Rejected(g, "$.units[1].spec.feedStage", "total condenser");
+        var h = Example();
+        Spec(h)["stages"] = 1;
+        Rejected(h, "$.units[1].spec.stages", "outside [2, 500]");
+    }
+
+    [Fact]
+    public void A_component_specification_names_a_flowsheet_component_and_a_fraction_inside_0_1()
+    {
+        var f = Example();
+        Spec(f)["bottomsRecovery"] = new JsonObject { ["component"] = "xylene", ["value"] = 0.99 };
+        Rejected(f, "$.units[1].spec.bottomsRecovery.component", "xylene");
+        var g = Example();
+        Spec(g)["bottomsRecovery"] = new JsonObject { ["component"] = "toluene", ["value"] = 1 };
+        Rejected(g, "$.units[1].spec.bottomsRecovery.value", "within (0, 1)");
+    }
+
+    [Fact]
+    public void Side_draws_and_extra_feeds_are_ports_the_spec_declares()
+    {
+        // At the example's near-minimum reflux a benzene-rich draw leaves 99 % toluene recovery out of reach; a
+        // distillate rate is attainable.
+        var f = Example();
+        Spec(f).Remove("bottomsRecovery");
+        Spec(f)["distillateRate"] = 10;
+        Spec(f)["sideDraws"] = new JsonObject { ["SIDE"] = new JsonObject { ["stage"] = 5, ["phase"] = "liquid", ["molarFlow"] = 1 } };
+        f["units"]!.AsArray().Add(new JsonObject { ["id"] = "SIDEPRODUCT", ["type"] = "product" });
+        f["streams"]!.AsArray().Add(new JsonObject { ["id"] = "S", ["from"] = "COLUMN.SIDE", ["to"] = "SIDEPRODUCT.in" });
+        var r = ExampleFiles.Solve(f.ToJsonString());
+        Assert.True(r.Converged, r.FailureReason);
+        Assert.Equal(1, r.Streams[ExampleFiles.StreamIndex(r, "S")]!.TotalMolarFlow, 1e-9);
+        Balanced(r.Units[ExampleFiles.UnitIndex(r, "COLUMN")]!, r.Streams[ExampleFiles.StreamIndex(r, "F")]!);
+
+        var g = Example();
+        g["streams"]!.AsArray().Add(new JsonObject { ["id"] = "X", ["from"] = "COLUMN.other", ["to"] = "BOTTOMS.in" });
+        Rejected(g, "$.streams[3].from", "no outlet port 'other'");
+
+        var h = Example();
+        Spec(h)["sideDraws"] = new JsonObject { ["SIDE"] = new JsonObject { ["stage"] = 23, ["phase"] = "liquid", ["molarFlow"] = 1 } };
+        h["units"]!.AsArray().Add(new JsonObject { ["id"] = "SIDEPRODUCT", ["type"] = "product" });
+        h["streams"]!.AsArray().Add(new JsonObject { ["id"] = "S", ["from"] = "COLUMN.SIDE", ["to"] = "SIDEPRODUCT.in" });
+        Rejected(h, "$.units[1].spec.sideDraws.SIDE.stage", "reboiler");
+    }
+
+    [Fact]
+    public void A_column_that_cannot_converge_fails_as_a_unit_result_not_an_exception()
+    {
+        var f = Example();
+        Spec(f)["maxIterations"] = 1;
+        var r = ExampleFiles.Solve(f.ToJsonString());
+        Assert.False(r.Converged);
+        Assert.Contains("column not converged", r.FailureReason);
+        Assert.Contains("did not converge in 1 Newton iterations", r.FailureReason);
+    }
+}
