@@ -45,7 +45,7 @@ public sealed class PlatformTests(PlatformFixture platform)
 
         Assert.Contains("Username=deepsim_app", api[$"ConnectionStrings__{ResourceNames.Database}"], StringComparison.Ordinal);
         Assert.Contains("Username=deepsim_owner", migrations[$"ConnectionStrings__{ResourceNames.Database}"], StringComparison.Ordinal);
-        Assert.True(api.ContainsKey("Auth__SigningKey") && api.ContainsKey($"ConnectionStrings__{ResourceNames.Redis}"));
+        Assert.True(api.ContainsKey("Auth__ServiceToken") && api.ContainsKey($"ConnectionStrings__{ResourceNames.Redis}"));
         Assert.DoesNotContain(migrations.Keys, key => key.StartsWith("Auth__", StringComparison.Ordinal));
         // Mail goes out through the Api alone, locally to the maildev catcher.
         Assert.Matches("^smtp://[^:/]+:[0-9]+$", api[$"ConnectionStrings__{ResourceNames.Mail}"]);
@@ -54,7 +54,6 @@ public sealed class PlatformTests(PlatformFixture platform)
         foreach (var (name, env) in new[] { ("simulation", worker), ("analytics", analytics), ("web", web) })
         {
             Assert.False(env.ContainsKey($"ConnectionStrings__{ResourceNames.Database}"), $"{name} got the database connection string");
-            Assert.False(env.ContainsKey("Auth__SigningKey"), $"{name} got the token signing key");
             Assert.True(env.ContainsKey($"services__{ResourceNames.Api}__http__0"), $"{name} does not know where the Api is");
             Assert.True(env.ContainsKey("OTEL_EXPORTER_OTLP_ENDPOINT"), $"{name} exports no telemetry");
         }
