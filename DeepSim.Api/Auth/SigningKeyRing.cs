@@ -54,19 +54,23 @@ public sealed partial class SigningKeyRing(TenantDb db, IOptions<AuthSettings> o
     /// <summary>The published key named <paramref name="kid"/>, or null.</summary>
     public SecurityKey? FindKey(string? kid)
     {
-        if (kid is null || !snapshot.PublicKeys.TryGetValue(kid, out var key))
+        // One snapshot for both lookups: a reload may swap it in between.
+        var current = snapshot;
+        if (kid is null || !current.PublicKeys.TryGetValue(kid, out var key))
         {
             return null;
         }
         var now = time.GetUtcNow().UtcDateTime;
-        var published = snapshot.Published.First(k => k.Kid == kid);
+        var published = current.Published.First(k => k.Kid == kid);
         return published.ExpiresAt is { } e && e <= now ? null : key;
     }
 
     /// <summary>Reloads the ring when a token names a kid it does not know, at most every few seconds.</summary>
     public async Task ReloadForUnknownKidAsync(CancellationToken cancellationToken)
     {
-        if (time.GetUtcNow() - snapshot.LoadedAt >= UnknownKidReloadInterval || snapshot.LoadedAt > time.GetUtcNow())
+        var loadedAt = snapshot.LoadedAt;
+        var now = time.GetUtcNow();
+        if (now - loadedAt >= UnknownKidReloadInterval || loadedAt > now)
         {
             await ReloadAsync(cancellationToken);
         }
@@ -144,7 +148,15 @@ public sealed partial class SigningKeyRing(TenantDb db, IOptions<AuthSettings> o
                 CryptographicOperations.ZeroMemory(row.PrivateKey);
             }
         }
-        snapshot = new Snapshot(published, publicKeys, signers, now);
+        // A reload that read the database before another one did must not overwrite the newer snapshot.
+        var next = new Snapshot(published, publicKeys, signers, now);
+        for (var current = snapshot; current.LoadedAt <= next.LoadedAt; current = snapshot)
+        {
+            if (ReferenceEquals(Interlocked.CompareExchange(ref snapshot, next, current), current))
+            {
+                break;
+            }
+        }
     }
 
     private static ECDsaSecurityKey PublicKey(PublishedSigningKey key)
