@@ -127,6 +127,30 @@ public sealed class PlatformTests(PlatformFixture platform)
         Assert.Equal(JsonValueKind.Object, solved.GetProperty("result").ValueKind);
     }
 
+    [Fact]
+    public async Task Analytics_accepts_an_api_token_with_the_keys_it_fetched_from_the_api()
+    {
+        using var api = platform.App.CreateHttpClient(ResourceNames.Api, "http");
+        using var analytics = platform.App.CreateHttpClient(ResourceNames.Analytics, "http");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var slug = $"t-{Guid.NewGuid():N}"[..30];
+        using var signup = await api.PostAsJsonAsync("/api/v1/auth/signup",
+            new { tenantName = "AppHost " + slug, slug, email = $"owner-{Guid.NewGuid():N}@example.test", password = "correct horse battery staple 1", displayName = "Owner" },
+            timeout.Token);
+        var account = await JsonAsync(signup, HttpStatusCode.Created, timeout.Token);
+
+        using (var anonymous = await analytics.GetAsync(new Uri("/api/v1/analytics/me", UriKind.Relative), timeout.Token))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/analytics/me");
+        request.Headers.Authorization = new("Bearer", account.GetProperty("accessToken").GetString());
+        using var me = await analytics.SendAsync(request, timeout.Token);
+        var caller = await JsonAsync(me, HttpStatusCode.OK, timeout.Token);
+        Assert.Equal(account.GetProperty("tenantId").GetGuid(), caller.GetProperty("tenantId").GetGuid());
+        Assert.Equal("owner", caller.GetProperty("role").GetString());
+    }
+
     [Theory]
     [InlineData(ResourceNames.Simulation)]
     [InlineData(ResourceNames.Redis)]
