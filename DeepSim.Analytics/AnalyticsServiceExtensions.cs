@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using DeepSim.Analytics.Auth;
 using DeepSim.Analytics.ClickHouse;
 using DeepSim.Analytics.Ingest;
 using DeepSim.ServiceDefaults;
@@ -8,6 +9,19 @@ namespace DeepSim.Analytics;
 
 public static class AnalyticsServiceExtensions
 {
+    /// <summary>The whole service: Program.cs and the in-process test hosts compose it through here.</summary>
+    public static WebApplication BuildAnalytics(this WebApplicationBuilder builder)
+    {
+        builder.AddServiceDefaults();
+        builder.AddAnalyticsServices();
+        var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapCallerEndpoints();
+        app.MapDefaultEndpoints();
+        return app;
+    }
+
     public static IHostApplicationBuilder AddAnalyticsServices(this IHostApplicationBuilder builder)
     {
         var clickHouse = ClickHouseConnection.Parse(builder.Configuration.GetRequiredConnectionString(ResourceNames.ClickHouse));
@@ -19,6 +33,7 @@ public static class AnalyticsServiceExtensions
         builder.Services.AddHealthChecks()
             .AddCheck<ClickHouseHealthCheck>(ResourceNames.ClickHouse, tags: ["ready"])
             .AddServiceCheck(ResourceNames.Api);
+        builder.AddApiTokenAuthentication();
         builder.AddOutboxIngester();
         return builder;
     }

@@ -1,10 +1,5 @@
 using DeepSim.Analytics;
-using DeepSim.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
-builder.AddAnalyticsServices();
-
-var app = builder.Build();
-app.MapDefaultEndpoints();
+var app = builder.BuildAnalytics();
 app.Run();

@@ -63,6 +63,7 @@ public static class ApiServiceExtensions
                 options.ConnectTimeout = RedisConnectTimeoutMs;
             });
         services.AddSingleton<TenantDb>();
+        services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<Sessions>();
@@ -85,6 +86,8 @@ public static class ApiServiceExtensions
         services.AddSingleton<MailSender>();
         if (!BuildTimeDocument.IsGenerating)
         {
+            // Before anything that signs: the start waits until the ring has a key.
+            services.AddHostedService<SigningKeyJob>();
             services.AddHostedService(sp => sp.GetRequiredService<BillingJob>());
             services.AddHostedService(sp => sp.GetRequiredService<MailSender>());
             // Stripe is on by the presence of its key: without it nothing of Stripe runs.
@@ -128,6 +131,7 @@ public static class ApiServiceExtensions
         app.UseTextInputGuard();
 
         app.MapOpenApi().AllowAnonymous();
+        app.MapWellKnownEndpoints();
         var api = app.MapGroup("").AddEndpointFilter<AuditFilter>().AddEndpointFilter<RestrictionFilter>();
         api.MapAuthEndpoints();
         api.MapPasswordResetEndpoints();
@@ -165,11 +169,6 @@ internal sealed class StartupChecks(IConfiguration configuration) : IHostedServi
     {
         configuration.GetRequiredConnectionString(ResourceNames.Database);
         configuration.GetRequiredConnectionString(ResourceNames.Redis);
-        configuration.GetSection(AuthSettings.Section).Get<AuthSettings>()?.SigningKeyBytes();
-        if (string.IsNullOrWhiteSpace(configuration[$"{AuthSettings.Section}:SigningKey"]))
-        {
-            throw new InvalidOperationException("Missing configuration 'Auth:SigningKey' (environment variable Auth__SigningKey).");
-        }
         return Task.CompletedTask;
     }
 

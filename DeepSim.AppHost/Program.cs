@@ -13,7 +13,6 @@ var clickhouse = builder.AddDeepSimClickHouse(ResourceNames.ClickHouse);
 var kafka = builder.AddKafkaIfConfigured(ResourceNames.Kafka);
 var mail = builder.AddDeepSimMailCatcher(ResourceNames.Mail);
 
-var signingKey = builder.AddSecret("auth-signing-key");
 var serviceToken = builder.AddSecret("auth-service-token");
 var operatorPassword = builder.AddSecret("operator-password");
 var operatorEmail = builder.Configuration["DeepSim:OperatorEmail"] ?? "operator@deepsim.local";
@@ -30,7 +29,6 @@ var api = builder.AddDeepSimService<Projects.DeepSim_Api>(ResourceNames.Api, 505
     .WithOptionalReference(kafka)
     .WithOptionalReference(mail)
     .WaitForCompletion(migrations)
-    .WithEnvironment("Auth__SigningKey", signingKey)
     .WithEnvironment("Auth__ServiceToken", serviceToken)
     .WithEnvironment("Setup__OperatorEmail", operatorEmail)
     .WithEnvironment("Setup__OperatorPassword", operatorPassword);

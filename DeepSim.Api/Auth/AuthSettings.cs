@@ -1,4 +1,4 @@
-using System.Text;
+using DeepSim.ServiceDefaults;
 
 namespace DeepSim.Api.Auth;
 
@@ -6,12 +6,6 @@ namespace DeepSim.Api.Auth;
 public sealed class AuthSettings
 {
     public const string Section = "Auth";
-
-    /// <summary>
-    /// JWT HMAC-SHA256 key (<c>Auth:SigningKey</c>): standard base64 of at least 32 bytes; a value that is not
-    /// valid base64 is taken as UTF-8 text and must then be at least 32 bytes long.
-    /// </summary>
-    public string? SigningKey { get; set; }
 
     /// <summary>Token for internal service calls (<c>Auth:ServiceToken</c>); used by the worker endpoints.</summary>
     public string? ServiceToken { get; set; }
@@ -30,24 +24,25 @@ public sealed class AuthSettings
     public int LockoutBaseSeconds { get; set; } = 30;
     public int LockoutMaxSeconds { get; set; } = 3600;
 
-    public const int MinimumKeyBytes = 32;
-    public const string Issuer = "deepsim";
-    public const string Audience = "deepsim-api";
+    /// <summary>A new signing key is made when the newest is this old (ADR 0009).</summary>
+    public int SigningKeyRotationDays { get; set; } = 30;
 
-    public byte[] SigningKeyBytes()
-    {
-        if (string.IsNullOrWhiteSpace(SigningKey))
-        {
-            throw new InvalidOperationException("Missing configuration 'Auth:SigningKey' (environment variable Auth__SigningKey).");
-        }
-        var buffer = new byte[SigningKey.Length];
-        if (Convert.TryFromBase64String(SigningKey, buffer, out var written) && written >= MinimumKeyBytes)
-        {
-            return buffer[..written];
-        }
-        var utf8 = Encoding.UTF8.GetBytes(SigningKey);
-        return utf8.Length >= MinimumKeyBytes
-            ? utf8
-            : throw new InvalidOperationException($"Configuration 'Auth:SigningKey' must be base64 of at least {MinimumKeyBytes} bytes, or text of at least {MinimumKeyBytes} bytes.");
-    }
+    /// <summary>
+    /// How long a new key is in the JWKS before it signs, so validators that cached the JWKS have fetched it by then;
+    /// longer than any validator's metadata refresh (JwtBearer's automatic refresh defaults to 12 hours).
+    /// </summary>
+    public int SigningKeyPublishDelayMinutes { get; set; } = 1440;
+
+    /// <summary>How often each Api instance reloads the key ring and rotates when due.</summary>
+    public int SigningKeyCheckSeconds { get; set; } = 60;
+
+    public static readonly TimeSpan AllowedClockSkew = AccessTokens.AllowedClockSkew;
+
+    public const string Issuer = AccessTokens.Issuer;
+    public const string Audience = AccessTokens.Audience;
+
+    public TimeSpan AccessTokenLifetime => TimeSpan.FromMinutes(AccessTokenMinutes);
+
+    /// <summary>A retired key stays published until every token it signed has expired.</summary>
+    public TimeSpan SigningKeyRetention => AccessTokenLifetime + AllowedClockSkew;
 }

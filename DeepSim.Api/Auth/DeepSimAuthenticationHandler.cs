@@ -52,7 +52,7 @@ public sealed class DeepSimAuthenticationHandler(
 
     private async Task<AuthenticateResult> AuthenticateJwtAsync(string token)
     {
-        var identity = await tokens.ValidateAccessTokenAsync(token);
+        var identity = await tokens.ValidateAccessTokenAsync(token, Context.RequestAborted);
         if (identity is null
             || !Guid.TryParse(identity.FindFirst(ClaimNames.Subject)?.Value, out var userId)
             || identity.FindFirst(ClaimNames.TokenId)?.Value is not { } tokenId)

@@ -16,19 +16,18 @@ public sealed record IssuedTokens(string AccessToken, DateTime AccessTokenExpire
 /// <summary>Issues and validates JWT access tokens and the opaque tokens (refresh, invitation, API key).</summary>
 public sealed class TokenService
 {
-    // Clocks of the machines involved may differ a little; tokens are short-lived anyway.
-    private static readonly TimeSpan AllowedClockSkew = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan AllowedClockSkew = AuthSettings.AllowedClockSkew;
     private const int OpaqueSecretBytes = 32;
 
     private readonly AuthSettings settings;
-    private readonly SymmetricSecurityKey key;
+    private readonly SigningKeyRing keys;
     private readonly JsonWebTokenHandler handler = new() { MapInboundClaims = false };
     private readonly TimeProvider time;
 
-    public TokenService(IOptions<AuthSettings> options, TimeProvider time)
+    public TokenService(IOptions<AuthSettings> options, SigningKeyRing keys, TimeProvider time)
     {
         settings = options.Value;
-        key = new SymmetricSecurityKey(settings.SigningKeyBytes());
+        this.keys = keys;
         this.time = time;
     }
 
@@ -67,20 +66,38 @@ public sealed class TokenService
             NotBefore = now,
             Expires = expires,
             Claims = claims,
-            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
+            SigningCredentials = keys.CurrentSigningCredentials(),
         });
         return (token, expires);
     }
 
-    /// <summary>Signature, issuer, audience and lifetime; returns the token's claims or null.</summary>
-    public async Task<ClaimsIdentity?> ValidateAccessTokenAsync(string token)
+    /// <summary>
+    /// Signature (ES256 only, by a key the JWKS publishes, found by kid), issuer, audience and lifetime; returns the
+    /// token's claims or null.
+    /// </summary>
+    public async Task<ClaimsIdentity?> ValidateAccessTokenAsync(string token, CancellationToken cancellationToken = default)
     {
+        string? kid;
+        try
+        {
+            kid = handler.CanReadToken(token) ? handler.ReadJsonWebToken(token).Kid : null;
+        }
+        catch (SecurityTokenMalformedException)
+        {
+            return null;
+        }
+        if (kid is not null && keys.FindKey(kid) is null)
+        {
+            await keys.ReloadForUnknownKidAsync(cancellationToken);
+        }
         var result = await handler.ValidateTokenAsync(token, new TokenValidationParameters
         {
             ValidIssuer = AuthSettings.Issuer,
             ValidAudience = AuthSettings.Audience,
-            IssuerSigningKey = key,
-            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            // Only the key the token names: no trying every key, and a token without a kid has none.
+            IssuerSigningKeyResolver = (_, _, keyId, _) => keys.FindKey(keyId) is { } key ? [key] : [],
+            ValidAlgorithms = [SigningKeyRing.Algorithm],
+            TryAllIssuerSigningKeys = false,
             ClockSkew = AllowedClockSkew,
             RequireExpirationTime = true,
             LifetimeValidator = (notBefore, expires, _, _) =>

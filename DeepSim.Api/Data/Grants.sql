@@ -37,3 +37,6 @@ grant select, insert on provider_events to {app_role};
 grant select, insert, update on password_resets to {app_role};
 -- Stripe (migration 0201): a webhook event is recorded first (dedupe), its outcome written once it was applied.
 grant update (outcome) on provider_events to {app_role};
+-- Signing keys (migration 0230): nothing on the table itself (the revoke above covers it); public keys, the signing
+-- keys and rotation only through its SECURITY DEFINER functions.
+revoke all on signing_keys from {app_role};

@@ -15,7 +15,6 @@ internal static class BuildTimeDocument
     {
         ["ConnectionStrings:deepsimdb"] = "Host=127.0.0.1;Port=1;Database=none;Username=none;Password=none",
         ["ConnectionStrings:redis"] = "127.0.0.1:1,abortConnect=false",
-        ["Auth:SigningKey"] = new string('x', 64),
         ["Auth:ServiceToken"] = new string('x', 64),
     };
 }

@@ -15,7 +15,7 @@ public static class GraphExtensions
             builder.UseLocalSecrets(
                 $"{ResourceNames.Postgres}-owner-password", $"{ResourceNames.Postgres}-app-password",
                 $"{ResourceNames.Redis}-password", $"{ResourceNames.ClickHouse}-password",
-                "auth-signing-key", "auth-service-token", "operator-password");
+                "auth-service-token", "operator-password");
             builder.Services.AddHostedService<StartupReport>();
         }
         return builder;

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
@@ -257,7 +256,6 @@ public static class LoadBenchmark
         {
             [$"ConnectionStrings:{ResourceNames.Database}"] = database,
             [$"ConnectionStrings:{ResourceNames.Redis}"] = redis,
-            ["Auth:SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Auth:ServiceToken"] = ServiceToken,
             ["Auth:Pbkdf2Iterations"] = "1000",
             ["Logging:LogLevel:Default"] = "Warning",

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using DeepSim.Analytics.ClickHouse;
 using DeepSim.Analytics.Ingest;
 using DeepSim.Api;
@@ -33,6 +32,9 @@ public sealed class AnalyticsFixture : IAsyncLifetime
 
     public ClickHouseServer ClickHouse { get; private set; } = null!;
     public Uri ApiUrl { get; private set; } = null!;
+
+    /// <summary>The hosted Api's services (its signing key ring, for tokens the tests sign on its behalf).</summary>
+    public IServiceProvider ApiServices => api!.Services;
     public string OwnerConnectionString => servers!.Postgres.OwnerConnectionString;
     public string AppConnectionString => servers!.Postgres.AppConnectionString;
 
@@ -53,7 +55,6 @@ public sealed class AnalyticsFixture : IAsyncLifetime
         {
             [$"ConnectionStrings:{ResourceNames.Database}"] = servers.Postgres.AppConnectionString,
             [$"ConnectionStrings:{ResourceNames.Redis}"] = servers.Redis.ConnectionString,
-            ["Auth:SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Auth:ServiceToken"] = ServiceToken,
             // Fast hashing in tests only; production keeps the OWASP work factor.
             ["Auth:Pbkdf2Iterations"] = "1000",

@@ -2,7 +2,6 @@
 global using ApiEntry = DeepSim.Api.Infrastructure.TenantDb;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using DeepSim.Api;
 using DeepSim.Api.Data;
 using DeepSim.TestServers;
@@ -30,12 +29,24 @@ public sealed class ApiFixture : IAsyncLifetime
     public const string OperatorPassword = "operator-password-123";
 
     private ScratchServers? servers;
+    private readonly IDictionary<string, string?> hostSettings = new Dictionary<string, string?>();
+    private readonly Action<IServiceCollection>? hostServices;
+
+    public ApiFixture()
+    {
+    }
+
+    /// <summary>A fixture of its own (own servers) whose host gets extra settings and services, e.g. a test clock.</summary>
+    internal ApiFixture(IDictionary<string, string?> settings, Action<IServiceCollection> services)
+    {
+        hostSettings = settings;
+        hostServices = services;
+    }
 
     public WebApplicationFactory<ApiEntry> Factory { get; private set; } = null!;
     public string OwnerConnectionString => servers!.Postgres.OwnerConnectionString;
     public string AppConnectionString => servers!.Postgres.AppConnectionString;
     public string AppRole => servers!.Postgres.AppRole;
-    public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     public async Task InitializeAsync()
     {
@@ -44,7 +55,7 @@ public sealed class ApiFixture : IAsyncLifetime
         {
             servers = await ScratchServers.StartAsync("deepsim-api-test-", timeout.Token);
             await DatabaseMigrator.MigrateAsync(OwnerConnectionString, AppRole, timeout.Token);
-            Factory = CreateFactory(new Dictionary<string, string?>());
+            Factory = CreateFactory(hostSettings, hostServices);
             // Start the host now so the one-time operator setup has run before any test.
             using var client = Factory.CreateClient();
             using var health = await client.GetAsync(new Uri("/health", UriKind.Relative), timeout.Token);
@@ -58,14 +69,13 @@ public sealed class ApiFixture : IAsyncLifetime
     }
 
     /// <summary>An Api host on the shared servers with extra settings (each call is a separate host).</summary>
-    public WebApplicationFactory<ApiEntry> CreateFactory(IDictionary<string, string?> overrides) =>
+    public WebApplicationFactory<ApiEntry> CreateFactory(IDictionary<string, string?> overrides, Action<IServiceCollection>? services = null) =>
         new WebApplicationFactory<ApiEntry>().WithWebHostBuilder(builder =>
         {
             var settings = new Dictionary<string, string?>
             {
                 [$"ConnectionStrings:{ResourceNames.Database}"] = AppConnectionString,
                 [$"ConnectionStrings:{ResourceNames.Redis}"] = Redis.ConnectionString,
-                ["Auth:SigningKey"] = SigningKey,
                 ["Auth:ServiceToken"] = "test-service-token-0123456789abcdef",
                 ["Auth:Pbkdf2Iterations"] = TestPbkdf2Iterations.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Auth:LockoutThreshold"] = LockoutThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -80,7 +90,11 @@ public sealed class ApiFixture : IAsyncLifetime
             {
                 builder.UseSetting(key, value);
             }
-            builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, TestClientAddressFilter>());
+            builder.ConfigureServices(s =>
+            {
+                s.AddSingleton<IStartupFilter, TestClientAddressFilter>();
+                services?.Invoke(s);
+            });
         });
 
     public HttpClient CreateClient(string? bearer = null)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using DeepSim.Api.Auth;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace DeepSim.Api.Tests;
@@ -21,8 +22,9 @@ public sealed class AuthTests(ApiFixture api)
         return response.StatusCode;
     }
 
-    private static TokenService Tokens(string key, DateTimeOffset now) =>
-        new(Options.Create(new AuthSettings { SigningKey = key }), new FixedTime(now));
+    // The Api's own key ring (so its current key), with the token's times from another clock.
+    private static TokenService Tokens(ApiFixture api, DateTimeOffset now) =>
+        new(Options.Create(new AuthSettings()), api.Factory.Services.GetRequiredService<SigningKeyRing>(), new FixedTime(now));
 
     [Fact]
     public async Task A_fresh_access_token_works_and_carries_user_tenant_role_permissions_and_plan()
@@ -43,11 +45,11 @@ public sealed class AuthTests(ApiFixture api)
     public async Task Expired_tokens_are_rejected()
     {
         var a = await TestApi.SignUpAsync(api);
-        var past = Tokens(api.SigningKey, DateTimeOffset.UtcNow.AddHours(-2));
+        var past = Tokens(api, DateTimeOffset.UtcNow.AddHours(-2));
         var (expired, _) = past.CreateAccessToken(new AccessTokenSubject(a.OwnerId, a.Id, Roles.Owner, "free", null, Actor.KindUser));
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusWith(api, expired));
         // The same subject signed now is accepted: only the expiry differed.
-        var (fresh, _) = Tokens(api.SigningKey, DateTimeOffset.UtcNow).CreateAccessToken(new AccessTokenSubject(a.OwnerId, a.Id, Roles.Owner, "free", null, Actor.KindUser));
+        var (fresh, _) = Tokens(api, DateTimeOffset.UtcNow).CreateAccessToken(new AccessTokenSubject(a.OwnerId, a.Id, Roles.Owner, "free", null, Actor.KindUser));
         Assert.Equal(HttpStatusCode.OK, await StatusWith(api, fresh));
     }
 
@@ -77,9 +79,14 @@ public sealed class AuthTests(ApiFixture api)
     public async Task Tokens_signed_with_another_key_are_rejected()
     {
         var a = await TestApi.SignUpAsync(api);
-        var otherKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        var (token, _) = Tokens(otherKey, DateTimeOffset.UtcNow).CreateAccessToken(new AccessTokenSubject(a.OwnerId, a.Id, Roles.Owner, "free", null, Actor.KindUser));
-        Assert.Equal(HttpStatusCode.Unauthorized, await StatusWith(api, token));
+        // A foreign P-256 key, under a kid of its own and under the Api's current kid.
+        using var foreign = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var claims = ForgedTokens.Payload(a.Owner.AccessToken);
+        var currentKid = ForgedTokens.Kid(a.Owner.AccessToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusWith(api, ForgedTokens.Es256(foreign, "foreign-kid", claims)));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusWith(api, ForgedTokens.Es256(foreign, currentKid, claims)));
+        // The same claims signed by the Api are accepted: only the key differed.
+        Assert.Equal(HttpStatusCode.OK, await StatusWith(api, a.Owner.AccessToken));
     }
 
     [Fact]

@@ -93,23 +93,12 @@ public sealed class HostTests(ApiFixture api)
     [Theory]
     [InlineData("ConnectionStrings:redis")]
     [InlineData("ConnectionStrings:deepsimdb")]
-    [InlineData("Auth:SigningKey")]
     public void A_missing_setting_stops_the_start_naming_its_key(string key)
     {
         using var factory = api.CreateFactory(new Dictionary<string, string?> { [key] = "" });
         var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
         var messages = string.Join(" | ", Flatten(error).Select(e => e.Message));
         Assert.Contains(key, messages, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void A_short_signing_key_is_refused()
-    {
-        var settings = new AuthSettings { SigningKey = "too-short" };
-        var error = Assert.Throws<InvalidOperationException>(() => settings.SigningKeyBytes());
-        Assert.Contains("Auth:SigningKey", error.Message, StringComparison.Ordinal);
-        Assert.Equal(32, new AuthSettings { SigningKey = Convert.ToBase64String(new byte[32]) }.SigningKeyBytes().Length);
-        Assert.Equal(40, new AuthSettings { SigningKey = new string('k', 40) }.SigningKeyBytes().Length);
     }
 
     [Fact]

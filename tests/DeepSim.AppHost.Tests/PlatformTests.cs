@@ -45,7 +45,7 @@ public sealed class PlatformTests(PlatformFixture platform)
 
         Assert.Contains("Username=deepsim_app", api[$"ConnectionStrings__{ResourceNames.Database}"], StringComparison.Ordinal);
         Assert.Contains("Username=deepsim_owner", migrations[$"ConnectionStrings__{ResourceNames.Database}"], StringComparison.Ordinal);
-        Assert.True(api.ContainsKey("Auth__SigningKey") && api.ContainsKey($"ConnectionStrings__{ResourceNames.Redis}"));
+        Assert.True(api.ContainsKey("Auth__ServiceToken") && api.ContainsKey($"ConnectionStrings__{ResourceNames.Redis}"));
         Assert.DoesNotContain(migrations.Keys, key => key.StartsWith("Auth__", StringComparison.Ordinal));
         // Mail goes out through the Api alone, locally to the maildev catcher.
         Assert.Matches("^smtp://[^:/]+:[0-9]+$", api[$"ConnectionStrings__{ResourceNames.Mail}"]);
@@ -54,7 +54,6 @@ public sealed class PlatformTests(PlatformFixture platform)
         foreach (var (name, env) in new[] { ("simulation", worker), ("analytics", analytics), ("web", web) })
         {
             Assert.False(env.ContainsKey($"ConnectionStrings__{ResourceNames.Database}"), $"{name} got the database connection string");
-            Assert.False(env.ContainsKey("Auth__SigningKey"), $"{name} got the token signing key");
             Assert.True(env.ContainsKey($"services__{ResourceNames.Api}__http__0"), $"{name} does not know where the Api is");
             Assert.True(env.ContainsKey("OTEL_EXPORTER_OTLP_ENDPOINT"), $"{name} exports no telemetry");
         }
@@ -126,6 +125,30 @@ public sealed class PlatformTests(PlatformFixture platform)
         var solved = await JsonAsync(result, HttpStatusCode.OK, timeout.Token);
         Assert.True(solved.GetProperty("converged").GetBoolean(), $"result: {solved}");
         Assert.Equal(JsonValueKind.Object, solved.GetProperty("result").ValueKind);
+    }
+
+    [Fact]
+    public async Task Analytics_accepts_an_api_token_with_the_keys_it_fetched_from_the_api()
+    {
+        using var api = platform.App.CreateHttpClient(ResourceNames.Api, "http");
+        using var analytics = platform.App.CreateHttpClient(ResourceNames.Analytics, "http");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var slug = $"t-{Guid.NewGuid():N}"[..30];
+        using var signup = await api.PostAsJsonAsync("/api/v1/auth/signup",
+            new { tenantName = "AppHost " + slug, slug, email = $"owner-{Guid.NewGuid():N}@example.test", password = "correct horse battery staple 1", displayName = "Owner" },
+            timeout.Token);
+        var account = await JsonAsync(signup, HttpStatusCode.Created, timeout.Token);
+
+        using (var anonymous = await analytics.GetAsync(new Uri("/api/v1/analytics/me", UriKind.Relative), timeout.Token))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/analytics/me");
+        request.Headers.Authorization = new("Bearer", account.GetProperty("accessToken").GetString());
+        using var me = await analytics.SendAsync(request, timeout.Token);
+        var caller = await JsonAsync(me, HttpStatusCode.OK, timeout.Token);
+        Assert.Equal(account.GetProperty("tenantId").GetGuid(), caller.GetProperty("tenantId").GetGuid());
+        Assert.Equal("owner", caller.GetProperty("role").GetString());
     }
 
     [Theory]

@@ -75,8 +75,7 @@ public sealed class KubernetesManifestTests(PublishedManifests published)
     {
         var workers = WorkloadFor(ResourceNames.Simulation);
         Assert.DoesNotContain($"ConnectionStrings__{ResourceNames.Database}", workers.EnvNames);
-        Assert.DoesNotContain("Auth__SigningKey", workers.EnvNames);
-        string[] forbiddenKeys = ["deepsimdb-connection-string", "deepsimdb-owner-connection-string", "auth-signing-key"];
+        string[] forbiddenKeys = ["deepsimdb-connection-string", "deepsimdb-owner-connection-string"];
         var keys = workers.Env.Select(variable => variable["valueFrom"]["secretKeyRef"]["key"].Text).OfType<string>().ToList();
         Assert.Empty(keys.Intersect(forbiddenKeys));
         Assert.False(workers.Container["envFrom"].Exists, "envFrom would hand the worker the whole Secret");

@@ -18,7 +18,7 @@ public sealed class ManifestTests(PublishedManifests published)
     private static readonly string[] SecretParameters =
     [
         "postgres-owner-password", "postgres-app-password", "redis-password", "clickhouse-password",
-        "auth-signing-key", "auth-service-token", "operator-password",
+        "auth-service-token", "operator-password",
     ];
 
     [Fact]
@@ -70,9 +70,8 @@ public sealed class ManifestTests(PublishedManifests published)
         var env = manifest.Env(ResourceNames.Simulation);
         Assert.NotEmpty(env);
         Assert.DoesNotContain($"ConnectionStrings__{ResourceNames.Database}", env.Keys);
-        Assert.DoesNotContain("Auth__SigningKey", env.Keys);
-        // Nor under another name: no value, resolved, reaches PostgreSQL, its passwords or the signing key.
-        string[] forbidden = [ResourceNames.Postgres, ResourceNames.Database, "postgres-owner-password", "postgres-app-password", "auth-signing-key"];
+        // Nor under another name: no value, resolved, reaches PostgreSQL or its passwords (the signing keys live there).
+        string[] forbidden = [ResourceNames.Postgres, ResourceNames.Database, "postgres-owner-password", "postgres-app-password"];
         foreach (var (key, value) in env)
         {
             var referenced = manifest.ReferencedResources(value);

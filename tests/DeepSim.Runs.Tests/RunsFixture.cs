@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using DeepSim.Api;
 using DeepSim.Api.Data;
 using DeepSim.TestServers;
@@ -33,7 +32,6 @@ public sealed class RunsFixture : IAsyncLifetime
     public RedisServer Redis => servers!.Redis;
     public ApiHost Api { get; private set; } = null!;
     public string OwnerConnectionString => servers!.Postgres.OwnerConnectionString;
-    public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     public async Task InitializeAsync()
     {
@@ -50,7 +48,6 @@ public sealed class RunsFixture : IAsyncLifetime
         {
             [$"ConnectionStrings:{ResourceNames.Database}"] = servers!.Postgres.AppConnectionString,
             [$"ConnectionStrings:{ResourceNames.Redis}"] = redisConnectionString,
-            ["Auth:SigningKey"] = SigningKey,
             ["Auth:ServiceToken"] = ServiceToken,
             // Fast hashing in tests only; production keeps the OWASP work factor.
             ["Auth:Pbkdf2Iterations"] = "1000",
