@@ -37,4 +37,13 @@ internal static class ExampleFiles
     public static int StreamIndex(SolveResult r, string id) => r.Flowsheet.Streams.Select((s, i) => (s, i)).Single(x => x.s.Id == id).i;
 
     public static int UnitIndex(SolveResult r, string id) => r.Flowsheet.Units.Select((u, i) => (u, i)).Single(x => x.u.Id == id).i;
+
+    /// <summary>Asserts that the reader refuses <paramref name="flowsheet"/> with an error at <paramref name="path"/> saying <paramref name="fragment"/>.</summary>
+    public static void AssertRejected(JsonObject flowsheet, string path, string fragment)
+    {
+        var r = FlowsheetReader.Read(flowsheet.ToJsonString(), DefaultThermoCatalog.Instance);
+        Assert.False(r.IsValid);
+        Assert.True(r.Errors.Any(e => e.Path == path && e.Message.Contains(fragment, StringComparison.OrdinalIgnoreCase)),
+            $"expected '{fragment}' at {path}; got:\n" + string.Join("\n", r.Errors));
+    }
 }

@@ -13,13 +13,7 @@ public class ColumnUnitTests
 
     private static JsonObject Spec(JsonObject flowsheet) => flowsheet["units"]![1]!["spec"]!.AsObject();
 
-    private static void Rejected(JsonObject flowsheet, string path, string fragment)
-    {
-        var r = FlowsheetReader.Read(flowsheet.ToJsonString(), DefaultThermoCatalog.Instance);
-        Assert.False(r.IsValid);
-        Assert.True(r.Errors.Any(e => e.Path == path && e.Message.Contains(fragment, StringComparison.OrdinalIgnoreCase)),
-            $"expected '{fragment}' at {path}; got:\n" + string.Join("\n", r.Errors));
-    }
+    private static void Rejected(JsonObject flowsheet, string path, string fragment) => ExampleFiles.AssertRejected(flowsheet, path, fragment);
 
     [Fact]
     public void Example_column_converges_balanced_with_the_stage_profile_in_its_details()

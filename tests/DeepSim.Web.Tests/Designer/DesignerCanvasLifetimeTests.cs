@@ -56,7 +56,7 @@ public class DesignerCanvasLifetimeTests : BunitContext, IAsyncLifetime
     }
 
     /// <summary>A JS runtime whose module imports complete when the test says (<see cref="Module"/>); every other call gets its default.</summary>
-    private sealed class ScriptLoader : IJSRuntime
+    private sealed class ScriptLoader : JsCalls
     {
         private readonly List<string> imports = [];
 
@@ -73,9 +73,7 @@ public class DesignerCanvasLifetimeTests : BunitContext, IAsyncLifetime
             }
         }
 
-        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, object?[]? args) => InvokeAsync<TValue>(identifier, CancellationToken.None, args);
-
-        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, CancellationToken cancellationToken, object?[]? args)
+        public override ValueTask<TValue> InvokeAsync<TValue>(string identifier, CancellationToken cancellationToken, object?[]? args)
         {
             if (identifier != "import")
             {
@@ -88,22 +86,10 @@ public class DesignerCanvasLifetimeTests : BunitContext, IAsyncLifetime
             return new ValueTask<TValue>(Module.Task.ContinueWith(t => (TValue)t.Result, TaskScheduler.Default));
         }
 
-        public ValueTask<IJSObjectReference> InvokeConstructorAsync(string identifier, object?[]? args) => throw new NotSupportedException();
-
-        public ValueTask<IJSObjectReference> InvokeConstructorAsync(string identifier, CancellationToken cancellationToken, object?[]? args) =>
-            throw new NotSupportedException();
-
-        public ValueTask<TValue> GetValueAsync<TValue>(string identifier) => throw new NotSupportedException();
-
-        public ValueTask<TValue> GetValueAsync<TValue>(string identifier, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public ValueTask SetValueAsync<TValue>(string identifier, TValue value) => throw new NotSupportedException();
-
-        public ValueTask SetValueAsync<TValue>(string identifier, TValue value, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 
     /// <summary>A module that records the functions called on it.</summary>
-    private sealed class RecordingModule : IJSObjectReference
+    private sealed class RecordingModule : JsCalls, IJSObjectReference
     {
         private readonly List<string> calls = [];
 
@@ -120,9 +106,7 @@ public class DesignerCanvasLifetimeTests : BunitContext, IAsyncLifetime
 
         public TaskCompletionSource Disposed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, object?[]? args) => InvokeAsync<TValue>(identifier, CancellationToken.None, args);
-
-        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, CancellationToken cancellationToken, object?[]? args)
+        public override ValueTask<TValue> InvokeAsync<TValue>(string identifier, CancellationToken cancellationToken, object?[]? args)
         {
             lock (calls)
             {
@@ -130,6 +114,21 @@ public class DesignerCanvasLifetimeTests : BunitContext, IAsyncLifetime
             }
             return ValueTask.FromResult(default(TValue)!);
         }
+
+
+        public ValueTask DisposeAsync()
+        {
+            Disposed.TrySetResult();
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>The JS interop surface both fakes share: function calls are theirs to answer; nothing else is used here.</summary>
+    private abstract class JsCalls : IJSRuntime
+    {
+        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, object?[]? args) => InvokeAsync<TValue>(identifier, CancellationToken.None, args);
+
+        public abstract ValueTask<TValue> InvokeAsync<TValue>(string identifier, CancellationToken cancellationToken, object?[]? args);
 
         public ValueTask<IJSObjectReference> InvokeConstructorAsync(string identifier, object?[]? args) => throw new NotSupportedException();
 
@@ -143,11 +142,5 @@ public class DesignerCanvasLifetimeTests : BunitContext, IAsyncLifetime
         public ValueTask SetValueAsync<TValue>(string identifier, TValue value) => throw new NotSupportedException();
 
         public ValueTask SetValueAsync<TValue>(string identifier, TValue value, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public ValueTask DisposeAsync()
-        {
-            Disposed.TrySetResult();
-            return ValueTask.CompletedTask;
-        }
     }
 }
