@@ -123,6 +123,43 @@ public sealed class SimulateCommandTests : IDisposable
     }
 
     [Fact]
+    public void Several_files_are_solved_in_turn_each_headed_by_its_file_and_json_is_one_array()
+    {
+        var (code, output, error) = Run(Example("benzene-toluene-flash"), Example("natural-gas-flash"), "--format", "json");
+        Assert.True(code == SimulateCommand.ExitConverged, error);
+        using var doc = JsonDocument.Parse(output);
+        var results = doc.RootElement.EnumerateArray().ToList();
+        Assert.Equal([Example("benzene-toluene-flash"), Example("natural-gas-flash")], results.Select(r => r.GetProperty("file").GetString()));
+        Assert.All(results, r => Assert.True(r.GetProperty("result").GetProperty("converged").GetBoolean()));
+        Assert.NotEqual(results[0].GetProperty("result").GetProperty("flowsheet").GetString(), results[1].GetProperty("result").GetProperty("flowsheet").GetString());
+
+        var (tableCode, table, _) = Run(Example("benzene-toluene-flash"), Example("natural-gas-flash"));
+        Assert.Equal(SimulateCommand.ExitConverged, tableCode);
+        Assert.True(table.IndexOf("# " + Example("benzene-toluene-flash"), StringComparison.Ordinal)
+            < table.IndexOf("# " + Example("natural-gas-flash"), StringComparison.Ordinal));
+        Assert.Equal(2, table.Split("CONVERGED").Length - 1);
+    }
+
+    [Fact]
+    public void With_several_files_the_worst_outcome_is_the_exit_code_and_the_good_files_are_still_solved()
+    {
+        var shortLoop = Path.Combine(scratch, "short.json");
+        File.WriteAllText(shortLoop, File.ReadAllText(Example("ammonia-synthesis-loop")).Replace("\"maxIterations\": 200", "\"maxIterations\": 4", StringComparison.Ordinal));
+        var broken = Path.Combine(scratch, "broken.json");
+        File.WriteAllText(broken, "{");
+
+        var (notConverged, _, error) = Run(Example("benzene-toluene-flash"), shortLoop);
+        Assert.Equal(SimulateCommand.ExitNotConverged, notConverged);
+        Assert.Contains(shortLoop + ": not converged", error, StringComparison.Ordinal);
+
+        var (invalid, output, invalidError) = Run(broken, shortLoop, Example("benzene-toluene-flash"), "--format", "csv");
+        Assert.Equal(SimulateCommand.ExitInvalidInput, invalid);
+        Assert.Contains(broken + ": 1 error(s); nothing was solved", invalidError, StringComparison.Ordinal);
+        Assert.Contains("# " + Example("benzene-toluene-flash"), output, StringComparison.Ordinal);
+        Assert.True(output.Split('\n').SkipWhile(l => l != "# " + Example("benzene-toluene-flash")).Skip(1).First().Length > 0);
+    }
+
+    [Fact]
     public void An_infeasible_design_spec_exits_3()
     {
         var text = File.ReadAllText(Example("design-spec-heater-duty")).Replace("\"maximum\": { \"value\": 3, \"unit\": \"MW\" }", "\"maximum\": { \"value\": 50, \"unit\": \"kW\" }", StringComparison.Ordinal);
