@@ -72,6 +72,7 @@ public static class ApiServiceExtensions
         services.AddSingleton<IFlowsheetValidator, EngineFlowsheetValidator>();
         services.AddScoped<AuditNotes>();
         services.AddScoped<AuditWriter>();
+        services.AddSingleton<RefusalAudit>();
         services.AddRunServices();
         services.AddDeepSimMcp();
         services.AddOptions<BillingSettings>().BindConfiguration(BillingSettings.Section);
@@ -124,6 +125,7 @@ public static class ApiServiceExtensions
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusForException });
         app.UseStatusCodePages();
+        app.UseRefusalAudit();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseServiceTokenGate();

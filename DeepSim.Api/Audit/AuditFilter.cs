@@ -18,6 +18,9 @@ public sealed class AuditNotes
 
     /// <summary>Set when the handler's own transaction already wrote the audit row (e.g. a tenant purge).</summary>
     public bool AlreadyRecorded { get; set; }
+
+    /// <summary>Set once any audit row of this request was written or attempted (so <see cref="RefusalAudit"/> adds none).</summary>
+    public bool Recorded { get; set; }
 }
 
 /// <summary>
@@ -86,6 +89,7 @@ public sealed partial class AuditWriter(TenantDb db, AuditNotes notes, ILogger<A
         {
             return;
         }
+        notes.Recorded = true;
         var entry = Describe(http, status);
         var ct = CancellationToken.None; // the record must be written even when the client went away
         try
@@ -117,6 +121,7 @@ public sealed partial class AuditWriter(TenantDb db, AuditNotes notes, ILogger<A
         var entry = Describe(http, status) with { Tenant = scope.RequireTenant() };
         await WriteTenantRowAsync(scope, entry, ct);
         notes.AlreadyRecorded = true;
+        notes.Recorded = true;
     }
 
     private sealed record Entry(Guid? Tenant, bool Platform, string Kind, Guid? ActorUser, Guid? PlatformTenant, Guid? User, Guid? Key,
