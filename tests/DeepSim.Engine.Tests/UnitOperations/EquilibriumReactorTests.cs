@@ -31,7 +31,7 @@ public class EquilibriumReactorTests
         StandardGibbs.TryCreate([.. names.Select(n => ComponentDatabase.Default.Find(n)!)], out _)!;
 
     // NIST-JANAF Thermochemical Tables (Chase, 4th ed. 1998), NH3(g): ΔfG° = −16.367, 27.190 and 61.910 kJ/mol, i.e.
-    // log10 Kf = 2.867 at 298.15 K, −2.029 at 700 K and −3.234 at 1000 K. ChemSep's ΔHf (−45.90 kJ/mol against JANAF's −45.94) and its Cp fit differ slightly from JANAF's
+    // log10 Kf = 2.867 at 298.15 K, −2.029 at 700 K and −3.234 at 1000 K. ChemSep's ΔHf and Cp fit differ slightly from JANAF's (ΔfH°: JANAF, Chase 1998, −45.90 kJ/mol; CODATA −45.94; per the NIST WebBook)
     // own functions: 0.03 in log10 K (7 % in K) covers that at 700–1000 K, where the Cp integral matters most.
     [Theory]
     [InlineData(298.15, 2.867)]
