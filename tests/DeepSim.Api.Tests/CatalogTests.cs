@@ -282,7 +282,7 @@ public sealed class CatalogTests(ApiFixture api)
 
     private const string Validate = "/api/v1/flowsheets/validate";
 
-    private static string ExampleFile(string name)
+    internal static string ExampleFile(string name)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DeepSim.sln")))

@@ -17,7 +17,7 @@ public sealed class McpTests(ApiFixture api)
     private static readonly string[] ToolNames =
     [
         "search_components", "list_flowsheets", "get_flowsheet", "validate_flowsheet", "create_flowsheet", "update_flowsheet",
-        "run_flowsheet", "get_run_result",
+        "run_flowsheet", "get_run_result", "explain_run", "get_usage",
     ];
 
     private async Task<McpClient> ConnectAsync(string bearer)
@@ -263,6 +263,48 @@ public sealed class McpTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task Explain_run_says_which_recycle_did_not_close_and_how_its_residuals_moved_and_get_usage_reads_the_plan()
+    {
+        var a = await TestApi.SignUpAsync(api);
+        // The ammonia loop cut to 4 iterations does not converge; no worker solves here, so its real engine result is
+        // stored on the run as a worker finishing it would store it.
+        var document = CatalogTests.ExampleFile("ammonia-synthesis-loop.json").Replace("\"maxIterations\": 200", "\"maxIterations\": 4", StringComparison.Ordinal);
+        var read = DeepSim.Engine.Flowsheets.FlowsheetReader.Read(document, DeepSim.Engine.Flowsheets.DefaultThermoCatalog.Instance);
+        var solved = DeepSim.Engine.Solver.FlowsheetSolver.Solve(read.Flowsheet!);
+        Assert.False(solved.Converged);
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            DeepSim.Engine.Solver.SolveResultJson.Write(solved, writer);
+        }
+        using var parsed = JsonDocument.Parse(document);
+        await using var client = await ConnectAsync(a.Owner.AccessToken);
+        var (_, created) = await CallAsync(client, "create_flowsheet", new() { ["name"] = "short loop", ["document"] = parsed.RootElement.Clone() });
+        var (_, run) = await CallAsync(client, "run_flowsheet", new() { ["flowsheetId"] = created.GetProperty("id").GetGuid().ToString(), ["waitSeconds"] = 0 });
+        await TestApi.ScalarAsync<int>(api,
+            "update runs set status = 'completed', converged = false, failure_reason = @reason, result = @result::jsonb, finished_at = now() where id = @r returning 1",
+            ("reason", solved.FailureReason!), ("result", System.Text.Encoding.UTF8.GetString(buffer.ToArray())), ("r", run.GetProperty("runId").GetGuid()));
+
+        var (error, explained) = await CallAsync(client, "explain_run", new() { ["runId"] = run.GetProperty("runId").GetString() });
+        Assert.False(error, explained.ToString());
+        Assert.False(explained.GetProperty("converged").GetBoolean());
+        var recycle = Assert.Single(explained.GetProperty("recycles").EnumerateArray(), r => !r.GetProperty("converged").GetBoolean());
+        Assert.Equal(4, recycle.GetProperty("iterations").GetInt32());
+        Assert.NotEqual(0, recycle.GetProperty("openTears").GetArrayLength());
+        Assert.InRange(recycle.GetProperty("lastResiduals").GetArrayLength(), 1, 5);
+        var findings = string.Join("\n", explained.GetProperty("findings").EnumerateArray().Select(f => f.GetString()));
+        Assert.Contains("did not converge in 4 iterations", findings, StringComparison.Ordinal);
+        Assert.Contains(recycle.GetProperty("openTears")[0].GetString()!, findings, StringComparison.Ordinal);
+        Assert.Equal(1L, await AuditCountAsync(api, a.Id, "mcp.runs.explain", "success"));
+
+        var (usageError, usage) = await CallAsync(client, "get_usage", new());
+        Assert.False(usageError, usage.ToString());
+        Assert.Equal("pro", usage.GetProperty("plan").GetString());
+        Assert.True(usage.GetProperty("runs").GetInt32() >= 1, usage.ToString());
+        Assert.Equal(1L, await AuditCountAsync(api, a.Id, "mcp.usage.get", "success"));
+    }
+
+    [Fact]
     public async Task A_viewer_reads_but_cannot_create_update_or_run_and_each_refusal_is_audited()
     {
         var a = await TestApi.SignUpAsync(api);
@@ -332,6 +374,7 @@ public sealed class McpTests(ApiFixture api)
             ("update_flowsheet", new() { ["flowsheetId"] = theirs.ToString(), ["document"] = TestApi.SampleFlowsheet(), ["expectedVersion"] = 1 }),
             ("run_flowsheet", new() { ["flowsheetId"] = theirs.ToString(), ["waitSeconds"] = 0 }),
             ("get_run_result", new() { ["runId"] = theirRun.ToString() }),
+            ("explain_run", new() { ["runId"] = theirRun.ToString() }),
         })
         {
             var (isError, problem) = await CallAsync(clientA, tool, arguments);
