@@ -111,6 +111,38 @@ public static class DeepSimTools
                 http.RequestServices.GetRequiredService<IFlowsheetValidator>(), ct);
         });
 
+    [McpServerTool(Name = "edit_flowsheet", ReadOnly = false, Destructive = false, Idempotent = false, OpenWorld = false)]
+    [Description("CHANGES STATE: applies structured edits, in order, to a flowsheet's current document and stores the result as a new version "
+        + "(earlier versions stay in its history; nothing is deleted for good). Edits: {\"op\":\"add_unit\",\"unit\":{id,type,spec}}, "
+        + "{\"op\":\"remove_unit\",\"id\"} (its streams go too), {\"op\":\"connect\",\"stream\":{id,from:\"UNIT.port\",to:\"UNIT.port\"}}, "
+        + "{\"op\":\"remove_stream\",\"id\"}, {\"op\":\"set\",\"unit\":id,\"path\":\"spec.temperature.value\",\"value\":...} (omit unit for a "
+        + "document field such as propertyPackage). expectedVersion must be the version you last read. A refused edit (errors at edits[i]...) "
+        + "or an engine error in the result (errors keyed by path) stores nothing. Returns JSON {flowsheet, changes}.")]
+    public static Task<CallToolResult> EditFlowsheet(McpGate gate,
+        [Description("The flowsheet's id (a UUID).")] Guid flowsheetId,
+        [Description("The version you last read; the edit is refused if the flowsheet is no longer at this version.")] int expectedVersion,
+        [Description("The edits, a JSON array of objects as described (at most 50).")] JsonElement edits,
+        CancellationToken ct = default) =>
+        gate.RunAsync("mcp.flowsheets.edit", Permission.FlowsheetsWrite, flowsheetId.ToString(), async http =>
+        {
+            var db = Db(http);
+            var current = await FlowsheetEndpoints.Get(flowsheetId, http, db, ct);
+            if (current.Result is not Ok<FlowsheetResponse> { Value: { } read })
+            {
+                return current;
+            }
+            var (document, changes, errors) = FlowsheetEdits.Apply(read.Content, Document(edits));
+            if (document is null)
+            {
+                return errors.ToProblem();
+            }
+            http.Request.Headers.IfMatch = FlowsheetEndpoints.ETag(expectedVersion);
+            using var content = JsonDocument.Parse(document.ToJsonString());
+            var stored = await FlowsheetEndpoints.Update(flowsheetId, new FlowsheetRequest(read.Name, read.Description, content.RootElement.Clone()),
+                http, db, http.RequestServices.GetRequiredService<IFlowsheetValidator>(), ct);
+            return stored.Result is Ok<FlowsheetResponse> { Value: { } saved } ? TypedResults.Ok(new { flowsheet = saved, changes }) : stored.Result;
+        });
+
     [McpServerTool(Name = "run_flowsheet", ReadOnly = false, Destructive = false, Idempotent = false, OpenWorld = false)]
     [Description("CHANGES STATE: queues a simulation run of the flowsheet's current version (it counts against the plan's monthly runs), then "
         + "waits up to waitSeconds for it to finish. Returns JSON {runId, status, finished, converged, failureReason, solverSeconds, ...}: when "
@@ -187,8 +219,8 @@ public static class DeepSimTools
                 http.RequestServices.GetRequiredService<TimeProvider>(), ct));
 
     /// <summary>
-    /// The document as a JSON object: models often send an object as a JSON string, which is unwrapped; anything else is
-    /// passed on unchanged for the validator to refuse at "$".
+    /// The document (or edit list) as JSON: models often send an object or array as a JSON string, which is unwrapped;
+    /// anything else is passed on unchanged for the validator to refuse.
     /// </summary>
     internal static JsonElement Document(JsonElement document)
     {
@@ -199,7 +231,7 @@ public static class DeepSimTools
         try
         {
             using var parsed = JsonDocument.Parse(document.GetString()!);
-            return parsed.RootElement.ValueKind == JsonValueKind.Object ? parsed.RootElement.Clone() : document;
+            return parsed.RootElement.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? parsed.RootElement.Clone() : document;
         }
         catch (JsonException)
         {

@@ -17,7 +17,7 @@ public sealed class McpTests(ApiFixture api)
     private static readonly string[] ToolNames =
     [
         "search_components", "list_flowsheets", "get_flowsheet", "validate_flowsheet", "create_flowsheet", "update_flowsheet",
-        "run_flowsheet", "get_run_result", "explain_run", "get_usage",
+        "edit_flowsheet", "run_flowsheet", "get_run_result", "explain_run", "get_usage",
     ];
 
     private async Task<McpClient> ConnectAsync(string bearer)
@@ -263,6 +263,61 @@ public sealed class McpTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task Edit_flowsheet_puts_a_cooler_before_the_drum_as_a_new_version_and_a_refused_edit_stores_nothing()
+    {
+        var a = await TestApi.SignUpAsync(api);
+        await using var client = await ConnectAsync(a.Owner.AccessToken);
+        var (_, created) = await CallAsync(client, "create_flowsheet", new() { ["name"] = "flash", ["document"] = TestApi.SampleFlowsheet() });
+        var id = created.GetProperty("id").GetGuid();
+        using var edits = JsonDocument.Parse("""
+            [{"op": "remove_stream", "id": "S1"},
+             {"op": "add_unit", "unit": {"id": "COOL", "type": "heater", "spec": {"outletTemperature": {"value": 20, "unit": "C"}}}},
+             {"op": "connect", "stream": {"id": "S1", "from": "FEED.out", "to": "COOL.in"}},
+             {"op": "connect", "stream": {"id": "S2", "from": "COOL.out", "to": "DRUM.in"}},
+             {"op": "set", "unit": "DRUM", "path": "spec.temperature.value", "value": 90}]
+            """);
+
+        var (error, edited) = await CallAsync(client, "edit_flowsheet",
+            new() { ["flowsheetId"] = id.ToString(), ["expectedVersion"] = 1, ["edits"] = edits.RootElement.Clone() });
+        Assert.False(error, edited.ToString());
+        Assert.Equal(5, edited.GetProperty("changes").GetArrayLength());
+        var flowsheet = edited.GetProperty("flowsheet");
+        Assert.Equal(2, flowsheet.GetProperty("version").GetInt32());
+        var content = flowsheet.GetProperty("content");
+        Assert.Contains(content.GetProperty("units").EnumerateArray(), u => u.GetProperty("id").GetString() == "COOL");
+        Assert.Contains(content.GetProperty("streams").EnumerateArray(), s => s.GetProperty("from").GetString() == "COOL.out" && s.GetProperty("to").GetString() == "DRUM.in");
+        var drum = content.GetProperty("units").EnumerateArray().Single(u => u.GetProperty("id").GetString() == "DRUM");
+        Assert.Equal(90, drum.GetProperty("spec").GetProperty("temperature").GetProperty("value").GetDouble());
+        Assert.Equal(1L, await AuditCountAsync(api, a.Id, "mcp.flowsheets.edit", "success"));
+
+        // Refused by the edit rules (no such unit) or by the engine (no such port): nothing is stored either way.
+        foreach (var (bad, path) in new[]
+        {
+            ("""[{"op": "set", "unit": "DRUM", "path": "spec.pressure.value", "value": 2}, {"op": "remove_unit", "id": "NOPE"}]""", "edits[1].id"),
+            ("""[{"op": "connect", "stream": {"id": "S9", "from": "COOL.sideways", "to": "VAPOR.in"}}]""", null),
+        })
+        {
+            using var refusedEdits = JsonDocument.Parse(bad);
+            var (refused, problem) = await CallAsync(client, "edit_flowsheet",
+                new() { ["flowsheetId"] = id.ToString(), ["expectedVersion"] = 2, ["edits"] = refusedEdits.RootElement.Clone() });
+            Assert.True(refused, problem.ToString());
+            Assert.Equal(400, problem.GetProperty("status").GetInt32());
+            if (path is not null)
+            {
+                Assert.True(problem.GetProperty("errors").TryGetProperty(path, out _), problem.ToString());
+            }
+        }
+        Assert.Equal(2, await TestApi.ScalarAsync<int>(api, "select version from flowsheets where id = @f", ("f", id)));
+
+        // A stale version is refused as update_flowsheet refuses it.
+        using var again = JsonDocument.Parse("""[{"op": "set", "unit": "DRUM", "path": "spec.temperature.value", "value": 91}]""");
+        var (stale, staleProblem) = await CallAsync(client, "edit_flowsheet",
+            new() { ["flowsheetId"] = id.ToString(), ["expectedVersion"] = 1, ["edits"] = again.RootElement.Clone() });
+        Assert.True(stale);
+        Assert.Equal(412, staleProblem.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
     public async Task Explain_run_says_which_recycle_did_not_close_and_how_its_residuals_moved_and_get_usage_reads_the_plan()
     {
         var a = await TestApi.SignUpAsync(api);
@@ -323,6 +378,11 @@ public sealed class McpTests(ApiFixture api)
             ("create_flowsheet", "mcp.flowsheets.create", "flowsheets.write", new() { ["name"] = "nope", ["document"] = TestApi.SampleFlowsheet() }),
             ("update_flowsheet", "mcp.flowsheets.update", "flowsheets.write",
                 new() { ["flowsheetId"] = id.ToString(), ["document"] = TestApi.SampleFlowsheet(), ["expectedVersion"] = 1 }),
+            ("edit_flowsheet", "mcp.flowsheets.edit", "flowsheets.write", new()
+            {
+                ["flowsheetId"] = id.ToString(), ["expectedVersion"] = 1,
+                ["edits"] = JsonDocument.Parse("""[{"op": "set", "unit": "DRUM", "path": "spec.temperature.value", "value": 80}]""").RootElement.Clone(),
+            }),
             ("run_flowsheet", "mcp.runs.submit", "runs.execute", new() { ["flowsheetId"] = id.ToString(), ["waitSeconds"] = 0 }),
         };
         foreach (var (tool, action, needs, arguments) in refused)
