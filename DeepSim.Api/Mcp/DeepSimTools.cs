@@ -194,6 +194,52 @@ public static class DeepSimTools
         gate.RunAsync("mcp.runs.result", Permission.FlowsheetsRead, "run=" + runId, async http =>
             await RunEndpoints.Result(runId, http, Db(http), ct));
 
+    [McpServerTool(Name = "run_study", ReadOnly = false, Destructive = false, Idempotent = false, OpenWorld = false)]
+    [Description("CHANGES STATE: starts a parameter study of a flowsheet's current version: one run per point (each counts against the plan's "
+        + "monthly runs), varying 1 or 2 inputs given by JSON path into the document (e.g. \"$.units[1].spec.temperature.value\"), each over "
+        + "values [..] or from/to/steps. outputs (optional) are \"ID.key\" into the result (\"V.temperatureK\", \"DRUM.dutyW\"). Returns JSON of "
+        + "the study {id, progress, ...}; call get_study with its id for progress and the table.")]
+    public static Task<CallToolResult> RunStudy(McpGate gate,
+        [Description("The flowsheet's id (a UUID).")] Guid flowsheetId,
+        [Description("A name for the study.")] string name,
+        [Description("The inputs to vary: a JSON array of 1 or 2 objects {path, values} or {path, from, to, steps}.")] JsonElement parameters,
+        [Description("Result fields to tabulate, \"ID.key\"; omit for each stream's T, P, vapour fraction and flow.")] string[]? outputs = null,
+        CancellationToken ct = default) =>
+        gate.RunAsync("mcp.studies.create", Permission.RunsExecute, flowsheetId.ToString(), async http =>
+        {
+            IReadOnlyList<Studies.StudyParameter>? axes;
+            try
+            {
+                axes = Document(parameters).Deserialize<List<Studies.StudyParameter>>(McpGate.Json);
+            }
+            catch (JsonException ex)
+            {
+                return Problems.Validation("parameters", $"must be an array of {{path, values}} or {{path, from, to, steps}} objects ({ex.Message})");
+            }
+            var services = http.RequestServices;
+            return await Studies.StudyEndpoints.Create(new Studies.StudyRequest(flowsheetId, null, name, axes, outputs), http, Db(http),
+                services.GetRequiredService<RunService>(), services.GetRequiredService<TimeProvider>(), services.GetRequiredService<AuditNotes>(),
+                services.GetRequiredService<AuditWriter>(), ct);
+        });
+
+    [McpServerTool(Name = "get_study", ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
+    [Description("A study of your tenant: JSON {study, table}: study has its progress {total, done, queued, running, completed, failed, "
+        + "cancelled, cached}; table (the inputs and outputs per point, empty cells for points not finished) is there once any point finished. "
+        + "Reads only.")]
+    public static Task<CallToolResult> GetStudy(McpGate gate,
+        [Description("The study's id (a UUID, from run_study).")] Guid studyId,
+        CancellationToken ct = default) =>
+        gate.RunAsync("mcp.studies.get", Permission.FlowsheetsRead, "study=" + studyId, async http =>
+        {
+            var study = await Studies.StudyEndpoints.Get(studyId, http, Db(http), ct);
+            if (study.Result is not Ok<Studies.StudyResponse> { Value: { } found })
+            {
+                return study.Result;
+            }
+            var table = await Studies.StudyEndpoints.Results(studyId, http, Db(http), ct);
+            return TypedResults.Ok(new { study = found, table = table.Result is Ok<Studies.StudyTable> { Value: { } rows } ? rows : null });
+        });
+
     [McpServerTool(Name = "explain_run", ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
     [Description("Why a finished run of your tenant did or did not converge, in sentences: units that failed and the engine's warnings, each "
         + "recycle's tear residual trend over its last iterations (falling, grew, stalled) and the tear streams still open, components or energy "

@@ -17,7 +17,7 @@ public sealed class McpTests(ApiFixture api)
     private static readonly string[] ToolNames =
     [
         "search_components", "list_flowsheets", "get_flowsheet", "validate_flowsheet", "create_flowsheet", "update_flowsheet",
-        "edit_flowsheet", "run_flowsheet", "get_run_result", "explain_run", "get_usage",
+        "edit_flowsheet", "run_flowsheet", "get_run_result", "explain_run", "run_study", "get_study", "get_usage",
     ];
 
     private async Task<McpClient> ConnectAsync(string bearer)
@@ -315,6 +315,35 @@ public sealed class McpTests(ApiFixture api)
             new() { ["flowsheetId"] = id.ToString(), ["expectedVersion"] = 1, ["edits"] = again.RootElement.Clone() });
         Assert.True(stale);
         Assert.Equal(412, staleProblem.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task Run_study_queues_one_run_per_point_and_get_study_reports_its_progress_and_table()
+    {
+        var a = await TestApi.SignUpAsync(api);
+        await using var client = await ConnectAsync(a.Owner.AccessToken);
+        var (_, created) = await CallAsync(client, "create_flowsheet", new() { ["name"] = "flash", ["document"] = TestApi.SampleFlowsheet() });
+        var id = created.GetProperty("id").GetGuid().ToString();
+        using var axes = JsonDocument.Parse("""[{"path": "$.units[1].spec.temperature.value", "from": 85, "to": 105, "steps": 3}]""");
+
+        var (error, study) = await CallAsync(client, "run_study", new() { ["flowsheetId"] = id, ["name"] = "drum T", ["parameters"] = axes.RootElement.Clone() });
+        Assert.False(error, study.ToString());
+        Assert.Equal(3, study.GetProperty("progress").GetProperty("total").GetInt32());
+        var studyId = study.GetProperty("id").GetGuid();
+        Assert.Equal(3, await TestApi.ScalarAsync<int>(api, "select count(*)::int from runs where study_id = @s", ("s", studyId)));
+
+        var (getError, got) = await CallAsync(client, "get_study", new() { ["studyId"] = studyId.ToString() });
+        Assert.False(getError, got.ToString());
+        Assert.Equal(3, got.GetProperty("study").GetProperty("progress").GetProperty("total").GetInt32());
+        Assert.Equal(1L, await AuditCountAsync(api, a.Id, "mcp.studies.create", "success"));
+
+        // A parameter list that is not one is refused at its field, and nothing is queued.
+        using var broken = JsonDocument.Parse("""[{"path": "$.units[1].spec.temperature.value", "from": 85}]""");
+        var (refused, problem) = await CallAsync(client, "run_study", new() { ["flowsheetId"] = id, ["name"] = "bad", ["parameters"] = broken.RootElement.Clone() });
+        Assert.True(refused, problem.ToString());
+        Assert.Equal(400, problem.GetProperty("status").GetInt32());
+        Assert.StartsWith("parameters", Assert.Single(problem.GetProperty("errors").EnumerateObject()).Name, StringComparison.Ordinal);
+        Assert.Equal(1, await TestApi.ScalarAsync<int>(api, "select count(*)::int from studies where flowsheet_id = @f", ("f", Guid.Parse(id))));
     }
 
     [Fact]
