@@ -9,9 +9,11 @@ public sealed record UpdateProfileRequest(string? DisplayName);
 public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
 
 /// <summary>
-/// The signed-in person's own profile: their name, and their password. Only a person acts here: an API key has no
-/// profile, and a password is changed only from a sign-in session (whose other sessions it then ends; the session
-/// that asked stays signed in, with the tokens it has). A wrong current password counts toward the sign-in lockout.
+/// The signed-in person's own profile: their name, and their password. Only a person acts here (<see cref="Permission.ProfileEdit"/>,
+/// which no API key can hold). A password change ends every other session of the person in every tenant; the session
+/// that asked stays signed in with the tokens it has. An operator's token has no session: a change by an operator
+/// ends all their tenant sessions, and other operator tokens lapse with their short lifetime (Auth:AccessTokenMinutes).
+/// A wrong current password counts toward the sign-in lockout.
 /// </summary>
 public static class ProfileEndpoints
 {
@@ -26,10 +28,10 @@ public static class ProfileEndpoints
             .RequirePermission(Permission.Authenticated);
         group.MapPatch("/", Update).WithName("me.update")
             .WithSummary("Change the signed-in person's display name")
-            .RequirePermission(Permission.Authenticated);
+            .RequirePermission(Permission.ProfileEdit);
         group.MapPost("/password", ChangePassword).WithName("me.password")
             .WithSummary("Change the password (needs the current one); ends every other session of the person")
-            .RequirePermission(Permission.Authenticated);
+            .RequirePermission(Permission.ProfileEdit);
         return routes;
     }
 
@@ -57,12 +59,12 @@ public static class ProfileEndpoints
         TimeProvider time, AuditNotes audit, CancellationToken ct)
     {
         var actor = Actor.FromPrincipal(http.User);
-        // The session to keep: without one (an API key, an operator's sessionless token) nothing says which to keep.
-        if (actor is not { Kind: Actor.KindUser, UserId: { } userId }
-            || !Guid.TryParse(http.User.FindFirst(ClaimNames.Session)?.Value, out var session))
+        if (actor is not { Kind: Actor.KindUser or Actor.KindOperator, UserId: { } userId })
         {
-            return Problems.Forbidden(PersonOnly + " Sign in to a workspace to change your password.");
+            return Problems.Forbidden(PersonOnly);
         }
+        // The session to keep; an operator's token has none, so all their tenant sessions end.
+        Guid? session = Guid.TryParse(http.User.FindFirst(ClaimNames.Session)?.Value, out var sid) ? sid : null;
         var errors = new FieldErrors();
         if (string.IsNullOrEmpty(request.CurrentPassword))
         {
