@@ -137,6 +137,7 @@ public static class ApiServiceExtensions
         var api = app.MapGroup("").AddEndpointFilter<AuditFilter>().AddEndpointFilter<RestrictionFilter>();
         api.MapAuthEndpoints();
         api.MapPasswordResetEndpoints();
+        api.MapProfileEndpoints();
         api.MapTenantEndpoints();
         api.MapTeamEndpoints();
         api.MapFlowsheetEndpoints();

@@ -44,6 +44,7 @@ builder.AddDeepSimService<Projects.DeepSim_Analytics>(ResourceNames.Analytics, 5
     .WithEnvironment("Auth__ServiceToken", serviceToken);
 
 var web = builder.AddDeepSimService<Projects.DeepSim_Web>(ResourceNames.Web, 5050)
+    .WithReference(redis).WaitFor(redis)
     .WithReference(api).WaitFor(api);
 
 // Links in mail (invitations) and Stripe's way back point at the web app.

@@ -20,7 +20,7 @@ public static partial class AuthEndpoints
 {
     internal const string InvalidCredentialsDetail = "The email or password is incorrect, or the account is temporarily locked.";
 
-    private sealed record UserRow(Guid Id, string Email, string DisplayName, string PasswordHash, bool IsPlatformOperator, int FailedSignIns, DateTime? LockedUntil);
+    internal sealed record UserRow(Guid Id, string Email, string DisplayName, string PasswordHash, bool IsPlatformOperator, int FailedSignIns, DateTime? LockedUntil);
     private sealed record MembershipRow(Guid TenantId, string TenantName, string TenantSlug, string TenantStatus, string Plan, string Role);
     private sealed record RefreshRow(Guid Id, Guid UserId, Guid FamilyId, byte[] TokenHash, DateTime ExpiresAt, bool Spent);
     private sealed record MemberState(string Status, string Plan, string? Role);
@@ -122,17 +122,19 @@ public static partial class AuthEndpoints
         }
     }
 
-    private const string UserByEmailSql = """
-        select id as "Id", email as "Email", display_name as "DisplayName", password_hash as "PasswordHash",
-               is_platform_operator as "IsPlatformOperator", failed_sign_ins as "FailedSignIns", locked_until as "LockedUntil"
-        from users where email_normalized = @email
+    private const string UserColumns = """
+        id as "Id", email as "Email", display_name as "DisplayName", password_hash as "PasswordHash",
+        is_platform_operator as "IsPlatformOperator", failed_sign_ins as "FailedSignIns", locked_until as "LockedUntil"
         """;
+
+    private const string UserByEmailSql = "select " + UserColumns + " from users where email_normalized = @email";
+    internal const string UserByIdSql = "select " + UserColumns + " from users where id = @id";
 
     /// <summary>
     /// An existing user's password check under the lockout: a locked account fails even with the right password, and a
     /// wrong one counts toward the lock. Sign-in and sign-up share it, so neither is a way around the other's limit.
     /// </summary>
-    private static async Task<bool> PasswordAcceptedAsync(TenantDb db, UserRow user, string password, AuthSettings settings, TimeProvider time, CancellationToken ct)
+    internal static async Task<bool> PasswordAcceptedAsync(TenantDb db, UserRow user, string password, AuthSettings settings, TimeProvider time, CancellationToken ct)
     {
         var passwordOk = PasswordHasher.Verify(password, user.PasswordHash);
         if (user.LockedUntil is { } until && until > time.GetUtcNow().UtcDateTime)
@@ -318,17 +320,20 @@ public static partial class AuthEndpoints
 
     private sealed record UserInfo(string Email, string DisplayName);
 
-    public static async Task<Ok<MeResponse>> Me(HttpContext http, TenantDb db, CancellationToken ct)
+    public static async Task<Ok<MeResponse>> Me(HttpContext http, TenantDb db, CancellationToken ct) =>
+        TypedResults.Ok(await DescribeAsync(Actor.FromPrincipal(http.User), db, ct));
+
+    /// <summary>The caller as <c>GET /api/v1/auth/me</c> shows them (profile edits answer with the same).</summary>
+    internal static async Task<MeResponse> DescribeAsync(Actor actor, TenantDb db, CancellationToken ct)
     {
-        var actor = Actor.FromPrincipal(http.User);
         UserInfo? user = null;
         if (actor.UserId is { } id)
         {
             user = await db.WithoutTenantAsync(s => s.QuerySingleOrDefaultAsync<UserInfo>(
                 "select email as \"Email\", display_name as \"DisplayName\" from users where id = @id", new { id }, ct), ct);
         }
-        return TypedResults.Ok(new MeResponse(actor.Kind, actor.UserId, actor.ApiKeyId, actor.TenantId, actor.Role, actor.Plan,
-            actor.Permissions.Select(PermissionTable.Name).Order(StringComparer.Ordinal).ToList(), user?.Email, user?.DisplayName));
+        return new MeResponse(actor.Kind, actor.UserId, actor.ApiKeyId, actor.TenantId, actor.Role, actor.Plan,
+            actor.Permissions.Select(PermissionTable.Name).Order(StringComparer.Ordinal).ToList(), user?.Email, user?.DisplayName);
     }
 
     internal static TokenResponse ToResponse(IssuedTokens tokens) =>

@@ -24,6 +24,8 @@ public enum Permission
     PlatformTenants,
     /// <summary>Platform operator: every tenant's audit log.</summary>
     PlatformAudit,
+    /// <summary>The person's own profile and password: every person holds it (members and operators), no API key does.</summary>
+    ProfileEdit,
 }
 
 /// <summary>The tenant roles, lowest to highest.</summary>
@@ -46,7 +48,7 @@ public static class Roles
 public static class PermissionTable
 {
     private static readonly Permission[] ViewerPermissions =
-        [Permission.TenantRead, Permission.FlowsheetsRead, Permission.TeamRead];
+        [Permission.ProfileEdit, Permission.TenantRead, Permission.FlowsheetsRead, Permission.TeamRead];
 
     private static readonly Permission[] EngineerPermissions =
         [.. ViewerPermissions, Permission.FlowsheetsWrite, Permission.RunsExecute];
@@ -58,7 +60,7 @@ public static class PermissionTable
         [.. AdminPermissions, Permission.BillingManage, Permission.TenantDelete];
 
     private static readonly Permission[] OperatorPermissions =
-        [Permission.PlatformTenants, Permission.PlatformAudit];
+        [Permission.ProfileEdit, Permission.PlatformTenants, Permission.PlatformAudit];
 
     public static readonly FrozenDictionary<string, FrozenSet<Permission>> ByRole = new Dictionary<string, FrozenSet<Permission>>
     {
@@ -82,6 +84,7 @@ public static class PermissionTable
     /// <summary>Wire name of a permission (<c>flowsheets.read</c>), used in tokens and API keys.</summary>
     public static string Name(Permission permission) => permission switch
     {
+        Permission.ProfileEdit => "profile.edit",
         Permission.TenantRead => "tenant.read",
         Permission.FlowsheetsRead => "flowsheets.read",
         Permission.FlowsheetsWrite => "flowsheets.write",

@@ -3,13 +3,21 @@ using DeepSim.ServiceDefaults;
 using DeepSim.Web.Services;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
 using MudBlazor.Services;
+using StackExchange.Redis;
 
 namespace DeepSim.Web;
 
 public static class WebExtensions
 {
     public const string CookieName = "deepsim.session";
+    public const string DataProtectionApplication = "DeepSim.Web";
+    public const string DataProtectionKeysKey = "deepsim:web:data-protection-keys";
+    public const string SessionCachePrefix = "deepsim:web:";
 
     public static IHostApplicationBuilder AddWebServices(this IHostApplicationBuilder builder)
     {
@@ -28,7 +36,15 @@ public static class WebExtensions
         builder.Services.AddScoped<Flowsheets.RunTracker>();
 
         // The session cookie names a server-side entry holding the Api's tokens; the tokens never reach the browser.
-        builder.Services.AddDistributedMemoryCache();
+        // Entries and the keys that protect the cookie live in Redis, so every web instance, and one restarted, reads them.
+        builder.Configuration.GetRequiredConnectionString(ResourceNames.Redis);
+        builder.AddRedisClient(ResourceNames.Redis, configureOptions: options => options.AbortOnConnectFail = false);
+        builder.Services.AddStackExchangeRedisCache(options => options.InstanceName = SessionCachePrefix);
+        builder.Services.AddOptions<RedisCacheOptions>().Configure<IConnectionMultiplexer>(
+            (options, redis) => options.ConnectionMultiplexerFactory = () => Task.FromResult(redis));
+        builder.Services.AddDataProtection().SetApplicationName(DataProtectionApplication);
+        builder.Services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>(
+            (options, redis) => options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), DataProtectionKeysKey));
         builder.Services.AddSingleton<WebSessionStore>();
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(options =>
@@ -55,11 +71,25 @@ public static class WebExtensions
     {
         var id = context.Principal?.FindFirst(WebClaims.SessionId)?.Value;
         var store = context.HttpContext.RequestServices.GetRequiredService<WebSessionStore>();
-        if (id is null || await store.GetAsync(id, context.HttpContext.RequestAborted) is null)
+        var session = id is null ? null : await store.GetAsync(id, context.HttpContext.RequestAborted);
+        if (session is null)
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         }
+        else if (session.DisplayName is { } name && context.Principal!.Identity?.Name != name)
+        {
+            // The person renamed themselves (Profile page): the cookie takes the new name.
+            context.ReplacePrincipal(WithName(context.Principal, name));
+            context.ShouldRenew = true;
+        }
+    }
+
+    /// <summary>The same principal under another display name (the app bar shows it).</summary>
+    public static ClaimsPrincipal WithName(ClaimsPrincipal principal, string displayName)
+    {
+        var claims = principal.Claims.Where(c => c.Type != ClaimTypes.Name).Append(new Claim(ClaimTypes.Name, displayName));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme, ClaimTypes.Name, ClaimTypes.Role));
     }
 
     /// <summary>The cookie principal for a new web session (claims only: who, which tenant, which role).</summary>

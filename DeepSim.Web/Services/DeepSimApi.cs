@@ -112,6 +112,15 @@ public sealed class DeepSimApi : IDisposable
         }
     }
 
+    /// <summary>Changes this person's server-side session entry (after a profile edit the cookie follows it).</summary>
+    public async Task UpdateSessionAsync(Func<ApiSession, ApiSession> change, CancellationToken ct = default)
+    {
+        if (await SessionIdAsync() is { } id && await _sessions.GetAsync(id, ct) is { } session)
+        {
+            await _sessions.SaveAsync(id, change(session), ct);
+        }
+    }
+
     private async Task<string?> SessionIdAsync()
     {
         // Components (prerendered or over a circuit) have an authentication state; plain endpoints (downloads,
@@ -161,7 +170,7 @@ public sealed class DeepSimApi : IDisposable
                 await _sessions.RemoveAsync(id, ct);
                 return "";
             }
-            var renewed = ToSession(tokens);
+            var renewed = ToSession(tokens) with { DisplayName = session.DisplayName };
             await _sessions.SaveAsync(id, renewed, ct);
             return renewed.AccessToken;
         }

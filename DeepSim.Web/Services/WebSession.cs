@@ -4,17 +4,25 @@ using Microsoft.Extensions.Caching.Distributed;
 
 namespace DeepSim.Web.Services;
 
-/// <summary>The Api's tokens for one signed-in browser session. Kept on the server only; the cookie carries its id.</summary>
-public sealed record ApiSession(string AccessToken, DateTimeOffset AccessTokenExpiresAt, string? RefreshToken, Guid? TenantId, string Role);
+/// <summary>
+/// The Api's tokens for one signed-in browser session. Kept on the server only; the cookie carries its id.
+/// <see cref="DisplayName"/> is set once the person renamed themselves, so the cookie is re-issued with the new name.
+/// </summary>
+public sealed record ApiSession(string AccessToken, DateTimeOffset AccessTokenExpiresAt, string? RefreshToken, Guid? TenantId, string Role,
+    string? DisplayName = null);
 
 /// <summary>
-/// Server-side session store: session id → the Api's tokens. Backed by <see cref="IDistributedCache"/> (in-process
-/// today; a Redis cache can replace it for several web instances without code changes). A missing entry means signed
-/// out: the cookie is then refused as well.
+/// Server-side session store: session id → the Api's tokens, in Redis through <see cref="IDistributedCache"/>, so every
+/// web instance reads every session and a restart signs no one out (the cookie's Data Protection keys are in Redis
+/// too). An entry lives as long as the refresh token it holds: each save (sign-in, refresh) starts that lifetime
+/// again. A missing entry means signed out: the cookie is then refused as well.
+/// The refresh lock is per instance. Blazor circuits stick to one instance, so one session's refreshes meet here; two
+/// instances refreshing the same session at once (two tabs on two instances) would present one refresh token twice,
+/// which the Api treats as reuse and answers by ending that session: the person signs in again, no token leaks.
 /// </summary>
 public sealed class WebSessionStore(IDistributedCache cache, TimeProvider time)
 {
-    private static readonly TimeSpan Lifetime = TimeSpan.FromDays(30); // the Api's refresh tokens last 30 days
+    private static readonly TimeSpan Lifetime = TimeSpan.FromDays(30); // the Api's refresh tokens last 30 days (Auth:RefreshTokenDays)
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _refreshLocks = new(StringComparer.Ordinal);
 
     public async Task<string> CreateAsync(ApiSession session, CancellationToken ct)
@@ -44,5 +52,5 @@ public sealed class WebSessionStore(IDistributedCache cache, TimeProvider time)
     /// <summary>One refresh at a time per session: the Api's refresh tokens are single-use, and a reuse revokes the family.</summary>
     public SemaphoreSlim RefreshLock(string id) => _refreshLocks.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
 
-    private static string Key(string id) => "web-session:" + id;
+    private static string Key(string id) => "session:" + id; // under the cache's "deepsim:web:" prefix
 }

@@ -59,6 +59,7 @@ public sealed class PlatformTests(PlatformFixture platform)
         }
         Assert.True(worker.ContainsKey("Auth__ServiceToken"));
         Assert.False(web.ContainsKey("Auth__ServiceToken"), "the web app got the internal service token");
+        Assert.True(web.ContainsKey($"ConnectionStrings__{ResourceNames.Redis}"), "the web app cannot share its sessions (no redis)");
         Assert.Contains("Username=default", analytics[$"ConnectionStrings__{ResourceNames.ClickHouse}"], StringComparison.Ordinal);
         // No broker is configured here: nothing Kafka-shaped may be injected.
         Assert.DoesNotContain(api.Keys.Concat(analytics.Keys), key => key.Contains("kafka", StringComparison.OrdinalIgnoreCase));

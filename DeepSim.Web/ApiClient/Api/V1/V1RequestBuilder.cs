@@ -7,6 +7,7 @@ using DeepSim.Web.ApiClient.Api.V1.Billing;
 using DeepSim.Web.ApiClient.Api.V1.Catalog;
 using DeepSim.Web.ApiClient.Api.V1.Flowsheets;
 using DeepSim.Web.ApiClient.Api.V1.Invitations;
+using DeepSim.Web.ApiClient.Api.V1.Me;
 using DeepSim.Web.ApiClient.Api.V1.Plans;
 using DeepSim.Web.ApiClient.Api.V1.Platform;
 using DeepSim.Web.ApiClient.Api.V1.Runs;
@@ -62,6 +63,11 @@ namespace DeepSim.Web.ApiClient.Api.V1
         public global::DeepSim.Web.ApiClient.Api.V1.Invitations.InvitationsRequestBuilder Invitations
         {
             get => new global::DeepSim.Web.ApiClient.Api.V1.Invitations.InvitationsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The me property</summary>
+        public global::DeepSim.Web.ApiClient.Api.V1.Me.MeRequestBuilder Me
+        {
+            get => new global::DeepSim.Web.ApiClient.Api.V1.Me.MeRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The plans property</summary>
         public global::DeepSim.Web.ApiClient.Api.V1.Plans.PlansRequestBuilder Plans
