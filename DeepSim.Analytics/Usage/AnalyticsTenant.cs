@@ -5,13 +5,10 @@ namespace DeepSim.Analytics.Usage;
 
 /// <summary>
 /// The tenant an analytics request reads, taken from the access token's <c>tid</c> claim and nothing else: no query
-/// parameter, route value or header can name another. Made only by <see cref="TenantAnalyticsFilter"/>, and every
-/// query of <see cref="TenantAnalytics"/> filters by it.
+/// parameter, route value or header can name another. Every query of <see cref="TenantAnalytics"/> filters by it.
 /// </summary>
 public sealed class AnalyticsTenant
 {
-    private const string ItemKey = "DeepSim.Analytics.Tenant";
-
     private AnalyticsTenant(Guid id) => Id = id;
 
     public Guid Id { get; }
@@ -19,12 +16,11 @@ public sealed class AnalyticsTenant
     internal static AnalyticsTenant? FromClaims(ClaimsPrincipal user) =>
         Guid.TryParse(user.FindFirstValue("tid"), out var id) && id != Guid.Empty ? new AnalyticsTenant(id) : null;
 
-    internal void Attach(HttpContext http) => http.Items[ItemKey] = this;
-
-    /// <summary>Handler binding: the tenant the filter attached (the filter runs first on every analytics query).</summary>
-    public static ValueTask<AnalyticsTenant?> BindAsync(HttpContext http) =>
-        ValueTask.FromResult(http.Items.TryGetValue(ItemKey, out var tenant) ? tenant as AnalyticsTenant
-            : throw new InvalidOperationException("an analytics query endpoint is missing the TenantAnalyticsFilter"));
+    /// <summary>
+    /// Handler binding, from the token only. Null for a token of no tenant, which <see cref="TenantAnalyticsFilter"/>
+    /// (running after binding, before the handler) refuses with a 403.
+    /// </summary>
+    public static ValueTask<AnalyticsTenant?> BindAsync(HttpContext http) => ValueTask.FromResult(FromClaims(http.User));
 }
 
 /// <summary>
@@ -48,7 +44,6 @@ public sealed class TenantAnalyticsFilter : IEndpointFilter
         {
             return Forbidden($"Your role does not allow this: it needs the permission '{Permission}'.");
         }
-        tenant.Attach(context.HttpContext);
         return await next(context);
     }
 

@@ -22,8 +22,9 @@ public static class UsageEndpoints
     }
 
     internal static async Task<Results<Ok<UsageResponse>, FileContentHttpResult, ValidationProblem, ProblemHttpResult>> GetUsage(
-        AnalyticsTenant tenant, HttpRequest request, TenantAnalytics analytics, TimeProvider time, CancellationToken ct)
+        AnalyticsTenant? tenant, HttpRequest request, TenantAnalytics analytics, TimeProvider time, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(tenant); // the filter has refused tokens of no tenant
         var query = new AnalyticsQuery();
         var range = query.Range(request, Today(time));
         var granularity = query.Granularity(request);
@@ -43,8 +44,9 @@ public static class UsageEndpoints
     }
 
     internal static async Task<Results<Ok<RunsResponse>, FileContentHttpResult, ValidationProblem, ProblemHttpResult>> GetRuns(
-        AnalyticsTenant tenant, HttpRequest request, TenantAnalytics analytics, TimeProvider time, CancellationToken ct)
+        AnalyticsTenant? tenant, HttpRequest request, TenantAnalytics analytics, TimeProvider time, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(tenant); // the filter has refused tokens of no tenant
         var query = new AnalyticsQuery();
         var range = query.Range(request, Today(time));
         var by = query.By(request);
