@@ -283,6 +283,43 @@ public sealed class TenantAnalyticsTests(AnalyticsFixture fixture) : IAsyncLifet
     }
 
     [Fact]
+    public async Task Before_the_migrations_ran_the_queries_answer_503_not_500()
+    {
+        // No service token, so no ingester and no migrations: the database has no tables.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [$"ConnectionStrings:{ResourceNames.ClickHouse}"] = fixture.ClickHouse.ConnectionString.Replace("Database=deepsim", "Database=t_" + Guid.NewGuid().ToString("N")[..16], StringComparison.Ordinal),
+            [$"services:{ResourceNames.Api}:http:0"] = fixture.ApiUrl.ToString(),
+        });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        await using var bare = builder.BuildAnalytics();
+        using (var start = new CancellationTokenSource(Budget))
+        {
+            await bare.StartAsync(start.Token);
+        }
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(bare.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()), Timeout = Budget };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(Guid.NewGuid(), Guid.NewGuid(), Roles.Admin));
+            foreach (var path in new[] { "/api/v1/analytics/usage", "/api/v1/analytics/runs" })
+            {
+                using var timeout = new CancellationTokenSource(Budget);
+                using var response = await client.GetAsync(path, timeout.Token);
+                var body = await response.Content.ReadAsStringAsync(timeout.Token);
+                Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{path}: {response.StatusCode} {body}");
+                Assert.Equal("https://deepsim.dev/problems/service-unavailable", JsonDocument.Parse(body).RootElement.GetProperty("type").GetString());
+            }
+        }
+        finally
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await bare.StopAsync(stop.Token);
+        }
+    }
+
+    [Fact]
     public async Task Csv_downloads_have_a_header_and_the_same_numbers()
     {
         var tenant = await ScriptedTenantAsync(flowsheets: 1, runs: 2);
