@@ -2,7 +2,9 @@ using System.Net.Http.Headers;
 using DeepSim.Analytics.Auth;
 using DeepSim.Analytics.ClickHouse;
 using DeepSim.Analytics.Ingest;
+using DeepSim.Analytics.Usage;
 using DeepSim.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace DeepSim.Analytics;
@@ -15,9 +17,11 @@ public static class AnalyticsServiceExtensions
         builder.AddServiceDefaults();
         builder.AddAnalyticsServices();
         var app = builder.Build();
+        app.UseExceptionHandler();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapCallerEndpoints();
+        app.MapUsageEndpoints();
         app.MapDefaultEndpoints();
         return app;
     }
@@ -28,6 +32,11 @@ public static class AnalyticsServiceExtensions
         builder.Configuration.GetRequiredServiceUri(ResourceNames.Api);
 
         builder.Services.AddSingleton(clickHouse);
+        builder.Services.AddSingleton<ClickHouseDatabase>();
+        builder.Services.AddSingleton<TenantAnalytics>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        // Unexpected failures answer a problem document with a trace id (and are logged once by the handler).
+        builder.Services.AddProblemDetails();
         // ClickHouse's HTTP interface is called directly: no retries on top, the callers decide.
         builder.Services.AddHttpClient(ClickHouseHealthCheck.HttpClientName);
         builder.Services.AddHealthChecks()
@@ -60,8 +69,6 @@ public static class AnalyticsServiceExtensions
             http.BaseAddress = new Uri("http://" + ResourceNames.Api);
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         });
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ClickHouseDatabase>();
         builder.Services.AddSingleton<EventStore>();
         builder.Services.AddHostedService<OutboxIngester>();
         return builder;

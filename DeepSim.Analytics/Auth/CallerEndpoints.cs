@@ -7,8 +7,8 @@ namespace DeepSim.Analytics.Auth;
 public sealed record CallerResponse(Guid UserId, Guid? TenantId, string? Role, string? Kind);
 
 /// <summary>
-/// The first authenticated Analytics endpoint: it proves the Api's tokens validate here. The analytics queries will
-/// sit behind the same authentication.
+/// The first authenticated Analytics endpoint: it proves the Api's tokens validate here. The tenant analytics queries
+/// (<see cref="Usage.UsageEndpoints"/>) sit behind the same authentication, plus the analytics.read permission.
 /// </summary>
 public static class CallerEndpoints
 {

@@ -28,7 +28,10 @@ public sealed class ClickHouseDatabase : IDisposable
     public Task EnsureDatabaseAsync(CancellationToken ct) =>
         serverClient.ExecuteNonQueryAsync($"CREATE DATABASE IF NOT EXISTS {DatabaseName}", null, null, ct);
 
-    public Task ExecuteAsync(string sql, CancellationToken ct) => client.ExecuteNonQueryAsync(sql, null, null, ct);
+    // The driver asks for RowBinaryWithNamesAndTypes by default, which 18.16 lacks and refuses for an INSERT … SELECT.
+    private static readonly QueryOptions StatementOptions = new() { CustomSettings = new Dictionary<string, object> { ["default_format"] = "TabSeparated" } };
+
+    public Task ExecuteAsync(string sql, CancellationToken ct) => client.ExecuteNonQueryAsync(sql, null, StatementOptions, ct);
 
     /// <summary>The rows of <paramref name="sql"/> (without a FORMAT clause) as TSV fields, unescaped.</summary>
     public async Task<List<string[]>> QueryTsvAsync(string sql, CancellationToken ct)

@@ -43,6 +43,9 @@ public static class ClickHouseSql
     /// <summary>An unsigned integer literal.</summary>
     public static string Literal(ulong value) => value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>A Date literal, <c>toDate('YYYY-MM-DD')</c>.</summary>
+    public static string Literal(DateOnly value) => $"toDate({Literal(value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))})";
+
     /// <summary>A database or table name: letters, digits and underscores, not starting with a digit; anything else throws.</summary>
     public static string Identifier(string name)
     {

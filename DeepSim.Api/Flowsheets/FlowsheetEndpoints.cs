@@ -179,7 +179,7 @@ public static class FlowsheetEndpoints
                     insert into flowsheet_versions (tenant_id, flowsheet_id, version, name, description, content, created_by)
                     values (@tenant, @id, 1, @name, @description, @content::jsonb, @by)
                     """, args, ct);
-                await Outbox.AddAsync(s, "flowsheet.created", new { tenantId = s.TenantId, flowsheetId = id, version = 1 }, ct);
+                await Outbox.AddAsync(s, "flowsheet.created", new { tenantId = s.TenantId, flowsheetId = id, version = 1, actorId = actor.Id }, ct);
                 return await s.QuerySingleOrDefaultAsync<Row>($"select {Columns} from flowsheets where id = @id", new { id }, ct);
             }, ct);
             if (overLimit is not null)
@@ -248,7 +248,7 @@ public static class FlowsheetEndpoints
                     insert into flowsheet_versions (tenant_id, flowsheet_id, version, name, description, content, created_by)
                     values (@tenant, @flowsheetId, @version, @name, @description, @content::jsonb, @by)
                     """, args, ct);
-                await Outbox.AddAsync(s, "flowsheet.updated", new { tenantId = s.TenantId, flowsheetId, version }, ct);
+                await Outbox.AddAsync(s, "flowsheet.updated", new { tenantId = s.TenantId, flowsheetId, version, actorId = actor.Id }, ct);
                 var row = await s.QuerySingleOrDefaultAsync<Row>($"select {Columns} from flowsheets where id = @flowsheetId", new { flowsheetId }, ct);
                 http.Response.Headers.ETag = ETag(version);
                 return TypedResults.Ok(row!.ToResponse());

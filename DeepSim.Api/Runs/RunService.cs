@@ -131,7 +131,7 @@ public sealed class RunService(ResultCache cache, TimeProvider clock, IOptions<R
                 insert into event_outbox (id, tenant_id, type, payload)
                 select gen_random_uuid(), @tenant, 'run.submitted',
                        jsonb_build_object('runId', i.id, 'flowsheetId', i.flowsheet_id, 'flowsheetVersion', i.flowsheet_version,
-                                          'studyId', i.study_id, 'cached', i.cached)
+                                          'studyId', i.study_id, 'cached', i.cached, 'createdBy', @createdBy)
                 from inserted i
                 union all
                 select gen_random_uuid(), @tenant, 'run.completed',
