@@ -23,7 +23,7 @@ public sealed class TenantAnalytics(ClickHouseDatabase database)
 {
     private const string SecondsPerHour = "3600";
 
-    // The 'event_id|amount' strings of tenant_daily.amounts, added up (ADR 0010).
+    // The 'event_id|amount' strings of tenant_daily.amounts, added up (ADR 0011).
     private const string Amount = "arraySum(arrayMap(s -> toFloat64(splitByChar('|', s)[2]), groupUniqArrayIfMerge(amounts)))";
 
     /// <summary>Usage per period from the tenant_daily roll-up, every period of the range present (zeros where nothing happened).</summary>

@@ -1,5 +1,5 @@
 -- Per tenant and UTC day, one row per metric, kept by the materialized view of 0004 from the raw events.
--- The states are idempotent on purpose (ADR 0010): the events arrive at least once and a view fires on every insert,
+-- The states are idempotent on purpose (ADR 0011): the events arrive at least once and a view fires on every insert,
 -- so a redelivered event must not count twice. Counts are uniqExact over what is counted (run, flowsheet, user id);
 -- sums keep the distinct 'event_id|amount' strings (groupUniqArray) and add them up at query time. Readers always
 -- merge with GROUP BY (uniqExactIfMerge / groupUniqArrayIfMerge), never trusting parts to have merged.

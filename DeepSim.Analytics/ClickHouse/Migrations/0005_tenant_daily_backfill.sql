@@ -1,5 +1,5 @@
 -- Back-fills tenant_daily from the events stored before 0004's view existed. Safe to run again, and safe while the
--- ingester inserts: an event counted both by the view and here changes no state (ADR 0010). Same SELECT as 0004.
+-- ingester inserts: an event counted both by the view and here changes no state (ADR 0011). Same SELECT as 0004.
 INSERT INTO tenant_daily
 SELECT tenant_id, toDate(occurred_at) AS day, tupleElement(m, 1) AS metric,
        uniqExactIfState(tupleElement(m, 2), tupleElement(m, 2) != '') AS distinct_keys,
