@@ -12,7 +12,6 @@ public sealed class OutboxIngestTests(AnalyticsFixture fixture)
 {
     private static readonly TimeSpan CallBudget = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan IngestBudget = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
     [Fact]
     public async Task Feed_refuses_a_missing_or_wrong_service_token()
@@ -298,19 +297,5 @@ public sealed class OutboxIngestTests(AnalyticsFixture fixture)
             }
         }, $"{count} events of tenant {tenantId} in ClickHouse");
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        using var timeout = new CancellationTokenSource(IngestBudget);
-        while (!await condition())
-        {
-            try
-            {
-                await Task.Delay(PollInterval, timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"{what}: not reached within {IngestBudget.TotalSeconds} s");
-            }
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, string what) => Eventually.WaitUntilAsync(condition, what, IngestBudget);
 }

@@ -81,19 +81,5 @@ public sealed class ResilienceTests(AnalyticsFixture fixture, ITestOutputHelper 
         }
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        using var timeout = new CancellationTokenSource(Budget);
-        while (!await condition())
-        {
-            try
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(100), timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"{what}: not reached within {Budget.TotalSeconds} s");
-            }
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, string what) => Eventually.WaitUntilAsync(condition, what, Budget);
 }

@@ -29,7 +29,6 @@ namespace DeepSim.Analytics.Tests;
 public sealed class TenantAnalyticsTests(AnalyticsFixture fixture) : IAsyncLifetime
 {
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private readonly string databaseName = "t_" + Guid.NewGuid().ToString("N")[..16];
     private WebApplication? analytics;
     private Uri analyticsUrl = null!;
@@ -572,21 +571,7 @@ public sealed class TenantAnalyticsTests(AnalyticsFixture fixture) : IAsyncLifet
         return Parse(a).CompareTo(Parse(b));
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        using var timeout = new CancellationTokenSource(Budget);
-        while (!await condition())
-        {
-            try
-            {
-                await Task.Delay(PollInterval, timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"{what}: not reached within {Budget.TotalSeconds} s");
-            }
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, string what) => Eventually.WaitUntilAsync(condition, what, Budget);
 
     private static string Example()
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using DeepSim.ServiceDefaults;
+using DeepSim.TestServers;
 
 namespace DeepSim.Services.Tests;
 
@@ -17,19 +18,32 @@ public class ServiceConfigurationTests
     public async Task Service_finds_the_api_through_services_variables_and_follows_its_health(string service)
     {
         await using var api = await StubApi.StartAsync();
-        await using var process = ServiceProcess.Start(service, new Dictionary<string, string>
+        var variables = new Dictionary<string, string> { [$"services__{ResourceNames.Api}__http__0"] = api.Url.ToString() };
+        // The web app keeps its sessions and Data Protection keys in Redis: a real server, as the AppHost gives it.
+        var redisFolder = Directory.CreateTempSubdirectory("deepsim-services-redis-").FullName;
+        try
         {
-            [$"services__{ResourceNames.Api}__http__0"] = api.Url.ToString(),
-        });
+            using var redisStart = new CancellationTokenSource(StartTimeout);
+            await using var redis = service == "DeepSim.Web" ? await RedisServer.StartAsync(redisFolder, redisStart.Token) : null;
+            if (redis is not null)
+            {
+                variables[$"ConnectionStrings__{ResourceNames.Redis}"] = redis.ConnectionString;
+            }
+            await using var process = ServiceProcess.Start(service, variables);
 
-        Assert.Equal(HttpStatusCode.OK, await process.WaitForHealthAsync(HttpStatusCode.OK, StartTimeout));
-        Assert.True(api.HealthCalls > 0, "the service reported healthy without asking the Api");
+            Assert.Equal(HttpStatusCode.OK, await process.WaitForHealthAsync(HttpStatusCode.OK, StartTimeout));
+            Assert.True(api.HealthCalls > 0, "the service reported healthy without asking the Api");
 
-        api.AnswerHealth(503);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, await process.WaitForHealthAsync(HttpStatusCode.ServiceUnavailable, StartTimeout));
+            api.AnswerHealth(503);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, await process.WaitForHealthAsync(HttpStatusCode.ServiceUnavailable, StartTimeout));
 
-        api.AnswerHealth(200);
-        Assert.Equal(HttpStatusCode.OK, await process.WaitForHealthAsync(HttpStatusCode.OK, StartTimeout));
+            api.AnswerHealth(200);
+            Assert.Equal(HttpStatusCode.OK, await process.WaitForHealthAsync(HttpStatusCode.OK, StartTimeout));
+        }
+        finally
+        {
+            Directory.Delete(redisFolder, recursive: true);
+        }
     }
 
     [Fact]
