@@ -99,6 +99,13 @@ public sealed class DeepSimApi : IDisposable
             _navigation.NavigateTo($"account/signin?returnUrl={back}&{reason}", forceLoad: true);
             throw;
         }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or Polly.ExecutionRejectedException or TaskCanceledException)
+        {
+            // The Api did not answer (down, slow past the resilience handler's limits, its circuit open): a refusal the page
+            // shows like any other, never an exception that ends the person's circuit.
+            throw new ApiProblemException(System.Net.HttpStatusCode.ServiceUnavailable, null, "Service unavailable",
+                "The platform did not answer in time. Try again in a moment.", new Dictionary<string, string[]>(), null);
+        }
     }
 
     public async Task CallAsync(Func<DeepSimApiClient, Task> call) =>

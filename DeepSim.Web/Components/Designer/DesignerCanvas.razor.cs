@@ -119,9 +119,9 @@ public sealed partial class DesignerCanvas : IAsyncDisposable
         {
             // The circuit went away while loading: nothing to draw any more.
         }
-        catch (JSException) when (disposed)
+        catch (Exception ex) when (disposed && ex is JSException or ObjectDisposedException)
         {
-            // The canvas left the page between two of these calls: there is nothing to set up.
+            // The canvas left the page between two of these calls (its module may be disposed already): nothing to set up.
         }
     }
 
@@ -186,7 +186,7 @@ public sealed partial class DesignerCanvas : IAsyncDisposable
 
     private async Task RefreshRect()
     {
-        if (module is null)
+        if (module is null || disposed)
         {
             return;
         }
@@ -200,6 +200,10 @@ public sealed partial class DesignerCanvas : IAsyncDisposable
         }
         catch (JSDisconnectedException)
         {
+        }
+        catch (Exception ex) when (disposed && ex is JSException or ObjectDisposedException)
+        {
+            // The canvas left the page while asking for its position.
         }
     }
 
@@ -410,7 +414,7 @@ public sealed partial class DesignerCanvas : IAsyncDisposable
 
     private async Task Capture(long pointerId)
     {
-        if (module is null)
+        if (module is null || disposed)
         {
             return;
         }
@@ -420,6 +424,10 @@ public sealed partial class DesignerCanvas : IAsyncDisposable
         }
         catch (JSDisconnectedException)
         {
+        }
+        catch (Exception ex) when (disposed && ex is JSException or ObjectDisposedException)
+        {
+            // The canvas left the page mid-drag.
         }
     }
 

@@ -146,6 +146,18 @@ public sealed class BrowserFixture : IAsyncLifetime, IDisposable
             {
                 output.WriteLine($"no failure screenshot: {shotFailure.Message}");
             }
+            try
+            {
+                var pageError = page.GetByTestId("page-error");
+                if (await pageError.CountAsync() > 0)
+                {
+                    output.WriteLine("the page showed: " + await pageError.First.InnerTextAsync(new() { Timeout = 5_000 }));
+                }
+            }
+            catch (Exception readFailure) when (readFailure is PlaywrightException or TimeoutException)
+            {
+                output.WriteLine($"the page could not be read: {readFailure.Message}");
+            }
             await ServiceErrors.WriteAsync(_platform.App, output, started);
             throw;
         }

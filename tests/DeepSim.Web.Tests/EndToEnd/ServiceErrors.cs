@@ -20,8 +20,11 @@ internal static class ServiceErrors
     public static async Task WriteAsync(DistributedApplication app, ITestOutputHelper output, DateTimeOffset since)
     {
         var logs = app.Services.GetRequiredService<ResourceLoggerService>();
-        foreach (var resource in new[] { ResourceNames.Web, ResourceNames.Api })
+        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
+        foreach (var name in new[] { ResourceNames.Web, ResourceNames.Api })
         {
+            // By the model's resource: its log lives under the name the orchestrator gave its replica.
+            var resource = model.Resources.Single(r => r.Name == name);
             var errors = new List<string>();
             var read = 0;
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
@@ -39,11 +42,11 @@ internal static class ServiceErrors
             }
             if (errors.Count == 0)
             {
-                output.WriteLine($"{resource}: {read} log lines, no error among those since the test began");
+                output.WriteLine($"{name}: {read} log lines, no error among those since the test began");
             }
             foreach (var error in errors.TakeLast(MostErrors))
             {
-                output.WriteLine($"{resource} logged: {error}");
+                output.WriteLine($"{name} logged: {error}");
             }
         }
     }
