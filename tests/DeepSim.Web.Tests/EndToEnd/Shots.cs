@@ -26,12 +26,16 @@ public static class Shots
 
     internal static void Begin(string test, ITestOutputHelper output) => Current.Value = (test, output);
 
-    internal static void Clear()
+    private static readonly Lazy<bool> Cleared = new(() =>
     {
         if (Directory.Exists(Folder))
         {
             Directory.Delete(Folder, recursive: true);
         }
         Directory.CreateDirectory(Folder);
-    }
+        return true;
+    });
+
+    /// <summary>Empties the folder once per test run: each browser collection's fixture calls it, and keeps the others' shots.</summary>
+    internal static void Clear() => _ = Cleared.Value;
 }
