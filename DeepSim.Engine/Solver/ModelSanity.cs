@@ -207,7 +207,7 @@ public static class ModelSanity
                     ? "lower its conversion to at most the equilibrium conversion, or model it as an equilibriumReactor"
                     : "give its rate law a reverse (equilibrium-limited) term, or model it as an equilibriumReactor";
                 warnings.Add(new ModelWarning(ModelWarningCodes.ConversionBeyondEquilibrium, unit.Id, outlet, string.Create(Inv,
-                    $"Unit {unit.Id} carries reaction {k + 1} beyond chemical equilibrium (Q/K = {ratio:G4} at the outlet, {temperatureK:F1} K), a state no reactor can reach: {remedy}.")));
+                    $"Unit {unit.Id} carries reaction {k + 1} beyond chemical equilibrium (Q/K = {ratio:G4} in its outlet {outlet} at {temperatureK:F1} K), a state no reactor can reach: {remedy}.")));
             }
         }
     }
