@@ -317,6 +317,52 @@ public class ModelSanityTests
         Assert.Equal("R1", Assert.Single(Coded(r, ModelWarningCodes.ConversionBeyondEquilibrium)).UnitId);
     }
 
+    // What each example is expected to be warned about (checked by hand: every one is a real finding).
+    private static readonly Dictionary<string, string> ExpectedExampleWarnings = new(StringComparer.Ordinal)
+    {
+        ["absorber"] = "",
+        ["ammonia-equilibrium-reactor"] = "missing-kij Hydrogen/Ammonia",
+        ["ammonia-synthesis-loop"] = "conversion-beyond-equilibrium REACTOR; missing-kij Hydrogen/Ammonia",
+        ["benzene-toluene-column"] = "",
+        ["benzene-toluene-flash"] = "",
+        ["benzene-toluene-shortcut-column"] = "",
+        ["design-spec-heater-duty"] = "",
+        ["ethylene-hydrogenation-reactors"] = "",
+        ["feed-effluent-exchanger"] = "",
+        ["gas-plant-three-recycles"] = "missing-kij Nitrogen/2-methylpentane; missing-kij Carbon dioxide/2-methylpentane; missing-kij Carbon dioxide/N-octane; missing-kij Hydrogen sulfide/N-butane",
+        ["methanol-water-nrtl-flash"] = "",
+        ["natural-gas-flash"] = "",
+        ["two-stage-compression"] = "empty-stream D1",
+        ["water-gas-shift-equilibrium"] = "",
+    };
+
+    public static TheoryData<string> ExampleNames => new(ExpectedExampleWarnings.Keys);
+
+    [Theory]
+    [MemberData(nameof(ExampleNames))]
+    public void Every_example_gets_exactly_its_expected_warnings(string example)
+    {
+        var expected = ExpectedExampleWarnings[example];
+        var r = ExampleFiles.Solve(ExampleFiles.Text(example));
+        Assert.True(r.Converged, r.FailureReason);
+        string Key(ModelWarning w) => w.Code switch
+        {
+            ModelWarningCodes.MissingKij => $"{w.Code} {w.Message[(w.Message.IndexOf("kij for ", StringComparison.Ordinal) + 8)..w.Message.IndexOf(" (", StringComparison.Ordinal)]}",
+            ModelWarningCodes.ConversionBeyondEquilibrium => $"{w.Code} {w.UnitId}",
+            _ => $"{w.Code} {w.StreamId}",
+        };
+        Assert.Equal(expected, string.Join("; ", r.Warnings.Select(Key)));
+        Assert.All(r.Warnings, AssertActionable);
+    }
+
+    [Fact]
+    public void Every_example_is_listed_with_its_expected_warnings()
+    {
+        var listed = ExpectedExampleWarnings.Keys.Order(StringComparer.Ordinal);
+        var files = Directory.GetFiles(ExampleFiles.Directory, "*.json").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal);
+        Assert.Equal(files, listed);
+    }
+
     private static JsonObject Json(SolveResult r)
     {
         using var ms = new MemoryStream();
