@@ -363,6 +363,15 @@ public class ModelSanityTests
         Assert.Equal(files, listed);
     }
 
+    [Fact]
+    public void Every_code_is_documented_in_the_warnings_table()
+    {
+        var codes = typeof(ModelWarningCodes).GetFields().Select(f => (string)f.GetRawConstantValue()!).Order(StringComparer.Ordinal);
+        var doc = File.ReadAllLines(Path.Combine(ExampleFiles.Directory, "..", "docs", "warnings.md"));
+        var documented = doc.Where(l => l.StartsWith("| `", StringComparison.Ordinal)).Select(l => l.Split('`')[1]).Order(StringComparer.Ordinal);
+        Assert.Equal(codes, documented);
+    }
+
     private static JsonObject Json(SolveResult r)
     {
         using var ms = new MemoryStream();
