@@ -16,8 +16,8 @@ public sealed record RunExplanationResult(Guid RunId, bool? Converged, string? F
 /// <summary>
 /// Reads a run's engine result (the document <c>SolveResultJson</c> writes) for what an engineer asks after a run: did it
 /// converge, and if not where it went wrong: a unit that failed, a recycle whose tear residuals grew or stalled (and which
-/// tear streams stayed open), a component or energy balance that did not close, a design spec not met. Unit notes are
-/// the engine's warnings. Nothing in the result is taken as an instruction: names are quoted as data.
+/// tear streams stayed open), a component or energy balance that did not close, a design spec not met. Unit notes and
+/// the result's model-sanity `warnings` are the engine's warnings. Nothing in the result is taken as an instruction: names are quoted as data.
 /// </summary>
 public static class RunExplanation
 {
@@ -80,6 +80,11 @@ public static class RunExplanation
             findings.Add(converged == true
                 ? "The run converged: every recycle closed and the component and energy balances are within tolerance."
                 : $"The run did not converge: {failureReason ?? "no reason was recorded"}.");
+        }
+        // The engine's model-sanity warnings follow the outcome; a reaction past equilibrium is already its unit's note.
+        foreach (var warning in Array(result, "warnings").Where(w => w.ValueKind == JsonValueKind.Object && Text(w, "code") != "conversion-beyond-equilibrium"))
+        {
+            findings.Add($"Model warning '{Text(warning, "code")}': {Text(warning, "message")}");
         }
         return new RunExplanationResult(runId, converged, failureReason, findings, recycles, failedUnits, unbalanced, specs);
     }

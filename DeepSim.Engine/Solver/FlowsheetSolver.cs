@@ -127,6 +127,7 @@ public static class FlowsheetSolver
                 Balance = result.Balance,
                 Iterations = iterations,
                 FlowsheetSolves = solves,
+                Warnings = ModelSanity.Analyse(flowsheet, result.Streams, result.Units),
                 SolveTimeSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds,
             };
         }

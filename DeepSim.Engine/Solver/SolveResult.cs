@@ -93,6 +93,9 @@ public sealed class SolveResult
     /// <summary>Flowsheet solves performed (1 without design specifications).</summary>
     public int FlowsheetSolves { get; init; } = 1;
 
+    /// <summary>Model-sanity warnings about the final state (<see cref="ModelSanity"/>), whether converged or not.</summary>
+    public IReadOnlyList<ModelWarning> Warnings { get; init; } = [];
+
     /// <summary>Wall time of the whole solve, s (not deterministic, unlike everything else).</summary>
     public double SolveTimeSeconds { get; init; }
 }

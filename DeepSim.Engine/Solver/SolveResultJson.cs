@@ -26,6 +26,7 @@ public static class SolveResultJson
         {
             w.WriteString("failureReason", result.FailureReason);
         }
+        WriteWarnings(w, result.Warnings);
         w.WriteString("propertyPackage", f.Package.Name);
         DeepSim.Engine.Thermo.PropertyPackageReport.Write(w, f.Package, names);
         w.WriteStartArray("components");
@@ -165,6 +166,22 @@ public static class SolveResultJson
         w.WriteEndArray();
         w.WriteEndObject();
         w.WriteEndObject();
+    }
+
+    // "warnings": [{ "code", "unit", "stream", "message" }], unit and stream null when the warning is not about one.
+    private static void WriteWarnings(Utf8JsonWriter w, IReadOnlyList<ModelWarning> warnings)
+    {
+        w.WriteStartArray("warnings");
+        foreach (var warning in warnings)
+        {
+            w.WriteStartObject();
+            w.WriteString("code", warning.Code);
+            w.WriteString("unit", warning.UnitId);
+            w.WriteString("stream", warning.StreamId);
+            w.WriteString("message", warning.Message);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     private static void WriteBalance(Utf8JsonWriter w, SolveBalance balance)

@@ -32,6 +32,7 @@ internal static class ResultWriter
         {
             o.WriteLine($"Reason: {result.FailureReason}");
         }
+        WriteWarnings(result, o);
         o.WriteLine();
         o.WriteLine("Streams");
         var names = f.Components.Select(c => c.Name).ToArray();
@@ -86,6 +87,20 @@ internal static class ResultWriter
         }
         o.WriteLine();
         WriteConvergenceReport(result, o);
+    }
+
+    /// <summary>"Warnings (n):" and one "  [code] message" line each; nothing when there are none.</summary>
+    public static void WriteWarnings(SolveResult result, TextWriter o)
+    {
+        if (result.Warnings.Count == 0)
+        {
+            return;
+        }
+        o.WriteLine($"Warnings ({result.Warnings.Count}):");
+        foreach (var w in result.Warnings)
+        {
+            o.WriteLine($"  [{w.Code}] {w.Message}");
+        }
     }
 
     public static void WriteConvergenceReport(SolveResult result, TextWriter o)
@@ -164,6 +179,15 @@ internal static class ResultWriter
                 row.Add(r.FailureReason ?? "");
             }
             o.WriteLine(string.Join(',', row.Select(Quote)));
+        }
+        if (result.Warnings.Count > 0)
+        {
+            o.WriteLine();
+            o.WriteLine("warning,unit,stream,message");
+            foreach (var w in result.Warnings)
+            {
+                o.WriteLine(string.Join(',', new[] { w.Code, w.UnitId ?? "", w.StreamId ?? "", w.Message }.Select(Quote)));
+            }
         }
     }
 

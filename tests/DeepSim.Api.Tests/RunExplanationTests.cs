@@ -35,4 +35,19 @@ public sealed class RunExplanationTests
         using var clean = JsonDocument.Parse("""{"units": [], "balance": {"components": []}, "convergence": {"blocks": [], "designSpecs": []}}""");
         Assert.StartsWith("The run converged", Assert.Single(RunExplanation.Explain(Guid.NewGuid(), true, null, clean.RootElement).Findings), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Model_sanity_warnings_follow_the_outcome_as_findings()
+    {
+        using var warned = JsonDocument.Parse("""
+            {"units": [{"id": "R1", "notes": ["reaction 1: the outlet lies beyond chemical equilibrium"]}], "balance": {"components": []},
+             "convergence": {"blocks": [], "designSpecs": []},
+             "warnings": [{"code": "missing-kij", "unit": null, "stream": "S5", "message": "peng-robinson has no kij for Hydrogen/Ammonia."},
+                          {"code": "conversion-beyond-equilibrium", "unit": "R1", "stream": "S2", "message": "Unit R1 carries reaction 1 beyond chemical equilibrium."}]}
+            """);
+        var findings = RunExplanation.Explain(Guid.NewGuid(), true, null, warned.RootElement).Findings;
+        Assert.Equal(2, findings.Count);
+        Assert.StartsWith("Unit 'R1' warns: reaction 1", findings[0], StringComparison.Ordinal);
+        Assert.Equal("Model warning 'missing-kij': peng-robinson has no kij for Hydrogen/Ammonia.", findings[1]);
+    }
 }

@@ -215,4 +215,31 @@ public sealed class SimulateCommandTests : IDisposable
         Assert.Equal(SimulateCommand.ExitNotConverged, code);
         Assert.Contains("material accumulates in the loop through MIX, SEP", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Table_and_csv_output_list_the_model_sanity_warnings()
+    {
+        var (code, table, error) = Run(Example("ammonia-synthesis-loop"));
+        Assert.True(code == 0, error);
+        Assert.Contains("Warnings (2):", table, StringComparison.Ordinal);
+        Assert.Contains("  [conversion-beyond-equilibrium] Unit REACTOR", table, StringComparison.Ordinal);
+        Assert.Contains("  [missing-kij] ", table, StringComparison.Ordinal);
+        (code, var csv, error) = Run(Example("ammonia-synthesis-loop"), "--format", "csv");
+        Assert.True(code == 0, error);
+        var lines = csv.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        var header = lines.IndexOf("warning,unit,stream,message");
+        Assert.True(header > 0, csv);
+        Assert.StartsWith("conversion-beyond-equilibrium,REACTOR,", lines[header + 1], StringComparison.Ordinal);
+        Assert.StartsWith("missing-kij,,", lines[header + 2], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_result_without_warnings_prints_no_warnings_section()
+    {
+        var (code, table, error) = Run(Example("benzene-toluene-flash"));
+        Assert.True(code == 0, error);
+        Assert.DoesNotContain("Warnings (", table, StringComparison.Ordinal);
+        (_, var csv, _) = Run(Example("benzene-toluene-flash"), "--format", "csv");
+        Assert.DoesNotContain("warning,unit,stream,message", csv, StringComparison.Ordinal);
+    }
 }

@@ -23,6 +23,9 @@ public sealed record RunResultView(
 {
     public static RunResultView Empty { get; } = new(null, null, null, null, null, null, [], BalanceView.Empty, [], [], [], []);
 
+    /// <summary>The engine's model-sanity warnings (<c>warnings</c>: code, unit, stream, message); empty when it wrote none.</summary>
+    public IReadOnlyList<ResultWarning> Warnings { get; init; } = [];
+
     /// <summary>
     /// Reads the engine's result JSON, or the Api's envelope around it (GET /api/v1/runs/{id}/result:
     /// <c>{ runId, cached, converged, failureReason, result }</c>). Text that is not JSON gives <see cref="Empty"/> with
@@ -82,7 +85,10 @@ public sealed record RunResultView(
             streams,
             Json.Array(root, "units").Where(u => u.ValueKind == JsonValueKind.Object).Select(UnitResult.Read).ToList(),
             Json.Array(convergence, "blocks").Where(b => b.ValueKind == JsonValueKind.Object).Select(RecycleBlock.Read).ToList(),
-            Json.Array(convergence, "designSpecs").Where(d => d.ValueKind == JsonValueKind.Object).Select(DesignSpecResult.Read).ToList());
+            Json.Array(convergence, "designSpecs").Where(d => d.ValueKind == JsonValueKind.Object).Select(DesignSpecResult.Read).ToList())
+        {
+            Warnings = Json.Array(root, "warnings").Where(w => w.ValueKind == JsonValueKind.Object).Select(ResultWarning.Read).ToList(),
+        };
     }
 
     /// <summary>From the Kiota client's envelope (its result is a free-form value); the envelope's converged/reason stand in if the result lacks them.</summary>
@@ -188,6 +194,12 @@ public sealed record UnitResult(string Id, string? Type, bool? Succeeded, IReadO
 public sealed record ReportedValue(string Key, string Label, double? SiValue, Units.Dimension? Dimension)
 {
     public static ReportedValue Create(string key, double? siValue) => new(key, ResultKeys.Label(key), siValue, ResultKeys.DimensionOf(key));
+}
+
+/// <summary>One model-sanity warning of the engine (docs/warnings.md): its stable code, what it is about, what to do.</summary>
+public sealed record ResultWarning(string? Code, string? Unit, string? Stream, string? Message)
+{
+    internal static ResultWarning Read(JsonElement w) => new(Json.Text(w, "code"), Json.Text(w, "unit"), Json.Text(w, "stream"), Json.Text(w, "message"));
 }
 
 /// <summary>One recycle block: its tear streams and the largest relative residual of each iteration.</summary>

@@ -38,4 +38,31 @@ public class RunSummaryTests : ResultsComponentTest
         Assert.Contains("converged", text, StringComparison.Ordinal);
         Assert.Contains("14 iteration", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Model_sanity_warnings_are_listed_with_code_and_message()
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(ResultFixtures.Json("ammonia-synthesis-loop"))!.AsObject();
+        json["warnings"] = System.Text.Json.Nodes.JsonNode.Parse("""
+            [{ "code": "conversion-beyond-equilibrium", "unit": "REACTOR", "stream": "S3", "message": "Unit REACTOR carries reaction 1 beyond chemical equilibrium." },
+             { "code": "missing-kij", "unit": null, "stream": "S5", "message": "peng-robinson has no kij for Hydrogen/Ammonia." }]
+            """);
+        var result = RunResultView.Parse(json.ToJsonString());
+        Assert.Equal("S5", result.Warnings[1].Stream);
+        Assert.Null(result.Warnings[1].Unit);
+        var cut = Render<RunSummary>(p => p.Add(s => s.Result, result));
+
+        var alerts = cut.FindAll("[data-testid='run-warning']");
+        Assert.Equal(2, alerts.Count);
+        Assert.Equal("missing-kij", alerts[1].GetAttribute("data-code"));
+        Assert.Contains("peng-robinson has no kij for Hydrogen/Ammonia.", alerts[1].TextContent, StringComparison.Ordinal);
+        Assert.Equal("conversion-beyond-equilibrium", alerts[0].QuerySelector(".warning-code")!.TextContent.Trim());
+    }
+
+    [Fact]
+    public void A_result_without_warnings_shows_no_warning_list()
+    {
+        var cut = Render<RunSummary>(p => p.Add(s => s.Result, ResultFixtures.Load("benzene-toluene-flash")));
+        Assert.Empty(cut.FindAll("[data-testid='run-warnings']"));
+    }
 }
