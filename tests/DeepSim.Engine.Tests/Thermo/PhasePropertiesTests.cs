@@ -289,7 +289,34 @@ public class PhasePropertiesTests(ITestOutputHelper output)
         Assert.Contains(sq.MissingData, s => s.Contains("liquid viscosity", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void The_bundled_database_carries_the_transport_correlations()
+    {
+        // ChemSep lists liquid viscosity for 516 compounds (squalane's eq 118 is dropped), vapour viscosity 523,
+        // conductivities 515/514 and surface tension 536 (41 in eq 116 and one with a 0 K range dropped).
+        Assert.Equal(515, Db.All.Count(c => c.LiquidViscosity is not null));
+        Assert.Equal(523, Db.All.Count(c => c.VaporViscosity is not null));
+        Assert.Equal(515, Db.All.Count(c => c.LiquidThermalConductivity is not null));
+        Assert.Equal(514, Db.All.Count(c => c.VaporThermalConductivity is not null));
+        Assert.Equal(494, Db.All.Count(c => c.SurfaceTension is not null));
+
+        // Coefficients as published: water's DIPPR 101 liquid viscosity A = −133.7 (ChemSep chemsep1.xml), scale 1.
+        var mu = C("water").LiquidViscosity!;
+        Assert.Equal(101, mu.Equation);
+        Assert.Equal(-133.7, mu.Coefficients[0]);
+        Assert.Equal(1.0, mu.Scale);
+    }
+
     // ---- stream level and result JSON ----
+
+    [Fact]
+    public void An_empty_stream_has_no_properties()
+    {
+        var pkg = Package("ideal", "benzene", "toluene");
+        var empty = StreamFactory.AtTemperaturePressure(pkg, 300, Atm, [0.0, 0.0]).Stream!;
+        Assert.True(empty.IsEmpty);
+        Assert.Null(StreamProperties.Compute(pkg, empty));
+    }
 
     [Fact]
     public void Stream_properties_of_a_two_phase_stream_sum_over_its_phases()
