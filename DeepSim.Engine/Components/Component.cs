@@ -30,6 +30,16 @@ public sealed record Component
     public Correlation? LiquidDensity { get; init; }
     /// <summary>Heat of vaporization, J/mol.</summary>
     public Correlation? HeatOfVaporization { get; init; }
+    /// <summary>Liquid dynamic viscosity at saturation, Pa·s.</summary>
+    public Correlation? LiquidViscosity { get; init; }
+    /// <summary>Dilute (low-pressure) gas dynamic viscosity, Pa·s.</summary>
+    public Correlation? VaporViscosity { get; init; }
+    /// <summary>Liquid thermal conductivity, W/(m K).</summary>
+    public Correlation? LiquidThermalConductivity { get; init; }
+    /// <summary>Dilute (low-pressure) gas thermal conductivity, W/(m K).</summary>
+    public Correlation? VaporThermalConductivity { get; init; }
+    /// <summary>Liquid surface tension against its vapour, N/m.</summary>
+    public Correlation? SurfaceTension { get; init; }
     /// <summary>UNIQUAC volume parameter r (dimensionless, ChemSep); NaN when not tabulated.</summary>
     public double UniquacR { get; init; } = double.NaN;
     /// <summary>UNIQUAC surface parameter q (dimensionless, ChemSep); NaN when not tabulated.</summary>

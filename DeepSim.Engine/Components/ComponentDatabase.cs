@@ -265,6 +265,11 @@ public sealed class ComponentDatabase
                 IdealGasHeatCapacity = ReadCorrelation(c, "cpig", tc),
                 LiquidDensity = ReadCorrelation(c, "rhol", tc),
                 HeatOfVaporization = ReadCorrelation(c, "hvap", tc),
+                LiquidViscosity = ReadCorrelation(c, "mul", tc),
+                VaporViscosity = ReadCorrelation(c, "muv", tc),
+                LiquidThermalConductivity = ReadCorrelation(c, "kl", tc),
+                VaporThermalConductivity = ReadCorrelation(c, "kv", tc),
+                SurfaceTension = ReadCorrelation(c, "sigma", tc),
                 UniquacR = OptionalDouble(c, "uniquacR"),
                 UniquacQ = OptionalDouble(c, "uniquacQ"),
             });

@@ -52,7 +52,7 @@ public static class SolveResultJson
             var st = result.Streams[s];
             if (st is not null)
             {
-                WriteStream(w, st, names);
+                WriteStream(w, st, names, f.Package);
             }
             w.WriteEndObject();
         }
@@ -210,7 +210,7 @@ public static class SolveResultJson
         w.WriteEndObject();
     }
 
-    private static void WriteStream(Utf8JsonWriter w, MaterialStream st, string[] names)
+    private static void WriteStream(Utf8JsonWriter w, MaterialStream st, string[] names, DeepSim.Engine.Thermo.IPropertyPackage package)
     {
         Number(w, "temperatureK", st.TemperatureK);
         Number(w, "pressurePa", st.PressurePa);
@@ -233,6 +233,83 @@ public static class SolveResultJson
             Number(w, names[i], st.ComponentMolarFlows[i]);
         }
         w.WriteEndObject();
+        WriteProperties(w, StreamProperties.Compute(package, st), names);
+    }
+
+    // "properties" (overall) and "phases" (one object per present phase); null and [] for an empty or invalid stream.
+    private static void WriteProperties(Utf8JsonWriter w, StreamProperties? p, string[] names)
+    {
+        if (p is null)
+        {
+            w.WriteNull("properties");
+            w.WriteStartArray("phases");
+            w.WriteEndArray();
+            return;
+        }
+
+        w.WriteStartObject("properties");
+        Number(w, "massDensityKgPerM3", p.MassDensityKgPerM3);
+        Number(w, "molarVolumeM3PerMol", p.MolarVolumeM3PerMol);
+        Number(w, "actualVolumetricFlowM3PerS", p.ActualVolumetricFlowM3PerS);
+        Number(w, "standardVolumetricFlowM3PerS", p.StandardVolumetricFlowM3PerS);
+        Number(w, "standardTemperatureK", StreamProperties.StandardTemperatureK);
+        Number(w, "standardPressurePa", StreamProperties.StandardPressurePa);
+        Number(w, "heatCapacityCpJPerMolK", p.CpJPerMolK);
+        Fractions(w, "massFractions", names, p.MassFractions);
+        Strings(w, "outOfRange", p.OutOfRange);
+        w.WriteEndObject();
+
+        w.WriteStartArray("phases");
+        foreach (var phase in p.Phases)
+        {
+            var q = phase.Properties;
+            w.WriteStartObject();
+            w.WriteString("label", phase.Label);
+            w.WriteString("phase", phase.Kind == DeepSim.Engine.Thermo.Phase.Vapor ? "vapor" : "liquid");
+            Number(w, "moleFractionOfStream", phase.MoleFractionOfStream);
+            Fractions(w, "moleFractions", names, phase.MoleFractions);
+            Fractions(w, "massFractions", names, q.MassFractions);
+            Number(w, "molarMassKgPerMol", q.MolarMassKgPerMol);
+            Number(w, "compressibilityFactor", q.CompressibilityFactor);
+            Number(w, "molarVolumeM3PerMol", q.MolarVolumeM3PerMol);
+            Number(w, "molarDensityMolPerM3", q.MolarDensityMolPerM3);
+            Number(w, "massDensityKgPerM3", q.MassDensityKgPerM3);
+            Number(w, "heatCapacityCpJPerMolK", q.CpJPerMolK);
+            Number(w, "heatCapacityCvJPerMolK", q.CvJPerMolK);
+            Number(w, "residualEnthalpyJPerMol", q.ResidualEnthalpyJPerMol);
+            Number(w, "residualEntropyJPerMolK", q.ResidualEntropyJPerMolK);
+            Fractions(w, "lnFugacityCoefficients", names, q.LnFugacityCoefficients);
+            Number(w, "viscosityPaS", q.ViscosityPaS);
+            Number(w, "thermalConductivityWPerMK", q.ThermalConductivityWPerMK);
+            Number(w, "surfaceTensionNPerM", q.SurfaceTensionNPerM);
+            Strings(w, "outOfRange", q.OutOfRange);
+            Strings(w, "missingData", q.MissingData);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static void Fractions(Utf8JsonWriter w, string name, string[] names, IReadOnlyList<double> values)
+    {
+        w.WriteStartObject(name);
+        for (var i = 0; i < names.Length; i++)
+        {
+            Number(w, names[i], values[i]);
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void Strings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values)
+        {
+            w.WriteStringValue(v);
+        }
+
+        w.WriteEndArray();
     }
 
     private static void Number(Utf8JsonWriter w, string name, double v)

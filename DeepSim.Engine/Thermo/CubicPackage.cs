@@ -130,6 +130,62 @@ internal sealed class CubicPackage : PropertyPackageBase, ICubicPropertyPackage
         }
     }
 
+    /// <summary>
+    /// Heat capacities of one phase (liquid = smallest root, vapour = largest) from the equation's analytic derivatives,
+    /// J/(mol K): Cv = Cp_ig − R + Cv_res with Cv_res = T (d²a/dT²) ln[(V + δ1b)/(V + δ2b)] / ((δ1 − δ2) b), and
+    /// Cp = Cv − T (∂P/∂T)²_V / (∂P/∂V)_T, where (∂P/∂T)_V = R/(V − b) − (da/dT)/[(V + δ1b)(V + δ2b)] and
+    /// (∂P/∂V)_T = −RT/(V − b)² + a(2V + (δ1 + δ2)b)/[(V + δ1b)(V + δ2b)]². The Péneloux shift is a constant per
+    /// composition, so it changes none of these. False (NaN outputs) when the cubic has no physical root.
+    /// </summary>
+    internal bool HeatCapacities(Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> moleFractions, out double cpJPerMolK, out double cvJPerMolK)
+    {
+        ThrowIfInvalidState(temperatureK, pressurePa, moleFractions);
+        var ws = Workspace.Rent(n);
+        try
+        {
+            var x = ws.Tmp;
+            Normalize(moleFractions, x);
+            Prepare(ws, temperatureK);
+            var (am, bm) = Mix(ws, x);
+            var rt = R * temperatureK;
+            if (!Roots(am * pressurePa / (rt * rt), bm * pressurePa / rt, out var zMin, out var zMax))
+            {
+                cpJPerMolK = cvJPerMolK = double.NaN;
+                return false;
+            }
+
+            var v = (phase == Phase.Liquid ? zMin : zMax) * rt / pressurePa;
+
+            // a = Σᵢⱼ xᵢxⱼ qᵢqⱼ(1 − kᵢⱼ) with qᵢ = √aᵢ; q'ᵢ = ws.DQ[i], q''ᵢ = −q'ᵢ/(2T) (from qᵢ = √aci(1 + κᵢ(1 − √(T/Tci)))).
+            double dadt = 0, d2adt2 = 0;
+            for (var i = 0; i < n; i++)
+            {
+                dadt += x[i] * ws.DQ[i] * ws.U[i];
+                d2adt2 += x[i] * (-ws.DQ[i] / (2 * temperatureK)) * ws.U[i];
+                var row = i * n;
+                for (var j = 0; j < n; j++)
+                {
+                    d2adt2 += x[i] * x[j] * ws.DQ[i] * ws.DQ[j] * oneMinusKij[row + j];
+                }
+            }
+
+            dadt *= 2;
+            d2adt2 *= 2;
+            var p1 = v + (delta1 * bm);
+            var p2 = v + (delta2 * bm);
+            var dPdT = (R / (v - bm)) - (dadt / (p1 * p2));
+            var dPdV = (-rt / ((v - bm) * (v - bm))) + (am * ((2 * v) + (deltaSum * bm)) / (p1 * p1 * p2 * p2));
+            var cvResidual = temperatureK * d2adt2 * Math.Log(p1 / p2) * inverseDeltaDifference / bm;
+            cvJPerMolK = IdealGasHeatCapacity(x, temperatureK) - R + cvResidual;
+            cpJPerMolK = cvJPerMolK - (temperatureK * dPdT * dPdT / dPdV);
+            return double.IsFinite(cpJPerMolK) && double.IsFinite(cvJPerMolK);
+        }
+        finally
+        {
+            Workspace.Return(ws);
+        }
+    }
+
     protected override bool UsesPureSaturationRoute => true;
 
     protected override void PrepareTemperature(Workspace ws, double temperatureK)

@@ -142,6 +142,36 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
         }
     }
 
+    /// <summary>
+    /// The ideal-gas mixture at T and P on the package's reference state: H = Σ xᵢ Hᵢ^ig(T), J/mol, and
+    /// S = Σ xᵢ Sᵢ°(T) − R ln(P/P0) − R Σ xᵢ ln xᵢ, J/(mol K); residual properties are a phase's value minus these.
+    /// </summary>
+    internal void IdealGasMixture(double temperatureK, double pressurePa, ReadOnlySpan<double> moleFractions, out double enthalpyJPerMol, out double entropyJPerMolK, out double cpJPerMolK)
+    {
+        ThrowIfInvalidState(temperatureK, pressurePa, moleFractions);
+        var ws = Workspace.Rent(n);
+        try
+        {
+            var x = ws.Tmp;
+            Normalize(moleFractions, x);
+            IdealGas(ws, temperatureK);
+            double h = 0, s = 0;
+            for (var i = 0; i < n; i++)
+            {
+                h += x[i] * ws.HIg[i];
+                s += x[i] * ws.SIg[i];
+            }
+
+            enthalpyJPerMol = h;
+            entropyJPerMolK = s - (R * Math.Log(pressurePa / PRef)) + MixingEntropy(x);
+            cpJPerMolK = IdealGasHeatCapacity(x, temperatureK);
+        }
+        finally
+        {
+            Workspace.Return(ws);
+        }
+    }
+
     public FlashResult FlashPT(double temperatureK, double pressurePa, ReadOnlySpan<double> z)
     {
         var invalid = ValidateTemperature(temperatureK) ?? ValidatePressure(pressurePa) ?? ValidateComposition(z);

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using DeepSim.Engine.Solver;
+using DeepSim.Engine.Streams;
+using DeepSim.Engine.Thermo;
 
 namespace DeepSim.Simulation.Cli;
 
@@ -142,7 +144,7 @@ internal static class ResultWriter
     {
         var f = result.Flowsheet;
         var names = f.Components.Select(c => c.Name).ToArray();
-        var header = new List<string> { "stream", "from", "to", "phase", "temperature_K", "pressure_Pa", "vapor_fraction", "molar_flow_mol_per_s", "mass_flow_kg_per_s", "enthalpy_J_per_mol", "entropy_J_per_mol_K" };
+        var header = new List<string> { "stream", "from", "to", "phase", "temperature_K", "pressure_Pa", "vapor_fraction", "molar_flow_mol_per_s", "mass_flow_kg_per_s", "enthalpy_J_per_mol", "entropy_J_per_mol_K", "mass_density_kg_per_m3", "actual_volumetric_flow_m3_per_s", "standard_volumetric_flow_m3_per_s", "cp_J_per_mol_K", "vapor_viscosity_Pa_s", "liquid_viscosity_Pa_s" };
         header.AddRange(names.Select(n => $"x_{n}"));
         o.WriteLine(string.Join(',', header.Select(Quote)));
         for (var s = 0; s < f.Streams.Count; s++)
@@ -152,12 +154,18 @@ internal static class ResultWriter
             var row = new List<string> { c.Id, $"{f.Units[c.FromUnit].Id}.{c.FromPort}", $"{f.Units[c.ToUnit].Id}.{c.ToPort}" };
             if (st is null)
             {
-                row.AddRange(Enumerable.Repeat("", 8 + names.Length));
+                row.AddRange(Enumerable.Repeat("", 14 + names.Length));
             }
             else
             {
                 row.Add(st.IsEmpty ? "empty" : st.State.ToString().ToLowerInvariant());
                 row.AddRange(new[] { st.TemperatureK, st.PressurePa, st.VaporFraction, st.TotalMolarFlow, st.MassFlow, st.MolarEnthalpy, st.MolarEntropy }.Select(SimulateCommand.R));
+                // Stream properties (computed here, when writing, not in the solve): overall density, flows and Cp, and the
+                // viscosity of each phase present (empty when that phase is absent).
+                var p = StreamProperties.Compute(f.Package, st);
+                var vapor = p?.Phases.FirstOrDefault(ph => ph.Kind == Phase.Vapor);
+                var liquid = p?.Phases.FirstOrDefault(ph => ph.Kind == Phase.Liquid);
+                row.AddRange(new[] { p?.MassDensityKgPerM3 ?? double.NaN, p?.ActualVolumetricFlowM3PerS ?? double.NaN, p?.StandardVolumetricFlowM3PerS ?? double.NaN, p?.CpJPerMolK ?? double.NaN, vapor?.Properties.ViscosityPaS ?? double.NaN, liquid?.Properties.ViscosityPaS ?? double.NaN }.Select(SimulateCommand.R));
                 row.AddRange(st.MoleFractions.Select(SimulateCommand.R));
             }
             o.WriteLine(string.Join(',', row.Select(Quote)));

@@ -80,6 +80,17 @@ public sealed class SimulateCommandTests : IDisposable
         Assert.Contains(lines, l => l.StartsWith("V,DRUM.vapor,VAPOR.in,vapor,368.15,", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("DRUM,flash,ok,", StringComparison.Ordinal));
         Assert.Equal(3, lines.TakeWhile(l => l.Length > 0).Count() - 1);
+
+        // Stream properties: the vapour row has a density, actual and standard flows, Cp and a vapour viscosity only.
+        var header = lines[0].Split(',');
+        var v = lines.First(l => l.StartsWith("V,", StringComparison.Ordinal)).Split(',');
+        Assert.Equal(header.Length, v.Length);
+        double Column(string name) => double.Parse(v[Array.IndexOf(header, name)], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(Column("mass_density_kg_per_m3"), 2.0, 3.5); // benzene–toluene vapour at 95 °C, 1 atm: M P/(R T) ≈ 2.7
+        Assert.True(Column("actual_volumetric_flow_m3_per_s") > Column("standard_volumetric_flow_m3_per_s")); // 368 K > 288 K
+        Assert.True(Column("cp_J_per_mol_K") > 0);
+        Assert.InRange(Column("vapor_viscosity_Pa_s"), 5e-6, 15e-6);
+        Assert.Equal("", v[Array.IndexOf(header, "liquid_viscosity_Pa_s")]);
     }
 
     [Fact]

@@ -15,7 +15,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SRC = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data/chemsep"
 OUT = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "DeepSim.Engine", "Data", "components.json")
 
-ATTRIBUTION = ("Pure-component data, Peng-Robinson and SRK kij and the NRTL, Wilson and UNIQUAC binary parameters from ChemSep "
+ATTRIBUTION = ("Pure-component data (constants and the correlations for ideal-gas Cp, vapour pressure, liquid density, heat of vaporization, liquid and vapour viscosity and thermal conductivity, surface tension), Peng-Robinson and SRK kij and the NRTL, Wilson and UNIQUAC binary parameters from ChemSep "
                "(chemsep1.xml v8.00, chemsep2.xml v8.31, pr.ipd, srk.ipd, nrtl.ipd, wilson.ipd, uniquac.ipd; the activity-model "
                "parameters are DECHEMA fits at 1 atm, in cal/mol as published), "
                "Copyright (c) Harry Kooijman and Ross Taylor, distributed under the Artistic License 2.0 "
@@ -181,12 +181,23 @@ def main():
                 "psat": vp,
                 "rhol": corr(c, "LiquidDensity", 1e3),
                 "hvap": corr(c, "HeatOfVaporization", 1e-3),
+                # Transport properties and surface tension are per-molecule quantities in SI already (Pa s, W/(m K),
+                # N/m): scale 1.
+                "mul": corr(c, "LiquidViscosity", 1.0),
+                "muv": corr(c, "VaporViscosity", 1.0),
+                "kl": corr(c, "LiquidThermalConductivity", 1.0),
+                "kv": corr(c, "VaporThermalConductivity", 1.0),
+                "sigma": corr(c, "SurfaceTension", 1.0),
                 "uniquacR": num(c, "UniquacR"),
                 "uniquacQ": num(c, "UniquacQ"),
             }
-            for key in ("cpig", "psat", "rhol", "hvap"):
+            for key in ("cpig", "psat", "rhol", "hvap", "mul", "muv", "kl", "kv", "sigma"):
                 if rec[key] is not None and rec[key]["eq"] not in SUPPORTED:
                     notes.append(f"{name}: {key} eq {rec[key]['eq']} unsupported; dropped")
+                    rec[key] = None
+                elif rec[key] is not None and not (0 < rec[key]["tmin"] <= rec[key]["tmax"]):
+                    # A range such as [0, Tc] cannot be checked against the fitted data; the engine needs 0 < Tmin <= Tmax.
+                    notes.append(f"{name}: {key} range [{rec[key]['tmin']}, {rec[key]['tmax']}] K invalid; dropped")
                     rec[key] = None
             compounds.append(rec)
 
