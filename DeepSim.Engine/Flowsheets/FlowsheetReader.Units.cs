@@ -169,9 +169,10 @@ public static partial class FlowsheetReader
                     r.Quantity("isentropicEfficiency", Dimension.Dimensionless, Range.Efficiency);
                     return new Turbomachine(unit.Id, p, isCompressor: false);
                 case "flash":
+                case "threePhaseSeparator":
                     r.Quantity("pressure", Dimension.Pressure, Range.Positive);
                     r.ExactlyOne(("temperature", Dimension.Temperature, Range.Positive), ("duty", Dimension.Power, Range.Any));
-                    return new FlashDrum(unit.Id, p);
+                    return unit.Type == "flash" ? new FlashDrum(unit.Id, p) : new ThreePhaseSeparator(unit.Id, p);
                 case "heatExchanger":
                     r.ExactlyOne(
                         ("hotOutletTemperature", Dimension.Temperature, Range.Positive),

@@ -50,6 +50,7 @@ public static partial class FlowsheetReader
         ["compressor"] = (["in"], ["out"]),
         ["expander"] = (["in"], ["out"]),
         ["flash"] = ([FlashDrum.InletPort], [FlashDrum.VaporPort, FlashDrum.LiquidPort]),
+        ["threePhaseSeparator"] = ([ThreePhaseSeparator.InletPort], [ThreePhaseSeparator.VaporPort, ThreePhaseSeparator.LightLiquidPort, ThreePhaseSeparator.HeavyLiquidPort]),
         ["heatExchanger"] = ([HeatExchanger.HotInlet, HeatExchanger.ColdInlet], [HeatExchanger.HotOutlet, HeatExchanger.ColdOutlet]),
         ["conversionReactor"] = (["in"], ["out"]),
         ["equilibriumReactor"] = ([EquilibriumReactor.InletPort], [EquilibriumReactor.OutletPort]),

@@ -30,6 +30,12 @@ public sealed class MaterialStream
 
     public required double[] VaporComposition { get; init; }
 
+    /// <summary>Molar fraction of the second, heavier liquid (LiquidLiquid and ThreePhase states; 0 otherwise).</summary>
+    public double SecondLiquidFraction { get; init; }
+
+    /// <summary>Mole fractions of the second, heavier liquid (empty unless there are two liquids); LiquidComposition is the lighter one.</summary>
+    public double[] SecondLiquidComposition { get; init; } = [];
+
     /// <summary>J/mol, on the package's formation-basis reference state.</summary>
     public required double MolarEnthalpy { get; init; }
 

@@ -93,6 +93,8 @@ public static class StreamFactory
             State = flash.State,
             LiquidComposition = flash.LiquidComposition,
             VaporComposition = flash.VaporComposition,
+            SecondLiquidFraction = flash.SecondLiquidFraction,
+            SecondLiquidComposition = flash.SecondLiquidComposition,
             MolarEnthalpy = flash.EnthalpyJPerMol,
             MolarEntropy = flash.EntropyJPerMolK,
             MolarMass = package.MolarMass(z),
@@ -197,6 +199,85 @@ public static class StreamFactory
         };
     }
 
+    /// <summary>
+    /// The phases of an equilibrium stream as streams of their own, without re-flashing (so their enthalpies add up to
+    /// the stream's): the vapour, the lighter liquid and the heavier liquid, each empty when that phase is absent. A
+    /// single liquid is the lighter one; a single vapour or supercritical phase is the vapour.
+    /// </summary>
+    public static (MaterialStream Vapor, MaterialStream Light, MaterialStream Heavy) SplitPhases(IPropertyPackage package, MaterialStream mixed)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        ArgumentNullException.ThrowIfNull(mixed);
+        var empty = Scaled(mixed, 0);
+        var t = mixed.TemperatureK;
+        var p = mixed.PressurePa;
+        var total = mixed.TotalMolarFlow;
+        switch (mixed.State)
+        {
+            case PhaseState.TwoPhase:
+            case PhaseState.LiquidLiquid:
+            case PhaseState.ThreePhase:
+                var vaporFlow = total * mixed.VaporFraction;
+                var heavyFlow = total * mixed.SecondLiquidFraction;
+                var vapor = vaporFlow > 0 ? FromPhase(package, Phase.Vapor, t, p, vaporFlow, mixed.VaporComposition) : empty;
+                var light = FromPhase(package, Phase.Liquid, t, p, Math.Max(0, total - vaporFlow - heavyFlow), mixed.LiquidComposition);
+                var heavy = heavyFlow > 0 ? FromPhase(package, Phase.Liquid, t, p, heavyFlow, mixed.SecondLiquidComposition) : empty;
+                return (vapor, light, heavy);
+            case PhaseState.Liquid:
+                return (empty, mixed, empty);
+            default:
+                return (mixed, empty, empty);
+        }
+    }
+
+    /// <summary>
+    /// Two liquid-phase streams at the same T and P as one stream without re-flashing (a drum's liquid outlet carrying
+    /// both liquids): LiquidLiquid when both flow, else the one that does.
+    /// </summary>
+    public static MaterialStream CombineLiquids(MaterialStream light, MaterialStream heavy)
+    {
+        ArgumentNullException.ThrowIfNull(light);
+        ArgumentNullException.ThrowIfNull(heavy);
+        if (heavy.IsEmpty)
+        {
+            return light;
+        }
+
+        if (light.IsEmpty)
+        {
+            return heavy;
+        }
+
+        var n = light.ComponentMolarFlows.Length;
+        var flows = new double[n];
+        var z = new double[n];
+        var total = light.TotalMolarFlow + heavy.TotalMolarFlow;
+        for (var i = 0; i < n; i++)
+        {
+            flows[i] = light.ComponentMolarFlows[i] + heavy.ComponentMolarFlows[i];
+            z[i] = flows[i] / total;
+        }
+
+        var heavyFraction = heavy.TotalMolarFlow / total;
+        return new MaterialStream
+        {
+            TemperatureK = light.TemperatureK,
+            PressurePa = light.PressurePa,
+            ComponentMolarFlows = flows,
+            TotalMolarFlow = total,
+            MoleFractions = z,
+            VaporFraction = 0,
+            State = PhaseState.LiquidLiquid,
+            LiquidComposition = light.MoleFractions,
+            VaporComposition = z,
+            SecondLiquidFraction = heavyFraction,
+            SecondLiquidComposition = heavy.MoleFractions,
+            MolarEnthalpy = ((1 - heavyFraction) * light.MolarEnthalpy) + (heavyFraction * heavy.MolarEnthalpy),
+            MolarEntropy = ((1 - heavyFraction) * light.MolarEntropy) + (heavyFraction * heavy.MolarEntropy),
+            MolarMass = ((1 - heavyFraction) * light.MolarMass) + (heavyFraction * heavy.MolarMass),
+        };
+    }
+
     /// <summary>The same intensive state with every flow multiplied by <paramref name="factor"/> (splitters).</summary>
     public static MaterialStream Scaled(MaterialStream stream, double factor)
     {
@@ -217,6 +298,8 @@ public static class StreamFactory
             State = stream.State,
             LiquidComposition = stream.LiquidComposition,
             VaporComposition = stream.VaporComposition,
+            SecondLiquidFraction = stream.SecondLiquidFraction,
+            SecondLiquidComposition = stream.SecondLiquidComposition,
             MolarEnthalpy = total > 0 ? stream.MolarEnthalpy : 0,
             MolarEntropy = total > 0 ? stream.MolarEntropy : 0,
             MolarMass = total > 0 ? stream.MolarMass : 0,

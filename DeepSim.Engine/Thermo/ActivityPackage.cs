@@ -421,9 +421,8 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
 
         if (bubble <= 1)
         {
-            failureReason = UnrepresentedLiquid(ws, temperatureK, z);
-            SetSingle(ws, temperatureK, pressurePa, Phase.Liquid);
-            return failureReason is null;
+            SetSingle(ws, temperatureK, pressurePa, Phase.Liquid); // a liquid–liquid split is the base class's analysis
+            return true;
         }
 
         // Vapour z against a liquid-like trial: Wᵢ = zᵢ / (γᵢ(w)Psatᵢ/P), w = W/ΣW; unstable iff ΣW > 1 at the stationary point.
@@ -504,108 +503,12 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
                 ws.State = PhaseState.TwoPhase;
                 ws.XSmallest = true;
                 ws.YSmallest = false;
-                failureReason = UnrepresentedLiquid(ws, temperatureK, ws.X);
-                return failureReason is null;
+                return true;
             }
         }
 
         failureReason = $"Successive substitution did not converge in {FlashSettings.MaxSuccessiveSubstitutions} iterations.";
         return false;
-    }
-
-    // Below this tangent-plane distance a liquid trial proves a liquid–liquid split (the cubic's early-exit threshold).
-    private const double LiquidSplitDistance = -1e-3;
-
-    // Liquid–liquid tangent-plane test of liquid x, one trial rich in each present component (successive substitution
-    // ln Wᵢ = ln xᵢ + ln γᵢ(x) − ln γᵢ(w)). A split is not computed: it is reported, so no flash returns a liquid that the
-    // model itself says is two liquids. Uses ws.D, ws.W, ws.Tmp and ws.Delta.
-    protected override string? UnrepresentedLiquid(Workspace ws, double temperatureK, ReadOnlySpan<double> x)
-    {
-        var present = 0;
-        for (var i = 0; i < n; i++)
-        {
-            present += x[i] > 0 ? 1 : 0;
-        }
-
-        if (present < 2)
-        {
-            return null;
-        }
-
-        Prepare(ws, temperatureK);
-        LnGamma(ws, ws.PairTau, ws.PairG, x, ws.Delta);
-        for (var i = 0; i < n; i++)
-        {
-            ws.D[i] = x[i] > 0 ? Math.Log(x[i]) + ws.Delta[i] : 0;
-        }
-
-        for (var trial = 0; trial < n; trial++)
-        {
-            if (x[trial] <= 0)
-            {
-                continue;
-            }
-
-            for (var i = 0; i < n; i++)
-            {
-                ws.W[i] = x[i] > 0 ? Math.Log(i == trial ? 0.98 : 0.02 / (present - 1)) : double.NegativeInfinity;
-            }
-
-            for (var it = 0; it < FlashSettings.MaxStabilityIterations; it++)
-            {
-                double sumW = 0;
-                for (var i = 0; i < n; i++)
-                {
-                    ws.Tmp[i] = x[i] > 0 ? Math.Exp(ws.W[i]) : 0;
-                    sumW += ws.Tmp[i];
-                }
-
-                double distance = 0;
-                for (var i = 0; i < n; i++)
-                {
-                    ws.Tmp[i] /= sumW;
-                    distance += (ws.Tmp[i] - x[i]) * (ws.Tmp[i] - x[i]);
-                }
-
-                if (distance < FlashSettings.TrivialSolutionTolerance)
-                {
-                    break; // collapsed onto x: this trial finds no split
-                }
-
-                LnGamma(ws, ws.PairTau, ws.PairG, ws.Tmp, ws.Delta);
-                double tm = 1, maxChange = 0;
-                for (var i = 0; i < n; i++)
-                {
-                    if (x[i] <= 0)
-                    {
-                        continue;
-                    }
-
-                    var wi = Math.Exp(ws.W[i]);
-                    tm += wi * (ws.W[i] + ws.Delta[i] - ws.D[i] - 1);
-                    var next = ws.D[i] - ws.Delta[i];
-                    maxChange = Math.Max(maxChange, Math.Abs(next - ws.W[i]));
-                    ws.W[i] = next;
-                }
-
-                if (!double.IsFinite(tm))
-                {
-                    break;
-                }
-
-                if (tm < LiquidSplitDistance)
-                {
-                    return $"The {Name.ToUpperInvariant()} liquid at T = {temperatureK:G6} K splits into two liquid phases (tangent-plane distance {tm:G3}); liquid–liquid equilibrium is not computed by this package.";
-                }
-
-                if (maxChange < FlashSettings.StabilityTolerance)
-                {
-                    break;
-                }
-            }
-        }
-
-        return null;
     }
 
     // Liquid-like tangent-plane trial of the vapour z, by successive substitution from Raoult; leaves w in ws.X.

@@ -365,6 +365,20 @@ internal sealed class CubicPackage : PropertyPackageBase, ICubicPropertyPackage
         return z;
     }
 
+    protected override bool PureLiquidExists(Workspace ws, int k, double temperatureK, double pressurePa)
+    {
+        if (temperatureK >= tc[k])
+        {
+            return false;
+        }
+
+        var scratch = ws.Multi!;
+        Array.Clear(scratch.Trial);
+        scratch.Trial[k] = 1;
+        var z = LnPhiCore(ws, RootKind.Liquid, temperatureK, pressurePa, scratch.Trial, scratch.LnPhiW, out _);
+        return z / (b[k] * pressurePa / (R * temperatureK)) < criticalVolumeOverB; // NaN (no root) is false
+    }
+
     protected override void LnPhi(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x, Span<double> lnPhi)
         => LnPhiCore(ws, phase == Phase.Liquid ? RootKind.Liquid : RootKind.Vapor, temperatureK, pressurePa, x, lnPhi, out _);
 

@@ -48,7 +48,15 @@ public enum PhaseState
     Vapor,
     Liquid,
     Supercritical,
+
+    /// <summary>Vapour and one liquid.</summary>
     TwoPhase,
+
+    /// <summary>Two liquids, no vapour (the lighter in the liquid composition, the heavier in the second liquid's).</summary>
+    LiquidLiquid,
+
+    /// <summary>Vapour and two liquids.</summary>
+    ThreePhase,
 }
 
 /// <summary>The outcome of a flash. A failure is a value with a reason, never an exception.</summary>
@@ -68,10 +76,16 @@ public sealed class FlashResult
     /// <summary>Molar vapour fraction, 0..1 (0 or 1 for a single phase).</summary>
     public double VaporFraction { get; init; }
 
-    /// <summary>Liquid mole fractions (equal to z for a single liquid/supercritical phase).</summary>
+    /// <summary>Liquid mole fractions (equal to z for a single liquid/supercritical phase); the lighter liquid when there are two.</summary>
     public double[] LiquidComposition { get; init; } = [];
 
-    /// <summary>Vapour mole fractions (equal to z for a single vapour phase).</summary>
+    /// <summary>Molar fraction of the second, heavier (denser) liquid; 0 unless the state is LiquidLiquid or ThreePhase.</summary>
+    public double SecondLiquidFraction { get; init; }
+
+    /// <summary>Mole fractions of the second, heavier liquid; empty unless the state is LiquidLiquid or ThreePhase.</summary>
+    public double[] SecondLiquidComposition { get; init; } = [];
+
+    /// <summary>Vapour mole fractions (equal to z for a single vapour phase and for two liquids without vapour).</summary>
     public double[] VaporComposition { get; init; } = [];
 
     /// <summary>Mixture molar enthalpy, J/mol.</summary>

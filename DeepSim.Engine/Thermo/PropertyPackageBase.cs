@@ -7,7 +7,7 @@ namespace DeepSim.Engine.Thermo;
 /// What every package shares: input validation, ideal-gas properties on the formation reference state, and the
 /// PH / PS / PVF / TVF flashes built on a package's own PT flash and fugacity model.
 /// </summary>
-internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, IBufferedFlash
+internal abstract partial class PropertyPackageBase : IPropertyPackage, IFugacityModel, IBufferedFlash
 {
     protected const double R = FlashSettings.GasConstant;
     protected const double TRef = FlashSettings.ReferenceTemperatureK;
@@ -184,7 +184,7 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
         try
         {
             Normalize(z, ws.Z);
-            return CoreFlashPT(ws, temperatureK, pressurePa, out var reason)
+            return FlashPhasesPT(ws, temperatureK, pressurePa, out var reason)
                 ? BuildResult(ws, temperatureK, pressurePa)
                 : Failed(reason!, temperatureK, pressurePa, ws.Iterations);
         }
@@ -207,7 +207,7 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
         try
         {
             Normalize(z, ws.Z);
-            if (!CoreFlashPT(ws, temperatureK, pressurePa, out var reason))
+            if (!FlashPhasesPT(ws, temperatureK, pressurePa, out var reason))
             {
                 return new FlashSummary(false, default, temperatureK, pressurePa, double.NaN, double.NaN, double.NaN, ws.Iterations, reason);
             }
@@ -219,10 +219,10 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
                 return new FlashSummary(false, default, temperatureK, pressurePa, double.NaN, double.NaN, double.NaN, ws.Iterations, $"Enthalpy or entropy is not finite at T = {temperatureK} K, P = {pressurePa} Pa.");
             }
 
-            var twoPhase = ws.State == PhaseState.TwoPhase;
+            var split = ws.State is PhaseState.TwoPhase or PhaseState.LiquidLiquid or PhaseState.ThreePhase;
             ws.Z.AsSpan(0, n).CopyTo(liquidComposition);
             ws.Z.AsSpan(0, n).CopyTo(vaporComposition);
-            if (twoPhase)
+            if (split)
             {
                 ws.X.AsSpan(0, n).CopyTo(liquidComposition);
                 ws.Y.AsSpan(0, n).CopyTo(vaporComposition);
@@ -262,7 +262,18 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
         try
         {
             Normalize(z, ws.Z);
-            return SolveVaporFraction(ws, vaporFraction, solveForTemperature, fixedValue, out _)!;
+            var result = SolveVaporFraction(ws, vaporFraction, solveForTemperature, fixedValue, out _)!;
+            if (result.Converged || PureIndex(ws.Z) >= 0)
+            {
+                return result;
+            }
+
+            // The two-phase search found nothing: where two liquids take part (water with hydrocarbons) the answer lies
+            // across three phases, searched from the Wilson estimate; its failure keeps the two-phase reason.
+            var wilson = WilsonSaturation(ws, solveForTemperature, fixedValue, vaporFraction);
+            var what = vaporFraction == 0 ? "bubble point" : vaporFraction == 1 ? "dew point" : $"vapour fraction {vaporFraction}";
+            var three = SolveThreePhaseVaporFraction(ws, vaporFraction, solveForTemperature, fixedValue, solveForTemperature ? wilson : Math.Log(wilson), what);
+            return three.Converged ? three : result;
         }
         finally
         {
@@ -307,12 +318,6 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
     }
 
     protected virtual bool UsesPureSaturationRoute => false;
-
-    /// <summary>
-    /// Why a liquid of composition x at T is not a state this package represents (for γ–φ: it would split into two
-    /// liquids, which is not computed), or null. Checked on the liquid of every vapour-fraction solution.
-    /// </summary>
-    protected virtual string? UnrepresentedLiquid(Workspace ws, double temperatureK, ReadOnlySpan<double> x) => null;
 
     // ---- shared machinery ----
 
@@ -426,6 +431,14 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
     private double MixtureProperty(Workspace ws, double temperatureK, double pressurePa, bool entropy)
     {
         Prepare(ws, temperatureK);
+        if (ws.State is PhaseState.LiquidLiquid or PhaseState.ThreePhase)
+        {
+            var v = ws.Beta > 0 ? (entropy ? PhaseEntropy(ws, Phase.Vapor, temperatureK, pressurePa, ws.Y) : PhaseEnthalpy(ws, Phase.Vapor, temperatureK, pressurePa, ws.Y)) : 0;
+            var l1 = entropy ? PhaseEntropy(ws, Phase.Liquid, temperatureK, pressurePa, ws.X) : PhaseEnthalpy(ws, Phase.Liquid, temperatureK, pressurePa, ws.X);
+            var l2 = entropy ? PhaseEntropy(ws, Phase.Liquid, temperatureK, pressurePa, ws.X2) : PhaseEnthalpy(ws, Phase.Liquid, temperatureK, pressurePa, ws.X2);
+            return (ws.Beta * v) + ((1 - ws.Beta - ws.Beta2) * l1) + (ws.Beta2 * l2);
+        }
+
         if (ws.State == PhaseState.TwoPhase)
         {
             var yPhase = ws.YSmallest ? Phase.Liquid : Phase.Vapor;
@@ -443,7 +456,8 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
         var h = MixtureProperty(ws, temperatureK, pressurePa, entropy: false);
         var s = MixtureProperty(ws, temperatureK, pressurePa, entropy: true);
         double[] x, y;
-        if (ws.State == PhaseState.TwoPhase)
+        var twoLiquids = ws.State is PhaseState.LiquidLiquid or PhaseState.ThreePhase;
+        if (ws.State == PhaseState.TwoPhase || twoLiquids)
         {
             x = ws.X[..n];
             y = ws.Y[..n];
@@ -468,6 +482,8 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
             VaporFraction = ws.Beta,
             LiquidComposition = x,
             VaporComposition = y,
+            SecondLiquidFraction = twoLiquids ? ws.Beta2 : 0,
+            SecondLiquidComposition = twoLiquids ? ws.X2[..n] : [],
             EnthalpyJPerMol = h,
             EntropyJPerMolK = s,
             Iterations = ws.Iterations,
@@ -513,7 +529,7 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
         public bool TryEvaluate(double x, out double value)
         {
             Evaluations++;
-            if (!Package.CoreFlashPT(Ws, x, PressurePa, out var reason))
+            if (!Package.FlashPhasesPT(Ws, x, PressurePa, out var reason))
             {
                 Failure = $"PT flash failed at T = {x:G9} K: {reason}";
                 value = double.NaN;
@@ -639,6 +655,12 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
             // A residual far above tolerance at a converged bracket means a jump in H(T) or S(T) that the target falls inside.
             if (Math.Abs(residual) > Math.Max(1e3 * tolerance, 1e-6 * Math.Max(1, Math.Abs(target))))
             {
+                // A binary's three-phase line: H or S jumps at one temperature; the target is a vapour + two liquids there.
+                if (TryInvariantThreePhase(ws, root, pressurePa, double.NaN, target, entropy) is { } invariant)
+                {
+                    return invariant;
+                }
+
                 return Failed($"The specified {what} falls in a discontinuity of the model at T ≈ {root:G9} K (residual {residual:G3}).", root, pressurePa, f.Evaluations);
             }
 
@@ -995,6 +1017,13 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
             return null;
         }
 
+        // A two-phase answer whose liquid splits (or, at a dew point, a vapour that another liquid condenses from first)
+        // is not returned: the vapour fraction is solved again across three phases.
+        if (VaporFractionAnswerUnstable(ws, t, p, beta))
+        {
+            return SolveThreePhaseVaporFraction(ws, beta, solveForTemperature, fixedValue, root, what);
+        }
+
         return VaporFractionResult(ws, t, p, beta, f.Iterations);
     }
 
@@ -1040,11 +1069,6 @@ internal abstract class PropertyPackageBase : IPropertyPackage, IFugacityModel, 
         ws.XSmallest = true; // the vapour-fraction solves use the liquid root for x and the vapour root for y
         ws.YSmallest = false;
         ws.Iterations = iterations;
-        if (UnrepresentedLiquid(ws, t, ws.X) is { } why)
-        {
-            return Failed(why, t, p, iterations);
-        }
-
         var r = BuildResult(ws, t, p);
         if (!r.Converged || beta is > 0 and < 1)
         {

@@ -41,6 +41,7 @@ internal sealed class Workspace
         PairG = new double[n * n];
         PairTauAlt = new double[n * n];
         PairGAlt = new double[n * n];
+        X2 = new double[n];
     }
 
     public int Capacity { get; }
@@ -55,6 +56,13 @@ internal sealed class Workspace
     public double Beta;
     public PhaseState State;
     public Phase SinglePhase;
+
+    // The second (heavier) liquid of a LiquidLiquid or ThreePhase result and its molar fraction (0 when absent).
+    public double[] X2;
+    public double Beta2;
+
+    // Scratch of the three-phase machinery, created on first use (most flashes never need it).
+    public MultiphaseScratch? Multi;
 
     // Which cubic root each phase of a two-phase result uses (true = smallest, liquid-like); PR can split into two liquids.
     public bool XSmallest = true;
@@ -97,4 +105,26 @@ internal sealed class Workspace
 
         slots[free >= 0 ? free : ws.Capacity % slots.Length] = ws;
     }
+}
+
+/// <summary>Arrays of the multiphase (vapour–liquid–liquid) flash: up to three phases of n components.</summary>
+internal sealed class MultiphaseScratch(int n)
+{
+    public const int MaxPhases = 3;
+
+    public readonly double[][] X = [new double[n], new double[n], new double[n]];
+    public readonly double[][] LnPhi = [new double[n], new double[n], new double[n]];
+    public readonly double[][] LnPhiPrev = [new double[n], new double[n], new double[n]];
+    public readonly double[][] E = [new double[n], new double[n], new double[n]];
+    public readonly Phase[] Kind = new Phase[MaxPhases];
+    public readonly double[] Beta = new double[MaxPhases];
+    public readonly double[] Trial = new double[n];
+    public readonly double[] LnW = new double[n];
+    public readonly double[] LnPhiW = new double[n];
+    public readonly double[] D = new double[n];
+    public readonly double[] S = new double[n];
+    public readonly double[] PureLnPhi = new double[n * n];
+    public readonly double[] Score = new double[n];
+    public readonly bool[] Liquid = new bool[n];
+    public int Phases;
 }

@@ -15,39 +15,98 @@ public sealed class FlashDrum(string id, IReadOnlyDictionary<string, double> par
     public override UnitResult Calculate(UnitContext context)
     {
         var inlet = context.Inlets[InletPort];
-        var p = context.ParameterOr("pressure", inlet.PressurePa);
-        var outcome = context.Has("temperature")
-            ? StreamFactory.AtTemperaturePressure(context.Package, context.Parameter("temperature"), p, CopyFlows(inlet))
-            : StreamFactory.AtPressureEnthalpy(context.Package, p, inlet.IsEmpty ? 0 : inlet.MolarEnthalpy + context.Parameter("duty") / inlet.TotalMolarFlow, CopyFlows(inlet), inlet.TemperatureK);
-        if (!outcome.Succeeded)
+        var outcome = EquilibriumDrum.Flash(context, inlet);
+        if (outcome.Stream is not { } mixed)
         {
             return UnitResult.Fail(outcome.Failure!);
         }
-        var mixed = outcome.Stream!;
-        if (inlet.IsEmpty && context.ParameterOr("duty", 0) != 0)
-        {
-            return UnitResult.Fail("a duty cannot be added to an empty stream");
-        }
-        var package = context.Package;
-        MaterialStream vapor, liquid;
-        if (mixed.State == PhaseState.TwoPhase)
-        {
-            var vaporFlow = mixed.TotalMolarFlow * mixed.VaporFraction;
-            vapor = StreamFactory.FromPhase(package, Phase.Vapor, mixed.TemperatureK, mixed.PressurePa, vaporFlow, mixed.VaporComposition);
-            liquid = StreamFactory.FromPhase(package, Phase.Liquid, mixed.TemperatureK, mixed.PressurePa, mixed.TotalMolarFlow - vaporFlow, mixed.LiquidComposition);
-        }
-        else
-        {
-            // A single phase leaves entirely by the outlet it resembles; supercritical counts as vapour.
-            var toVapor = mixed.State != PhaseState.Liquid;
-            var empty = StreamFactory.Scaled(mixed, 0);
-            vapor = toVapor ? mixed : empty;
-            liquid = toVapor ? empty : mixed;
-        }
+
+        // Both liquids of a three-phase answer leave together by the liquid outlet (a three-phase separator parts them).
+        var (vapor, light, heavy) = StreamFactory.SplitPhases(context.Package, mixed);
+        var liquid = StreamFactory.CombineLiquids(light, heavy);
         var outlets = new Dictionary<string, MaterialStream> { [VaporPort] = vapor, [LiquidPort] = liquid };
         var duty = vapor.EnthalpyFlow + liquid.EnthalpyFlow - inlet.EnthalpyFlow;
-        return Balanced(context, outlets, duty, 0, new() { ["vaporFraction"] = mixed.VaporFraction, ["temperatureK"] = mixed.TemperatureK });
+        return Balanced(context, outlets, duty, 0, EquilibriumDrum.Details(mixed));
     }
+}
+
+/// <summary>
+/// Three-phase separator (decanter with a vapour space): the same specifications as the flash drum; the vapour, the
+/// lighter liquid and the heavier (usually aqueous) liquid leave by their own outlets. When only one liquid forms it
+/// leaves by "heavy" if it is aqueous (water ≥ 50 mol %), else by "light".
+/// </summary>
+public sealed class ThreePhaseSeparator(string id, IReadOnlyDictionary<string, double> parameters) : UnitOperation(id, parameters)
+{
+    public const string InletPort = "in";
+    public const string VaporPort = "vapor";
+    public const string LightLiquidPort = "light";
+    public const string HeavyLiquidPort = "heavy";
+
+    /// <summary>A lone liquid with at least this water mole fraction is the aqueous (heavy) one.</summary>
+    public const double AqueousWaterFraction = 0.5;
+
+    private const string WaterCas = "7732-18-5";
+
+    public override string Type => "threePhaseSeparator";
+
+    public override UnitResult Calculate(UnitContext context)
+    {
+        var inlet = context.Inlets[InletPort];
+        var outcome = EquilibriumDrum.Flash(context, inlet);
+        if (outcome.Stream is not { } mixed)
+        {
+            return UnitResult.Fail(outcome.Failure!);
+        }
+
+        var (vapor, light, heavy) = StreamFactory.SplitPhases(context.Package, mixed);
+        if (heavy.IsEmpty && !light.IsEmpty && IsAqueous(context, light))
+        {
+            (light, heavy) = (heavy, light);
+        }
+
+        var outlets = new Dictionary<string, MaterialStream> { [VaporPort] = vapor, [LightLiquidPort] = light, [HeavyLiquidPort] = heavy };
+        var duty = vapor.EnthalpyFlow + light.EnthalpyFlow + heavy.EnthalpyFlow - inlet.EnthalpyFlow;
+        var details = EquilibriumDrum.Details(mixed);
+        details["heavyLiquidFraction"] = mixed.TotalMolarFlow > 0 ? heavy.TotalMolarFlow / mixed.TotalMolarFlow : 0;
+        return Balanced(context, outlets, duty, 0, details);
+    }
+
+    private static bool IsAqueous(UnitContext context, MaterialStream liquid)
+    {
+        var components = context.Package.Components;
+        for (var i = 0; i < components.Count; i++)
+        {
+            if (components[i].Cas == WaterCas)
+            {
+                return liquid.MoleFractions[i] >= AqueousWaterFraction;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>What the flash drum and the three-phase separator share: the inlet flashed at (T, P) or (P, duty).</summary>
+internal static class EquilibriumDrum
+{
+    public static StreamOutcome Flash(UnitContext context, MaterialStream inlet)
+    {
+        if (inlet.IsEmpty && context.ParameterOr("duty", 0) != 0)
+        {
+            return StreamOutcome.Fail("a duty cannot be added to an empty stream");
+        }
+
+        var p = context.ParameterOr("pressure", inlet.PressurePa);
+        return context.Has("temperature")
+            ? StreamFactory.AtTemperaturePressure(context.Package, context.Parameter("temperature"), p, UnitOperation.CopyFlows(inlet))
+            : StreamFactory.AtPressureEnthalpy(context.Package, p, inlet.IsEmpty ? 0 : inlet.MolarEnthalpy + (context.Parameter("duty") / inlet.TotalMolarFlow), UnitOperation.CopyFlows(inlet), inlet.TemperatureK);
+    }
+
+    public static Dictionary<string, double> Details(MaterialStream mixed) => new()
+    {
+        ["vaporFraction"] = mixed.VaporFraction,
+        ["temperatureK"] = mixed.TemperatureK,
+    };
 }
 
 /// <summary>

@@ -102,7 +102,7 @@ public abstract class UnitOperation
         };
     }
 
-    protected static double[] CopyFlows(MaterialStream s) => (double[])s.ComponentMolarFlows.Clone();
+    protected internal static double[] CopyFlows(MaterialStream s) => (double[])s.ComponentMolarFlows.Clone();
 
     protected static string Num(double v) => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -55,7 +55,7 @@ public static class StudyInputs
 
     private static readonly Dictionary<string, (string Key, string Label)[]> UnitOutputs = new(StringComparer.Ordinal)
     {
-        ["heater"] = [("dutyW", "duty")], ["cooler"] = [("dutyW", "duty")], ["flash"] = [("dutyW", "duty")],
+        ["heater"] = [("dutyW", "duty")], ["cooler"] = [("dutyW", "duty")], ["flash"] = [("dutyW", "duty")], ["threePhaseSeparator"] = [("dutyW", "duty")],
         ["heatExchanger"] = [("dutyW", "duty")], ["conversionReactor"] = [("dutyW", "duty")],
         ["pump"] = [("powerW", "power")], ["compressor"] = [("powerW", "power")], ["expander"] = [("powerW", "power")],
     };

@@ -13,10 +13,18 @@ namespace DeepSim.Engine.Benchmarks;
 public class FlashBenchmarks
 {
     private static readonly string[] Gas5 = ["methane", "ethane", "propane", "n-butane", "n-pentane"];
+    private static readonly string[] WaterGas5 = ["water", "methane", "propane", "n-hexane", "n-octane"];
+    private static readonly string[] Alcohols3 = ["methanol", "ethanol", "water"];
     private static readonly string[] Alkanes10 = ["methane", "ethane", "propane", "n-butane", "n-pentane", "n-hexane", "n-heptane", "n-octane", "n-nonane", "n-decane"];
 
     private readonly double[] z5 = [0.5, 0.2, 0.15, 0.1, 0.05];
     private readonly double[] zBtx = [0.5, 0.5];
+    private readonly double[] zWaterGas5 = [0.4, 0.3, 0.1, 0.1, 0.1];
+    private readonly double[] zAlcohols3 = [0.2, 0.2, 0.6];
+    private readonly double[] zWaterButanol = [0.7, 0.3];
+    private IPropertyPackage prWaterGas5 = null!;
+    private IPropertyPackage nrtlAlcohols3 = null!;
+    private IPropertyPackage nrtlWaterButanol = null!;
     private readonly double[] z10 = [0.35, 0.1, 0.08, 0.07, 0.07, 0.07, 0.07, 0.07, 0.06, 0.06];
     private IPropertyPackage pr5 = null!;
     private IPropertyPackage pr10 = null!;
@@ -36,6 +44,9 @@ public class FlashBenchmarks
         idealBtx = Create("ideal", ["benzene", "toluene"]);
         pr5Rounded = PropertyPackages.Create("peng-robinson", [.. Gas5.Select(n => ComponentDatabase.Default.Find(n)!)], new PropertyPackageOptions { Constants = CubicConstants.Rounded1976 });
         srk5 = Create("srk", Gas5);
+        prWaterGas5 = Create("peng-robinson", WaterGas5);
+        nrtlAlcohols3 = Create("nrtl", Alcohols3);
+        nrtlWaterButanol = Create("nrtl", ["water", "1-butanol"]);
         enthalpy5 = pr5.FlashPT(260, 4e6, z5).EnthalpyJPerMol;
 
         // Fail fast if a benchmarked state is not what its name says.
@@ -45,6 +56,9 @@ public class FlashBenchmarks
         Require(pr5.FlashPH(4e6, enthalpy5, z5), PhaseState.TwoPhase);
         Require(pr5Rounded.FlashPT(250, 4e6, z5), PhaseState.TwoPhase);
         Require(srk5.FlashPT(250, 4e6, z5), PhaseState.TwoPhase);
+        Require(prWaterGas5.FlashPT(320, 2e6, zWaterGas5), PhaseState.ThreePhase);
+        Require(nrtlAlcohols3.FlashPT(360, 101325, zAlcohols3), PhaseState.TwoPhase);
+        Require(nrtlWaterButanol.FlashPT(330, 101325, zWaterButanol), PhaseState.LiquidLiquid);
     }
 
     private static IPropertyPackage Create(string package, string[] names)
@@ -81,6 +95,15 @@ public class FlashBenchmarks
 
     [Benchmark(Description = "PR PH 5 comp, two-phase")]
     public FlashResult PrPh5() => pr5.FlashPH(4e6, enthalpy5, z5);
+
+    [Benchmark(Description = "PR PT 5 comp, three-phase (water, gas, condensate)")]
+    public FlashResult PrPt5ThreePhase() => prWaterGas5.FlashPT(320, 2e6, zWaterGas5);
+
+    [Benchmark(Description = "NRTL PT 3 comp (methanol, ethanol, water), two-phase")]
+    public FlashResult NrtlPt3TwoPhase() => nrtlAlcohols3.FlashPT(360, 101325, zAlcohols3);
+
+    [Benchmark(Description = "NRTL PT water/1-butanol, two liquids")]
+    public FlashResult NrtlPtLiquidLiquid() => nrtlWaterButanol.FlashPT(330, 101325, zWaterButanol);
 
     [Benchmark(Description = "Ideal PT benzene-toluene, two-phase")]
     public FlashResult IdealPtBtx() => idealBtx.FlashPT(368, 101325, zBtx);

@@ -147,6 +147,12 @@ public static class UnitCatalog
             Q("duty", "Duty (0 = adiabatic)", Dimension.Power, 0, "kW", group: Heat),
             Q("temperature", "Temperature", Dimension.Temperature, 25, "C", group: Heat),
         ], [new(Heat, "Specify", ["duty", "temperature"])]),
+        new("threePhaseSeparator", "Three-phase separator", "3PH", ["in"], ["vapor", "light", "heavy"],
+        [
+            Q("pressure", "Pressure", Dimension.Pressure, 1, "atm", optional: true),
+            Q("duty", "Duty (0 = adiabatic)", Dimension.Power, 0, "kW", group: Heat),
+            Q("temperature", "Temperature", Dimension.Temperature, 25, "C", group: Heat),
+        ], [new(Heat, "Specify", ["duty", "temperature"])]),
         new("heatExchanger", "Heat exchanger", "HX", ["hotIn", "coldIn"], ["hotOut", "coldOut"],
         [
             Q("hotOutletTemperature", "Hot outlet temperature", Dimension.Temperature, 50, "C", group: Heat),

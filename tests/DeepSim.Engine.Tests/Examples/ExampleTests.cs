@@ -18,6 +18,7 @@ public class ExampleTests
         "benzene-toluene-column",
         "absorber",
         "methanol-water-nrtl-flash",
+        "three-phase-separator",
         "gas-plant-three-recycles",
         "ammonia-equilibrium-reactor",
         "water-gas-shift-equilibrium",
@@ -173,6 +174,26 @@ public class ExampleTests
         Assert.True(hts.TemperatureK > feed.TemperatureK && lts.ComponentMolarFlows[0] < hts.ComponentMolarFlows[0], "exothermic; the colder converter shifts further");
         double Carbon(Engine.Streams.MaterialStream s) => s.ComponentMolarFlows[0] + s.ComponentMolarFlows[2] + s.ComponentMolarFlows[4];
         Assert.Equal(Carbon(feed), Carbon(lts), 1e-10 * Carbon(feed));
+    }
+
+    [Fact]
+    public void Three_phase_separator_example_parts_gas_condensate_and_free_water()
+    {
+        var r = ExampleFiles.Solve(ExampleFiles.Text("three-phase-separator"));
+        Assert.True(r.Converged, r.FailureReason);
+        var water = r.Streams[ExampleFiles.StreamIndex(r, "WATER")]!;
+        var oil = r.Streams[ExampleFiles.StreamIndex(r, "OIL")]!;
+        var gas = r.Streams[ExampleFiles.StreamIndex(r, "VAPOUR")]!;
+        var cold = r.Streams[ExampleFiles.StreamIndex(r, "COLD")]!;
+        Assert.Equal(DeepSim.Engine.Thermo.PhaseState.ThreePhase, cold.State);
+
+        // With kij = 0.5 the condensate holds ~0.1 % water and the water ppm of hydrocarbons; the gas is saturated with
+        // water at 30 °C and 29.5 bar (Psat 4.25 kPa → y ≈ 0.0014 with PR's fugacities).
+        Assert.True(water.MoleFractions[0] > 0.999, $"produced water is {water.MoleFractions[0]:P3} water");
+        Assert.InRange(oil.MoleFractions[0], 0, 0.01);
+        Assert.InRange(gas.MoleFractions[0], 0.0005, 0.005);
+        Assert.True(gas.MoleFractions[1] > 0.7, "the gas is mostly methane");
+        Assert.Equal(0.25 * 1000 / 3.6, water.ComponentMolarFlows[0] + oil.ComponentMolarFlows[0] + gas.ComponentMolarFlows[0], 1e-6);
     }
 
     [Fact]

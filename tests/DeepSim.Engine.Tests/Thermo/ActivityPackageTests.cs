@@ -254,17 +254,21 @@ public class ActivityPackageTests
     [Theory]
     [InlineData("nrtl")]
     [InlineData("uniquac")]
-    public void A_liquid_the_model_splits_into_two_liquids_is_reported_not_returned(string model)
+    public void A_liquid_the_model_splits_into_two_liquids_is_returned_as_two_liquids(string model)
     {
         // Water/1-butanol is partially miscible: at 25–60 °C the water-rich liquid holds ≈ 98 mol % water and the
         // butanol-rich one ≈ 50–65 % (Sørensen and Arlt, DECHEMA Chemistry Data Series V/1). A 95 % water feed lies inside
-        // the gap, a 5 % water feed outside it. No liquid–liquid flash is implemented, so the split must be a failure with
-        // its reason rather than a homogeneous liquid.
+        // the gap, a 5 % water feed outside it. The split is computed (ThreePhaseFlashTests checks it against data), and
+        // its bubble point is the heterogeneous one, not the homogeneous liquid's.
         var p = Package(model, "water", "1-butanol");
         var split = p.FlashPT(330, OneAtm, [0.95, 0.05]);
-        Assert.False(split.Converged);
-        Assert.Contains("two liquid phases", split.FailureReason, StringComparison.Ordinal);
-        Assert.False(p.FlashPVF(OneAtm, 0, [0.95, 0.05]).Converged);
+        Assert.True(split.Converged, split.FailureReason);
+        Assert.Equal(PhaseState.LiquidLiquid, split.State);
+        Assert.InRange(split.SecondLiquidComposition[0], 0.97, 0.995);
+        Assert.InRange(split.LiquidComposition[0], 0.35, 0.7);
+        var bubble = p.FlashPVF(OneAtm, 0, [0.95, 0.05]);
+        Assert.True(bubble.Converged, bubble.FailureReason);
+        Assert.Equal(PhaseState.LiquidLiquid, bubble.State);
         var miscible = p.FlashPT(330, OneAtm, [0.05, 0.95]);
         Assert.True(miscible.Converged, miscible.FailureReason);
         Assert.Equal(PhaseState.Liquid, miscible.State);
