@@ -2,7 +2,7 @@ using DeepSim.Engine.Thermo;
 
 namespace DeepSim.Engine.Streams;
 
-/// <summary>One phase of a stream: its label ("vapor", "liquid", "supercritical"; a second liquid would be "liquid2"),
+/// <summary>One phase of a stream: its label ("vapor", "liquid", "supercritical"; "liquid2" is the heavier of two liquids),
 /// kind, molar fraction of the stream, composition and properties.</summary>
 public sealed record StreamPhase(string Label, Phase Kind, double MoleFractionOfStream, IReadOnlyList<double> MoleFractions, PhaseProperties Properties);
 
@@ -59,6 +59,17 @@ public sealed record StreamProperties
             case PhaseState.TwoPhase:
                 parts.Add(("vapor", Phase.Vapor, stream.VaporFraction, stream.VaporComposition));
                 parts.Add(("liquid", Phase.Liquid, 1 - stream.VaporFraction, stream.LiquidComposition));
+                break;
+            case PhaseState.LiquidLiquid:
+            case PhaseState.ThreePhase:
+                // The lighter liquid is "liquid", the heavier "liquid2".
+                if (stream.VaporFraction > 0)
+                {
+                    parts.Add(("vapor", Phase.Vapor, stream.VaporFraction, stream.VaporComposition));
+                }
+
+                parts.Add(("liquid", Phase.Liquid, 1 - stream.VaporFraction - stream.SecondLiquidFraction, stream.LiquidComposition));
+                parts.Add(("liquid2", Phase.Liquid, stream.SecondLiquidFraction, stream.SecondLiquidComposition));
                 break;
             case PhaseState.Vapor:
                 parts.Add(("vapor", Phase.Vapor, 1, stream.MoleFractions));

@@ -15,7 +15,7 @@ public class PhasePropertiesTests(ITestOutputHelper output)
     private const double R = 8.31446261815324;
     private const double Atm = 101325.0;
     private static readonly ComponentDatabase Db = ComponentDatabase.Default;
-    private static readonly string[] Labels = ["vapor", "liquid", "supercritical"];
+    private static readonly string[] Labels = ["vapor", "liquid", "liquid2", "supercritical"];
 
     private static Component C(string name) => Db.Find(name) ?? throw new InvalidOperationException(name);
 
@@ -368,7 +368,7 @@ public class PhasePropertiesTests(ITestOutputHelper output)
             Assert.True(props["massDensityKgPerM3"]!.GetValue<double>() > 0, id);
             Assert.True(props["actualVolumetricFlowM3PerS"]!.GetValue<double>() > 0, id);
             Assert.Equal(s["molarFlowMolPerS"]!.GetValue<double>() * R * 288.15 / Atm, props["standardVolumetricFlowM3PerS"]!.GetValue<double>(), 9);
-            Assert.Equal(phase == "twophase" ? 2 : 1, phases.Count);
+            Assert.Equal(phase switch { "twophase" or "liquidliquid" => 2, "threephase" => 3, _ => 1 }, phases.Count);
             foreach (var ph in phases)
             {
                 Assert.Contains(ph!["label"]!.GetValue<string>(), Labels);
