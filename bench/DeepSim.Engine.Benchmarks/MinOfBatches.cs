@@ -24,6 +24,9 @@ public static class MinOfBatches
         Report("PR PT 5 comp, stable vapour", () => b.PrPt5SinglePhase(), 500);
         Report("PR PH 5 comp, two-phase", () => b.PrPh5(), 20);
         Report("Ideal PT benzene-toluene, two-phase", () => b.IdealPtBtx(), 2000);
+        Report("PR PT 5 comp, three-phase (water, gas, condensate)", () => b.PrPt5ThreePhase(), 50);
+        Report("NRTL PT 3 comp (methanol, ethanol, water), two-phase", () => b.NrtlPt3TwoPhase(), 200);
+        Report("NRTL PT water/1-butanol, two liquids", () => b.NrtlPtLiquidLiquid(), 50);
     }
 
     private static void Report<T>(string name, Func<T> flash, int perBatch)
