@@ -22,7 +22,7 @@ public static partial class Iapws97
             return liquid ? Region1(p, temperatureK) : Region2(p, temperatureK);
         }
 
-        var state = Region3(Region3Density(p, temperatureK, preferLiquid: liquid), temperatureK);
+        var state = Region3(Region3DensityOnBranch(p, temperatureK, liquid), temperatureK);
         return state with { PressurePa = p, Quality = liquid ? 0 : 1 };
     }
 
@@ -190,8 +190,8 @@ public static partial class Iapws97
         if (pressurePa < CriticalPressurePa)
         {
             var ts = SaturationTemperatureK(pressurePa);
-            var rhoL = Region3Density(pressurePa, ts, preferLiquid: true);
-            var rhoV = Region3Density(pressurePa, ts, preferLiquid: false);
+            var rhoL = Region3DensityOnBranch(pressurePa, ts, liquid: true);
+            var rhoV = Region3DensityOnBranch(pressurePa, ts, liquid: false);
             if (!double.IsFinite(rhoL) || !double.IsFinite(rhoV))
             {
                 return new Failure($"IF97 region 3 saturated densities at p = {pressurePa} Pa were not found.", false);

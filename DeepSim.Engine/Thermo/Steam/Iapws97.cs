@@ -341,6 +341,12 @@ public static partial class Iapws97
             liquid = pressurePa > ps || (pressurePa == ps && preferLiquid);
         }
 
+        return Region3DensityOnBranch(pressurePa, temperatureK, liquid);
+    }
+
+    // The branch is given, not derived from p_s(T): saturated states at T_s(p) need both roots at the same p.
+    internal static double Region3DensityOnBranch(double pressurePa, double temperatureK, bool liquid)
+    {
         // Liquid: p(ρ) is increasing and convex above the liquid spinodal, so Newton from a dense start approaches from
         // above; vapour: increasing and concave below the vapour spinodal, so Newton from the ideal-gas density (too low)
         // approaches from below. Above Tc the bracket [lo, hi] with bisection keeps Newton inside the monotone isotherm.
