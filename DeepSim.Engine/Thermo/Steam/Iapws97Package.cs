@@ -22,6 +22,10 @@ internal sealed class Iapws97Package : IPropertyPackage, IBufferedFlash, IFugaci
     // Where the offsets are taken: IF97 region 2 at 1 Pa is an ideal gas to ~1e-8 relative in h and s (Z − 1 ∝ p).
     private const double OffsetPressurePa = 1;
 
+    // Relative distance from p_s(T) within which Enthalpy/Entropy/ln φ honour the requested phase (see StateOfPhase):
+    // wide enough for a saturation pressure recomputed from T_s(p), narrow enough to stay where both equations hold.
+    private const double SaturationBranchTolerance = 1e-6;
+
     private readonly Component[] components;
     private readonly double enthalpyOffsetJPerMol;
     private readonly double entropyOffsetJPerMolK;
@@ -194,23 +198,29 @@ internal sealed class Iapws97Package : IPropertyPackage, IBufferedFlash, IFugaci
         return ok ? Result(state) : Failed($"IF97 {(entropy ? "PS" : "PH")} flash: {reason}", double.NaN, pressurePa);
     }
 
-    // The state of a requested phase: the metastable continuation of the other region's equation where IF97 has one
-    // (region 1 for liquid, region 2 for vapour below 623.15 K; the region-3 branch below Tc), else the stable state.
+    // The state of a requested phase. On the saturation line (within SaturationBranchTolerance) the requested branch:
+    // region 1 or 2 up to 623.15 K, the region-3 root above. Elsewhere the stable state whatever the phase asked for:
+    // IF97's region-2 equation is not valid far into metastable vapour (its residual series diverges: at 298.15 K and
+    // 1 atm it gives S off by ~350 J/(mol K)), and the metastable-vapour equation of R7-97 is not implemented.
     private static SteamState StateOfPhase(Phase phase, double temperatureK, double pressurePa)
     {
         var region = Iapws97.RegionPT(pressurePa, temperatureK);
         var wantLiquid = phase == Phase.Liquid;
-        if (temperatureK <= Iapws97.Region13TemperatureK && (region == Iapws97Region.Region1 || region == Iapws97Region.Region2))
+        if (temperatureK < Iapws97.CriticalTemperatureK && region != Iapws97Region.Region5)
         {
-            return wantLiquid ? Iapws97.Region1(pressurePa, temperatureK) : Iapws97.Region2(pressurePa, temperatureK);
-        }
-
-        if (region == Iapws97Region.Region3 && temperatureK < Iapws97.CriticalTemperatureK)
-        {
-            var rho = Iapws97.Region3DensityOnBranch(pressurePa, temperatureK, wantLiquid);
-            if (double.IsFinite(rho))
+            var ps = Iapws97.SaturationPressurePa(temperatureK);
+            if (Math.Abs(pressurePa - ps) <= SaturationBranchTolerance * ps)
             {
-                return Iapws97.Region3(rho, temperatureK);
+                if (temperatureK <= Iapws97.Region13TemperatureK)
+                {
+                    return wantLiquid ? Iapws97.Region1(pressurePa, temperatureK) : Iapws97.Region2(pressurePa, temperatureK);
+                }
+
+                var rho = Iapws97.Region3DensityOnBranch(pressurePa, temperatureK, wantLiquid);
+                if (double.IsFinite(rho))
+                {
+                    return Iapws97.Region3(rho, temperatureK);
+                }
             }
         }
 
