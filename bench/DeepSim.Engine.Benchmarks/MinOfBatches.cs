@@ -24,6 +24,17 @@ public static class MinOfBatches
         Report("PR PT 5 comp, stable vapour", () => b.PrPt5SinglePhase(), 500);
         Report("PR PH 5 comp, two-phase", () => b.PrPh5(), 20);
         Report("Ideal PT benzene-toluene, two-phase", () => b.IdealPtBtx(), 2000);
+
+        var steam = new Iapws97Benchmarks();
+        steam.Setup();
+        Report("Ideal package H of water vapour (T, P)", () => steam.IdealWaterEnthalpy(), 5000);
+        Report("IF97 region 1 h(p, T)", () => steam.Region1Enthalpy(), 5000);
+        Report("IF97 region 2 h(p, T)", () => steam.Region2Enthalpy(), 5000);
+        Report("IF97 h(p, T) with region selection, region 2", () => steam.EnthalpyWithRegionSelection(), 5000);
+        Report("IF97 region 3 state (p, T), density by Newton", () => steam.Region3FromPT(), 1000);
+        Report("if97 package PH flash, superheated steam", () => steam.PhSuperheated(), 1000);
+        Report("if97 package PH flash, wet steam", () => steam.PhWet(), 1000);
+        Report("if97 package PT flash, compressed liquid", () => steam.PtLiquid(), 2000);
     }
 
     private static void Report<T>(string name, Func<T> flash, int perBatch)
