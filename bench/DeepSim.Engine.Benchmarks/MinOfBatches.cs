@@ -30,7 +30,8 @@ public static class MinOfBatches
         Report("Ideal package H of water vapour (T, P)", () => steam.IdealWaterEnthalpy(), 5000);
         Report("IF97 region 1 h(p, T)", () => steam.Region1Enthalpy(), 5000);
         Report("IF97 region 2 h(p, T)", () => steam.Region2Enthalpy(), 5000);
-        Report("IF97 h(p, T) with region selection, region 2", () => steam.EnthalpyWithRegionSelection(), 5000);
+        Report("IF97 region 1 full state", () => steam.Region1State(), 5000);
+        Report("IF97 region 2 full state", () => steam.Region2State(), 5000);
         Report("IF97 region 3 state (p, T), density by Newton", () => steam.Region3FromPT(), 1000);
         Report("if97 package PH flash, superheated steam", () => steam.PhSuperheated(), 1000);
         Report("if97 package PH flash, wet steam", () => steam.PhWet(), 1000);

@@ -8,6 +8,9 @@ public static partial class Iapws97
     private const double Region3NewtonTolerance = 1e-12;
     private const int MaxRegion3NewtonIterations = 50;
 
+    // p_s(623.15 K) ≈ 16.53 MPa: below it the dome lies between regions 1 and 2, above it inside region 3.
+    private static readonly double Region13SaturationPressurePa = SaturationPressurePa(Region13TemperatureK);
+
     /// <summary>Saturated liquid at T (p = p_s(T)), 273.15 K ≤ T ≤ 647.096 K; NaN properties if the region-3 density solve fails.</summary>
     public static SteamState SaturatedLiquid(double temperatureK) => Saturated(temperatureK, liquid: true);
 
@@ -98,7 +101,7 @@ public static partial class Iapws97
             return new Failure($"{what} = {target} at p = {pressurePa} Pa is below IF97's range (T < {MinTemperatureK} K).", true);
         }
 
-        if (pressurePa >= MinSaturationPressurePa && pressurePa <= SaturationPressurePa(Region13TemperatureK))
+        if (pressurePa >= MinSaturationPressurePa && pressurePa <= Region13SaturationPressurePa)
         {
             var ts = SaturationTemperatureK(pressurePa);
             var liquid = Region1(pressurePa, ts);
@@ -114,7 +117,7 @@ public static partial class Iapws97
                 return default;
             }
         }
-        else if (pressurePa > SaturationPressurePa(Region13TemperatureK))
+        else if (pressurePa > Region13SaturationPressurePa)
         {
             var r1Max = Region1(pressurePa, Region13TemperatureK);
             if (target <= Value(r1Max, entropy))

@@ -98,7 +98,7 @@ public static partial class Iapws97
     {
         var pi = pressurePa / 16.53e6;
         var tau = 1386 / temperatureK;
-        var d = Series(R1N, R1I, R1J, 7.1 - pi, tau - 1.222, 0, 32, -41, 17);
+        var d = Series(Region1Table, 7.1 - pi, tau - 1.222);
         var gP = -d.Dx;
         var gPP = d.Dxx;
         var gT = d.Dy;
@@ -121,7 +121,7 @@ public static partial class Iapws97
     {
         var pi = pressurePa / 1e6;
         var tau = 540 / temperatureK;
-        var r = Series(R2N, R2I, R2J, pi, tau - 0.5, 1, 24, 0, 58);
+        var r = Series(Region2Table, pi, tau - 0.5);
         IdealGasPart(R2N0, R2J0, tau, out var g0, out var g0T, out var g0TT);
         return GasState(Iapws97Region.Region2, pressurePa, temperatureK, pi, tau, g0 + Math.Log(pi), g0T, g0TT, r);
     }
@@ -131,7 +131,7 @@ public static partial class Iapws97
     {
         var pi = pressurePa / 1e6;
         var tau = 1000 / temperatureK;
-        var r = Series(R5N, R5I, R5J, pi, tau, 1, 3, 1, 9);
+        var r = Series(Region5Table, pi, tau);
         IdealGasPart(R5N0, R5J0, tau, out var g0, out var g0T, out var g0TT);
         return GasState(Iapws97Region.Region5, pressurePa, temperatureK, pi, tau, g0 + Math.Log(pi), g0T, g0TT, r);
     }
@@ -180,7 +180,7 @@ public static partial class Iapws97
     {
         var delta = densityKgPerM3 / CriticalDensityKgPerM3;
         var tau = CriticalTemperatureK / temperatureK;
-        var d = Series(R3N, R3I, R3J, delta, tau, 0, 11, 0, 26);
+        var d = Series(Region3Table, delta, tau);
         var phi = (Region3N1 * Math.Log(delta)) + d.F;
         var dPhiD = Region3N1 + (delta * d.Dx);
         var d2PhiDD = -Region3N1 + (delta * delta * d.Dxx);
@@ -290,8 +290,35 @@ public static partial class Iapws97
         _ => Region2(pressurePa, temperatureK),
     };
 
-    /// <summary>Specific enthalpy at (p,T), J/kg.</summary>
-    public static double SpecificEnthalpyJPerKg(double pressurePa, double temperatureK) => PT(pressurePa, temperatureK).SpecificEnthalpyJPerKg;
+    /// <summary>Specific enthalpy at (p,T), J/kg: h = RTτ ∂γ/∂τ alone in regions 1, 2 and 5 (no other derivative is evaluated).</summary>
+    public static double SpecificEnthalpyJPerKg(double pressurePa, double temperatureK)
+    {
+        switch (RegionPT(pressurePa, temperatureK))
+        {
+            case Iapws97Region.Region1:
+            {
+                var tau = 1386 / temperatureK;
+                return R * temperatureK * tau * SeriesDy(Region1Table, 7.1 - (pressurePa / 16.53e6), tau - 1.222);
+            }
+
+            case Iapws97Region.Region2:
+            {
+                var tau = 540 / temperatureK;
+                IdealGasPart(R2N0, R2J0, tau, out _, out var g0T, out _);
+                return R * temperatureK * tau * (g0T + SeriesDy(Region2Table, pressurePa / 1e6, tau - 0.5));
+            }
+
+            case Iapws97Region.Region5:
+            {
+                var tau = 1000 / temperatureK;
+                IdealGasPart(R5N0, R5J0, tau, out _, out var g0T, out _);
+                return R * temperatureK * tau * (g0T + SeriesDy(Region5Table, pressurePa / 1e6, tau));
+            }
+
+            default:
+                return PT(pressurePa, temperatureK).SpecificEnthalpyJPerKg;
+        }
+    }
 
     /// <summary>Specific entropy at (p,T), J/(kg K).</summary>
     public static double SpecificEntropyJPerKgK(double pressurePa, double temperatureK) => PT(pressurePa, temperatureK).SpecificEntropyJPerKgK;
@@ -499,52 +526,138 @@ public static partial class Iapws97
 
     private readonly record struct SeriesValue(double F, double Dx, double Dxx, double Dy, double Dyy, double Dxy);
 
-    // Σ n x^I y^J and its first and second partial derivatives in x and y, with powers from tables built by repeated
-    // multiplication (no Math.Pow): exponents span [minI−2, maxI] × [minJ−2, maxJ].
-    private static SeriesValue Series(ReadOnlySpan<double> n, ReadOnlySpan<int> ie, ReadOnlySpan<int> je, double x, double y, int minI, int maxI, int minJ, int maxJ)
+    // A series Σ n x^I y^J with the coefficient products of its derivatives precomputed once (n·I, n·I(I−1), …), so a
+    // forward evaluation is table look-ups and multiplications only.
+    private sealed class SeriesTable
     {
-        var iLo = minI - 2;
-        var jLo = minJ - 2;
-        Span<double> px = stackalloc double[maxI - iLo + 1];
-        Span<double> py = stackalloc double[maxJ - jLo + 1];
-        FillPowers(px, x, iLo);
-        FillPowers(py, y, jLo);
+        public readonly int[] I, J;
+        public readonly double[] N, NI, NII, NJ, NJJ, NIJ;
+        public readonly int ILo, JLo, ICount, JCount;
+
+        public SeriesTable(ReadOnlySpan<double> n, ReadOnlySpan<int> ie, ReadOnlySpan<int> je)
+        {
+            var k = n.Length;
+            I = ie.ToArray();
+            J = je.ToArray();
+            N = n.ToArray();
+            NI = new double[k];
+            NII = new double[k];
+            NJ = new double[k];
+            NJJ = new double[k];
+            NIJ = new double[k];
+            int iMin = int.MaxValue, iMax = int.MinValue, jMin = int.MaxValue, jMax = int.MinValue;
+            for (var t = 0; t < k; t++)
+            {
+                NI[t] = n[t] * ie[t];
+                NII[t] = n[t] * ie[t] * (ie[t] - 1);
+                NJ[t] = n[t] * je[t];
+                NJJ[t] = n[t] * je[t] * (je[t] - 1);
+                NIJ[t] = n[t] * ie[t] * je[t];
+                iMin = Math.Min(iMin, ie[t]);
+                iMax = Math.Max(iMax, ie[t]);
+                jMin = Math.Min(jMin, je[t]);
+                jMax = Math.Max(jMax, je[t]);
+            }
+
+            // Exponents down to min − 2 for the second derivatives (their coefficients are 0 where the power is unused).
+            ILo = iMin - 2;
+            JLo = jMin - 2;
+            ICount = iMax - ILo + 1;
+            JCount = jMax - JLo + 1;
+            for (var t = 0; t < k; t++)
+            {
+                I[t] -= ILo;
+                J[t] -= JLo;
+            }
+        }
+    }
+
+    private static readonly SeriesTable Region1Table = new(R1N, R1I, R1J);
+    private static readonly SeriesTable Region2Table = new(R2N, R2I, R2J);
+    private static readonly SeriesTable Region3Table = new(R3N, R3I, R3J);
+    private static readonly SeriesTable Region5Table = new(R5N, R5I, R5J);
+
+    // Σ n x^I y^J and its first and second partial derivatives in x and y.
+    private static SeriesValue Series(SeriesTable t, double x, double y)
+    {
+        Span<double> px = stackalloc double[t.ICount];
+        Span<double> py = stackalloc double[t.JCount];
+        FillPowers(px, x, t.ILo);
+        FillPowers(py, y, t.JLo);
+        var n = t.N;
+        var nI = t.NI;
+        var nII = t.NII;
+        var nJ = t.NJ;
+        var nJJ = t.NJJ;
+        var nIJ = t.NIJ;
+        var ie = t.I;
+        var je = t.J;
         double f = 0, fx = 0, fxx = 0, fy = 0, fyy = 0, fxy = 0;
         for (var k = 0; k < n.Length; k++)
         {
             int i = ie[k], j = je[k];
-            var a = px[i - iLo];
-            var b = py[j - jLo];
-            var c = n[k];
-            f += c * a * b;
-            var ax = i * px[i - 1 - iLo];
-            var by = j * py[j - 1 - jLo];
-            fx += c * ax * b;
-            fxx += c * i * (i - 1) * px[i - 2 - iLo] * b;
-            fy += c * a * by;
-            fyy += c * a * j * (j - 1) * py[j - 2 - jLo];
-            fxy += c * ax * by;
+            var a = px[i];
+            var b = py[j];
+            var a1 = px[i - 1];
+            var b1 = py[j - 1];
+            f += n[k] * a * b;
+            fx += nI[k] * a1 * b;
+            fxx += nII[k] * px[i - 2] * b;
+            fy += nJ[k] * a * b1;
+            fyy += nJJ[k] * a * py[j - 2];
+            fxy += nIJ[k] * a1 * b1;
         }
 
         return new SeriesValue(f, fx, fxx, fy, fyy, fxy);
     }
 
-    // table[k] = x^(lo + k).
+    // Σ n J x^I y^(J−1) only (∂/∂y): all that h(p,T) of regions 1, 2 and 5 needs.
+    private static double SeriesDy(SeriesTable t, double x, double y)
+    {
+        Span<double> px = stackalloc double[t.ICount];
+        Span<double> py = stackalloc double[t.JCount];
+        FillPowers(px, x, t.ILo);
+        FillPowers(py, y, t.JLo);
+        var nJ = t.NJ;
+        var ie = t.I;
+        var je = t.J;
+        double fy = 0;
+        for (var k = 0; k < nJ.Length; k++)
+        {
+            fy += nJ[k] * px[ie[k]] * py[je[k] - 1];
+        }
+
+        return fy;
+    }
+
+    // table[k] = x^(lo + k), by two interleaved chains of x² (half the multiplication latency of one chain).
     private static void FillPowers(Span<double> table, double x, int lo)
     {
         var zero = -lo;
         if (zero >= 0 && zero < table.Length)
         {
+            var x2 = x * x;
             table[zero] = 1;
-            for (var k = zero + 1; k < table.Length; k++)
+            if (zero + 1 < table.Length)
             {
-                table[k] = table[k - 1] * x;
+                table[zero + 1] = x;
+            }
+
+            for (var k = zero + 2; k < table.Length; k++)
+            {
+                table[k] = table[k - 2] * x2;
             }
 
             var inverse = 1 / x;
-            for (var k = zero - 1; k >= 0; k--)
+            var inverse2 = inverse * inverse;
+            if (zero >= 1)
             {
-                table[k] = table[k + 1] * inverse;
+                table[zero - 1] = inverse;
+            }
+
+            for (var k = zero - 2; k >= 0; k--)
+            {
+                table[k] = table[k + 2] * inverse2;
             }
         }
         else

@@ -222,6 +222,14 @@ public class Iapws97Tests
 
     [Theory]
     [MemberData(nameof(SinglePhaseStates))]
+    public void Enthalpy_shortcut_equals_the_full_state(double p, double t)
+    {
+        var full = Iapws97.PT(p, t).SpecificEnthalpyJPerKg;
+        Assert.Equal(full, Iapws97.SpecificEnthalpyJPerKg(p, t), 1e-12 * Math.Abs(full));
+    }
+
+    [Theory]
+    [MemberData(nameof(SinglePhaseStates))]
     public void Backward_equations_are_within_the_release_consistency(double p, double t)
     {
         var st = Iapws97.PT(p, t);
