@@ -95,8 +95,8 @@ public static partial class Iapws97
             return new Failure($"IF97 needs 0 < p ≤ {MaxPressurePa} Pa and a finite {what} (p = {pressurePa} Pa, {what} = {target}).", true);
         }
 
-        var low = Region1OrRegion2Start(pressurePa);
-        if (target < Value(low, entropy))
+        var lowRegion = pressurePa >= MinSaturationPressurePa ? Iapws97Region.Region1 : Iapws97Region.Region2;
+        if (target < Property(lowRegion, pressurePa, MinTemperatureK, entropy))
         {
             return new Failure($"{what} = {target} at p = {pressurePa} Pa is below IF97's range (T < {MinTemperatureK} K).", true);
         }
@@ -104,55 +104,65 @@ public static partial class Iapws97
         if (pressurePa >= MinSaturationPressurePa && pressurePa <= Region13SaturationPressurePa)
         {
             var ts = SaturationTemperatureK(pressurePa);
-            var liquid = Region1(pressurePa, ts);
-            var vapour = Region2(pressurePa, ts);
-            if (target <= Value(liquid, entropy))
+            var yl = Property(Iapws97Region.Region1, pressurePa, ts, entropy);
+            if (target <= yl)
             {
                 return Polish(Iapws97Region.Region1, pressurePa, target, entropy, entropy ? Region1TemperaturePS(pressurePa, target) : Region1TemperaturePH(pressurePa, target), MinTemperatureK, ts, out state);
             }
 
-            if (target < Value(vapour, entropy))
+            var yv = Property(Iapws97Region.Region2, pressurePa, ts, entropy);
+            if (target < yv)
             {
-                state = Mix(liquid, vapour, (target - Value(liquid, entropy)) / (Value(vapour, entropy) - Value(liquid, entropy)));
+                state = Mix(Region1(pressurePa, ts), Region2(pressurePa, ts), (target - yl) / (yv - yl));
                 return default;
             }
         }
         else if (pressurePa > Region13SaturationPressurePa)
         {
-            var r1Max = Region1(pressurePa, Region13TemperatureK);
-            if (target <= Value(r1Max, entropy))
+            if (target <= Property(Iapws97Region.Region1, pressurePa, Region13TemperatureK, entropy))
             {
                 return Polish(Iapws97Region.Region1, pressurePa, target, entropy, entropy ? Region1TemperaturePS(pressurePa, target) : Region1TemperaturePH(pressurePa, target), MinTemperatureK, Region13TemperatureK, out state);
             }
 
             var t23 = B23TemperatureK(pressurePa);
-            var r2Min = Region2(pressurePa, t23);
-            if (target < Value(r2Min, entropy))
+            if (target < Property(Iapws97Region.Region2, pressurePa, t23, entropy))
             {
                 return SolveRegion3(pressurePa, target, entropy, t23, out state);
             }
         }
 
-        var r2Max = Region2(pressurePa, Region2MaxTemperatureK);
-        if (target <= Value(r2Max, entropy))
+        var r2Max = Property(Iapws97Region.Region2, pressurePa, Region2MaxTemperatureK, entropy);
+        if (target <= r2Max)
         {
             var guess = entropy ? Region2TemperaturePS(pressurePa, target) : Region2TemperaturePH(pressurePa, target);
             return Polish(Iapws97Region.Region2, pressurePa, target, entropy, guess, MinTemperatureK, Region2MaxTemperatureK, out state);
         }
 
-        if (pressurePa > Region5MaxPressurePa || target > Value(Region5(pressurePa, MaxTemperatureK), entropy))
+        if (pressurePa > Region5MaxPressurePa || target > Property(Iapws97Region.Region5, pressurePa, MaxTemperatureK, entropy))
         {
             return new Failure($"{what} = {target} at p = {pressurePa} Pa is above IF97's range (T > {(pressurePa > Region5MaxPressurePa ? Region2MaxTemperatureK : MaxTemperatureK)} K).", true);
         }
 
         var cp = Region5(pressurePa, Region2MaxTemperatureK).CpJPerKgK;
-        var dT = entropy ? (target - Value(r2Max, entropy)) * Region2MaxTemperatureK / cp : (target - Value(r2Max, entropy)) / cp;
+        var dT = entropy ? (target - r2Max) * Region2MaxTemperatureK / cp : (target - r2Max) / cp;
         return Polish(Iapws97Region.Region5, pressurePa, target, entropy, Region2MaxTemperatureK + dT, Region2MaxTemperatureK, MaxTemperatureK, out state);
     }
 
-    // The lowest state of the range at p: region 1 at 273.15 K where it is liquid there, else region 2.
-    private static SteamState Region1OrRegion2Start(double pressurePa)
-        => pressurePa >= MinSaturationPressurePa ? Region1(pressurePa, MinTemperatureK) : Region2(pressurePa, MinTemperatureK);
+    // h or s of one region's equation; h from ∂γ/∂τ alone (the region tests of a PH solve need nothing else).
+    private static double Property(Iapws97Region region, double pressurePa, double temperatureK, bool entropy)
+    {
+        if (entropy)
+        {
+            return Forward(region, pressurePa, temperatureK).SpecificEntropyJPerKgK;
+        }
+
+        return region switch
+        {
+            Iapws97Region.Region1 => Region1Enthalpy(pressurePa, temperatureK),
+            Iapws97Region.Region5 => Region5Enthalpy(pressurePa, temperatureK),
+            _ => Region2Enthalpy(pressurePa, temperatureK),
+        };
+    }
 
     private static SteamState Forward(Iapws97Region region, double pressurePa, double temperatureK) => region switch
     {
@@ -176,8 +186,7 @@ public static partial class Iapws97
             var next = Math.Clamp(t - (residual / slope), lo, hi);
             if (Math.Abs(next - t) <= PolishRelativeTolerance * t)
             {
-                state = Forward(region, pressurePa, next);
-                return default;
+                return default; // the state at t: the remaining step is below 1e-13 relative
             }
 
             t = next;

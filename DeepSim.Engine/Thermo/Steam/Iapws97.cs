@@ -291,33 +291,32 @@ public static partial class Iapws97
     };
 
     /// <summary>Specific enthalpy at (p,T), J/kg: h = RTτ ∂γ/∂τ alone in regions 1, 2 and 5 (no other derivative is evaluated).</summary>
-    public static double SpecificEnthalpyJPerKg(double pressurePa, double temperatureK)
+    public static double SpecificEnthalpyJPerKg(double pressurePa, double temperatureK) => RegionPT(pressurePa, temperatureK) switch
     {
-        switch (RegionPT(pressurePa, temperatureK))
-        {
-            case Iapws97Region.Region1:
-            {
-                var tau = 1386 / temperatureK;
-                return R * temperatureK * tau * SeriesDy(Region1Table, 7.1 - (pressurePa / 16.53e6), tau - 1.222);
-            }
+        Iapws97Region.Region1 => Region1Enthalpy(pressurePa, temperatureK),
+        Iapws97Region.Region2 => Region2Enthalpy(pressurePa, temperatureK),
+        Iapws97Region.Region5 => Region5Enthalpy(pressurePa, temperatureK),
+        _ => PT(pressurePa, temperatureK).SpecificEnthalpyJPerKg,
+    };
 
-            case Iapws97Region.Region2:
-            {
-                var tau = 540 / temperatureK;
-                IdealGasPart(R2N0, R2J0, tau, out _, out var g0T, out _);
-                return R * temperatureK * tau * (g0T + SeriesDy(Region2Table, pressurePa / 1e6, tau - 0.5));
-            }
+    private static double Region1Enthalpy(double pressurePa, double temperatureK)
+    {
+        var tau = 1386 / temperatureK;
+        return R * temperatureK * tau * SeriesDy(Region1Table, 7.1 - (pressurePa / 16.53e6), tau - 1.222);
+    }
 
-            case Iapws97Region.Region5:
-            {
-                var tau = 1000 / temperatureK;
-                IdealGasPart(R5N0, R5J0, tau, out _, out var g0T, out _);
-                return R * temperatureK * tau * (g0T + SeriesDy(Region5Table, pressurePa / 1e6, tau));
-            }
+    private static double Region2Enthalpy(double pressurePa, double temperatureK)
+    {
+        var tau = 540 / temperatureK;
+        IdealGasPart(R2N0, R2J0, tau, out _, out var g0T, out _);
+        return R * temperatureK * tau * (g0T + SeriesDy(Region2Table, pressurePa / 1e6, tau - 0.5));
+    }
 
-            default:
-                return PT(pressurePa, temperatureK).SpecificEnthalpyJPerKg;
-        }
+    private static double Region5Enthalpy(double pressurePa, double temperatureK)
+    {
+        var tau = 1000 / temperatureK;
+        IdealGasPart(R5N0, R5J0, tau, out _, out var g0T, out _);
+        return R * temperatureK * tau * (g0T + SeriesDy(Region5Table, pressurePa / 1e6, tau));
     }
 
     /// <summary>Specific entropy at (p,T), J/(kg K).</summary>
