@@ -280,7 +280,8 @@ public static partial class Iapws97
     /// <summary>
     /// The properties at (p,T) from the region's equation: 273.15 K ≤ T ≤ 1073.15 K with 0 &lt; p ≤ 100 MPa, or
     /// 1073.15 K &lt; T ≤ 2273.15 K with p ≤ 50 MPa; else ArgumentOutOfRangeException. On the saturation line
-    /// (p = p_s(T)) the liquid is returned.
+    /// (p = p_s(T)) the liquid is returned. In region 3, if the bounded density solve finds no root (not seen in the
+    /// tests), the properties are NaN.
     /// </summary>
     public static SteamState PT(double pressurePa, double temperatureK) => RegionPT(pressurePa, temperatureK) switch
     {

@@ -99,8 +99,14 @@ internal sealed class Iapws97Package : IPropertyPackage, IBufferedFlash, IFugaci
             return Failed(invalid, temperatureK, pressurePa);
         }
 
-        return Result(Iapws97.PT(pressurePa, temperatureK));
+        var state = Iapws97.PT(pressurePa, temperatureK);
+        return double.IsFinite(state.SpecificEnthalpyJPerKg)
+            ? Result(state)
+            : Failed(NotFound(temperatureK, pressurePa), temperatureK, pressurePa);
     }
+
+    private static string NotFound(double temperatureK, double pressurePa)
+        => $"IF97 region-3 density at T = {temperatureK} K, P = {pressurePa} Pa was not found (bounded Newton on p(ρ, T)).";
 
     public FlashSummary FlashPT(double temperatureK, double pressurePa, ReadOnlySpan<double> z, Span<double> liquidComposition, Span<double> vaporComposition)
     {
@@ -112,6 +118,11 @@ internal sealed class Iapws97Package : IPropertyPackage, IBufferedFlash, IFugaci
         }
 
         var state = Iapws97.PT(pressurePa, temperatureK);
+        if (!double.IsFinite(state.SpecificEnthalpyJPerKg))
+        {
+            return new FlashSummary(false, default, temperatureK, pressurePa, double.NaN, double.NaN, double.NaN, 0, NotFound(temperatureK, pressurePa));
+        }
+
         liquidComposition[0] = 1;
         vaporComposition[0] = 1;
         return new FlashSummary(true, StateOf(state), state.TemperatureK, state.PressurePa, VaporFraction(state), MolarEnthalpy(state), MolarEntropy(state), 0, null);
