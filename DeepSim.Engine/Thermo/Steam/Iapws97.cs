@@ -90,6 +90,16 @@ public static partial class Iapws97
     private const double DensityRelativeTolerance = 1e-13;
     private const int MaxDensityIterations = 100;
 
+    // Upper end of every region-3 density search. Region 3's densest state (623.15 K, 100 MPa) is ≈ 760 kg/m³; above
+    // ≈ 900 kg/m³ the equation's p(ρ) turns over (p(1100 kg/m³, 657.5 K) < 0), so a search reaching there finds
+    // spurious roots. At 850 kg/m³ p(ρ,T) is still increasing and above 100 MPa at every region-3 temperature.
+    private const double Region3MaxSearchDensityKgPerM3 = 850;
+
+    // Fallback scan: 1 % steps cover 850 kg/m³ down to 1e-3 kg/m³ (or the reverse) in under 1400 steps; bisection to
+    // 1e-13 relative needs ~45 halvings of a 1 % bracket.
+    private const int MaxScanSteps = 1400;
+    private const int MaxBisectionSteps = 100;
+
     // ----------------------------------------------------------------------------------------------------------------
     // Forward equations.
 
@@ -356,7 +366,7 @@ public static partial class Iapws97
 
     /// <summary>
     /// Density in region 3 at (p,T) by Newton on the forward p(ρ,T), bounded to 100 iterations with bisection
-    /// safeguards. Below Tc the liquid branch is taken when p ≥ p_s(T) (or, exactly at saturation, when
+    /// safeguards, falling back to a scan along the branch and bisection next to the critical point. Below Tc the liquid branch is taken when p ≥ p_s(T) (or, exactly at saturation, when
     /// <paramref name="preferLiquid"/>), else the vapour branch; returns NaN if no root is found.
     /// </summary>
     public static double Region3Density(double pressurePa, double temperatureK, bool preferLiquid)
@@ -377,7 +387,7 @@ public static partial class Iapws97
         // Liquid: p(ρ) is increasing and convex above the liquid spinodal, so Newton from a dense start approaches from
         // above; vapour: increasing and concave below the vapour spinodal, so Newton from the ideal-gas density (too low)
         // approaches from below. Above Tc the bracket [lo, hi] with bisection keeps Newton inside the monotone isotherm.
-        double lo = 1e-3, hi = 1100;
+        double lo = 1e-3, hi = Region3MaxSearchDensityKgPerM3;
         var rho = liquid ? (temperatureK < CriticalTemperatureK ? 800 : Math.Min(hi, Math.Max(CriticalDensityKgPerM3, pressurePa / (0.3 * R * temperatureK)))) : pressurePa / (R * temperatureK);
         if (temperatureK < CriticalTemperatureK)
         {
@@ -436,8 +446,57 @@ public static partial class Iapws97
             rho = next;
         }
 
+        return Region3DensityByScan(pressurePa, temperatureK, liquid);
+    }
+
+    // Fallback when Newton does not settle (next to the critical point, where the isotherm is nearly flat): walk from
+    // the far end of the branch in 1 % steps to the first sign change of p(ρ) − p — from 850 kg/m³ down for the liquid
+    // (the largest root), from the ideal-gas density up for the vapour (Z < 1 there, so p(ρ) starts below p; the
+    // smallest root) — then bisect to full precision. 1 % steps cannot step over both roots of the loop, which stay
+    // ≥ 10 % apart in density until within ~0.05 K of Tc.
+    private static double Region3DensityByScan(double pressurePa, double temperatureK, bool liquid)
+    {
+        var step = liquid ? 0.99 : 1.01;
+        var a = liquid ? Region3MaxSearchDensityKgPerM3 : pressurePa / (R * temperatureK);
+        var fa = Region3Pressure(a, temperatureK) - pressurePa;
+        for (var k = 0; k < MaxScanSteps; k++)
+        {
+            var b = a * step;
+            var fb = Region3Pressure(b, temperatureK) - pressurePa;
+            if (fb == 0)
+            {
+                return b;
+            }
+
+            if ((fa < 0) != (fb < 0))
+            {
+                for (var i = 0; i < MaxBisectionSteps && Math.Abs(b - a) > DensityRelativeTolerance * a; i++)
+                {
+                    var m = 0.5 * (a + b);
+                    var fm = Region3Pressure(m, temperatureK) - pressurePa;
+                    if ((fm < 0) == (fa < 0))
+                    {
+                        a = m;
+                        fa = fm;
+                    }
+                    else
+                    {
+                        b = m;
+                    }
+                }
+
+                return 0.5 * (a + b);
+            }
+
+            a = b;
+            fa = fb;
+        }
+
         return double.NaN;
     }
+
+    private static double Region3Pressure(double densityKgPerM3, double temperatureK)
+        => densityKgPerM3 * R * temperatureK * Region3Helmholtz(densityKgPerM3, temperatureK).DeltaPhiD;
 
     // ----------------------------------------------------------------------------------------------------------------
     // Backward equations.

@@ -276,6 +276,47 @@ public class Iapws97Tests
         Assert.Equal(fd, Iapws97.PT(p, t).CpJPerKgK, 1e-6 * fd);
     }
 
+    // A grid over the whole (p,T) range of regions 1–3 and 5, including states next to the saturation line, B23 and
+    // the critical point: every PT state must come back from PH and PS in the same region at the same temperature.
+    [Fact]
+    public void PH_and_PS_invert_PT_over_the_whole_range()
+    {
+        var failures = new List<string>();
+        double[] pressures = [700, 1e4, 1e5, 1e6, 4e6, 1e7, 16.5e6, 17e6, 20e6, 22e6, 22.064e6, 22.1e6, 23e6, 25e6, 30e6, 40e6, 50e6, 70e6, 100e6];
+        foreach (var p in pressures)
+        {
+            for (var t = 275.0; t <= 2270; t += t < 600 ? 25 : t < 700 ? 2.5 : t < 1100 ? 25 : 100)
+            {
+                if (t > Iapws97.Region2MaxTemperatureK && p > Iapws97.Region5MaxPressurePa)
+                {
+                    continue;
+                }
+
+                foreach (var temperature in new[] { t, NearSaturation(p, t) })
+                {
+                    var st = Iapws97.PT(p, temperature);
+                    if (!Iapws97.TryPH(p, st.SpecificEnthalpyJPerKg, out var fromH, out var why) || Math.Abs(fromH.TemperatureK - temperature) > 1e-7 * temperature || fromH.Region != st.Region)
+                    {
+                        failures.Add($"PH p={p} T={temperature}: {why ?? $"T={fromH.TemperatureK} region {fromH.Region} vs {st.Region}"}");
+                    }
+
+                    if (!Iapws97.TryPS(p, st.SpecificEntropyJPerKgK, out var fromS, out why) || Math.Abs(fromS.TemperatureK - temperature) > 1e-7 * temperature || fromS.Region != st.Region)
+                    {
+                        failures.Add($"PS p={p} T={temperature}: {why ?? $"T={fromS.TemperatureK} region {fromS.Region} vs {st.Region}"}");
+                    }
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(20)) + $"\n({failures.Count} in all)");
+    }
+
+    // 0.01 K above the saturation temperature when p is on the line and T is the grid point nearest to it, else T.
+    private static double NearSaturation(double p, double t)
+        => p is >= Iapws97.MinSaturationPressurePa and < Iapws97.CriticalPressurePa && Math.Abs(Iapws97.SaturationTemperatureK(p) - t) < 15
+            ? Iapws97.SaturationTemperatureK(p) + 0.01
+            : t;
+
     [Fact]
     public void PH_inside_the_dome_is_two_phase_at_the_saturation_temperature()
     {
