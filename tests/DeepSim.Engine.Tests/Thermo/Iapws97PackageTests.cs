@@ -1,4 +1,5 @@
 using DeepSim.Engine.Components;
+using DeepSim.Engine.Flowsheets;
 using DeepSim.Engine.Thermo;
 using DeepSim.Engine.Thermo.Steam;
 
@@ -163,6 +164,29 @@ public class Iapws97PackageTests
         AssertFailed(Package.FlashPVF(30e6, 0.5, Pure), "critical");
         AssertFailed(Package.FlashPVF(1e5, 1.5, Pure), "Vapour fraction");
         Assert.Throws<ArgumentOutOfRangeException>(() => Package.Enthalpy(Phase.Liquid, 200, 1e5, Pure));
+    }
+
+    [Fact]
+    public void A_flowsheet_with_if97_and_another_component_is_refused_with_the_reason()
+    {
+        const string json = """
+            {
+              "name": "not water",
+              "components": ["water", "methanol"],
+              "propertyPackage": "if97",
+              "units": [
+                { "id": "FEED", "type": "feed", "spec": {
+                    "temperature": { "value": 25, "unit": "C" }, "pressure": { "value": 1, "unit": "atm" },
+                    "molarFlow": { "value": 1, "unit": "kmol/h" }, "moleFractions": { "water": 0.5, "methanol": 0.5 } } },
+                { "id": "OUT", "type": "product" }
+              ],
+              "streams": [ { "id": "S1", "from": "FEED.out", "to": "OUT.in" } ]
+            }
+            """;
+        var r = FlowsheetReader.Read(json, DefaultThermoCatalog.Instance);
+        Assert.False(r.IsValid);
+        var error = Assert.Single(r.Errors, e => e.Path == "$.propertyPackage");
+        Assert.Contains("pure water", error.Message, StringComparison.Ordinal);
     }
 
     private static void AssertFailed(FlashResult r, string fragment)
