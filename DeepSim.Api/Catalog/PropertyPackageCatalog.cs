@@ -47,6 +47,7 @@ public static class PropertyPackageCatalog
         ["nrtl"] = ("NRTL liquid (ChemSep/DECHEMA nrtl.ipd parameters) with an ideal-gas vapour.", []),
         ["wilson"] = ("Wilson liquid (ChemSep/DECHEMA wilson.ipd parameters) with an ideal-gas vapour.", []),
         ["uniquac"] = ("UNIQUAC liquid (ChemSep/DECHEMA uniquac.ipd parameters) with an ideal-gas vapour.", []),
+        ["if97"] = ("IAPWS-IF97 water and steam (pure water only): liquid, steam, supercritical and wet steam.", []),
     };
 
     /// <summary>Every package the engine accepts, in the engine's order; one the table does not describe yet is listed without options.</summary>

@@ -1,4 +1,5 @@
 using DeepSim.Engine.Components;
+using DeepSim.Engine.Thermo.Steam;
 
 namespace DeepSim.Engine.Thermo;
 
@@ -6,15 +7,16 @@ namespace DeepSim.Engine.Thermo;
 public static class PropertyPackages
 {
     /// <summary>The package names accepted by <see cref="Create(string, IReadOnlyList{Component}, PropertyPackageOptions)"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["ideal", "peng-robinson", "srk", "nrtl", "wilson", "uniquac"];
+    public static IReadOnlyList<string> Names { get; } = ["ideal", "peng-robinson", "srk", "nrtl", "wilson", "uniquac", "if97"];
 
     /// <summary>Creates a package with the default options and the given kᵢⱼ overrides (see the other overload).</summary>
     public static IPropertyPackage Create(string name, IReadOnlyList<Component> components, IReadOnlyDictionary<(int I, int J), double>? kijOverrides = null)
         => Create(name, components, PropertyPackageOptions.Default with { KijOverrides = kijOverrides });
 
     /// <summary>
-    /// Creates "ideal", "peng-robinson", "srk" or the γ–φ packages "nrtl", "wilson", "uniquac" (case-insensitive;
-    /// aliases "pr", "pengrobinson", "soave-redlich-kwong") over the components; the γ–φ packages take their binary
+    /// Creates "ideal", "peng-robinson", "srk", the γ–φ packages "nrtl", "wilson", "uniquac", or "if97" (IAPWS-IF97 for
+    /// pure water, exactly one component with CAS 7732-18-5) (case-insensitive; aliases "pr", "pengrobinson",
+    /// "soave-redlich-kwong", "iapws-if97", "steam") over the components; the γ–φ packages take their binary
     /// parameters from ChemSep's DECHEMA tables (a pair without parameters is ideal and reported as a warning). Cubic kᵢⱼ default to the ChemSep/DECHEMA value for the CAS pair
     /// (pr.ipd or srk.ipd) unless <see cref="PropertyPackageOptions.UseDatabankKij"/> is false, else 0; each
     /// override (by component index, either order) replaces the pair symmetrically. Throws ArgumentException for an
@@ -63,6 +65,10 @@ public static class PropertyPackages
                 return CreateActivity(ActivityModel.Wilson, key, components, options);
             case "uniquac":
                 return CreateActivity(ActivityModel.Uniquac, key, components, options);
+            case "if97":
+            case "iapws-if97":
+            case "steam":
+                return CreateIapws97(components, options);
             default:
                 throw new ArgumentException($"Unknown property package '{name}'. Known packages: {string.Join(", ", Names)}.", nameof(name));
         }
@@ -84,6 +90,19 @@ public static class PropertyPackages
         }
 
         return new ActivityPackage(components, model);
+    }
+
+    // IAPWS-IF97 for pure water: none of the cubic or γ–φ options apply.
+    private static Iapws97Package CreateIapws97(IReadOnlyList<Component> components, PropertyPackageOptions options)
+    {
+        if (options.KijOverrides is { Count: > 0 } || !options.UseDatabankKij || options.PenelouxTranslation)
+        {
+            throw new ArgumentException("The if97 package is pure water; kij and volume-translation options do not apply to it.", nameof(options));
+        }
+
+        RequireExactConstants(options, "if97");
+        RequireNoKappaOption(options, "if97");
+        return new Iapws97Package(components);
     }
 
     private static void RequireExactConstants(PropertyPackageOptions options, string package)

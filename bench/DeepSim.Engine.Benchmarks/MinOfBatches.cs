@@ -27,6 +27,18 @@ public static class MinOfBatches
         Report("PR PT 5 comp, three-phase (water, gas, condensate)", () => b.PrPt5ThreePhase(), 50);
         Report("NRTL PT 3 comp (methanol, ethanol, water), two-phase", () => b.NrtlPt3TwoPhase(), 200);
         Report("NRTL PT water/1-butanol, two liquids", () => b.NrtlPtLiquidLiquid(), 50);
+
+        var steam = new Iapws97Benchmarks();
+        steam.Setup();
+        Report("Ideal package H of water vapour (T, P)", () => steam.IdealWaterEnthalpy(), 5000);
+        Report("IF97 region 1 h(p, T)", () => steam.Region1Enthalpy(), 5000);
+        Report("IF97 region 2 h(p, T)", () => steam.Region2Enthalpy(), 5000);
+        Report("IF97 region 1 full state", () => steam.Region1State(), 5000);
+        Report("IF97 region 2 full state", () => steam.Region2State(), 5000);
+        Report("IF97 region 3 state (p, T), density by Newton", () => steam.Region3FromPT(), 1000);
+        Report("if97 package PH flash, superheated steam", () => steam.PhSuperheated(), 1000);
+        Report("if97 package PH flash, wet steam", () => steam.PhWet(), 1000);
+        Report("if97 package PT flash, compressed liquid", () => steam.PtLiquid(), 2000);
     }
 
     private static void Report<T>(string name, Func<T> flash, int perBatch)

@@ -1,4 +1,5 @@
 using DeepSim.Engine.Solver;
+using DeepSim.Engine.Thermo.Steam;
 using DeepSim.Engine.Tests.UnitOperations;
 using DeepSim.Engine.UnitOperations;
 
@@ -23,6 +24,7 @@ public class ExampleTests
         "ammonia-equilibrium-reactor",
         "water-gas-shift-equilibrium",
         "ethylene-hydrogenation-reactors",
+        "steam-heater-if97",
     ];
 
     public static TheoryData<string> Names => new(ExampleNames);
@@ -254,5 +256,31 @@ public class ExampleTests
             Assert.Equal(a.Streams[s]!.TemperatureK, b.Streams[s]!.TemperatureK);
         }
         Assert.Equal(a.Blocks.Sum(x => x.Iterations), b.Blocks.Sum(x => x.Iterations));
+    }
+
+    [Fact]
+    public void Steam_cycle_example_duties_and_turbine_exhaust_are_IF97s()
+    {
+        var r = ExampleFiles.Solve(ExampleFiles.Text("steam-heater-if97"));
+        Assert.True(r.Converged, r.FailureReason);
+        var water = r.Streams[ExampleFiles.StreamIndex(r, "W2")]!;
+        var steam = r.Streams[ExampleFiles.StreamIndex(r, "STEAM")]!;
+        var exhaust = r.Streams[ExampleFiles.StreamIndex(r, "EXHAUST")]!;
+        var massFlow = steam.MassFlow;
+        Assert.Equal(100_000 / 3600.0, massFlow, 1e-9 * massFlow);
+        // Boiler duty = ṁ (h_out − h_in), both from IF97 directly at the streams' (p, T).
+        var hIn = Iapws97.PT(water.PressurePa, water.TemperatureK).SpecificEnthalpyJPerKg;
+        var hOut = Iapws97.PT(10e6, 813.15).SpecificEnthalpyJPerKg;
+        var boiler = r.Units[ExampleFiles.UnitIndex(r, "BOILER")]!;
+        Assert.Equal(massFlow * (hOut - hIn), boiler.DutyW, 1e-8 * boiler.DutyW);
+        // Turbine: the exhaust is IF97 wet steam at 10 kPa whose quality follows from h = h_in − |W|/ṁ.
+        var turbine = r.Units[ExampleFiles.UnitIndex(r, "TURBINE")]!;
+        var exhaustState = Iapws97.PH(10e3, hOut + (turbine.PowerW / massFlow));
+        Assert.Equal(Iapws97Region.Region4, exhaustState.Region);
+        Assert.Equal(exhaustState.Quality, exhaust.VaporFraction, 1e-9);
+        Assert.Equal(exhaustState.TemperatureK, exhaust.TemperatureK, 1e-9 * exhaust.TemperatureK);
+        // Isentropic power: ṁ (h(10 kPa, s_in) − h_in), 0.85 of it delivered.
+        var isentropic = Iapws97.PS(10e3, Iapws97.PT(10e6, 813.15).SpecificEntropyJPerKgK);
+        Assert.Equal(0.85 * massFlow * (isentropic.SpecificEnthalpyJPerKg - hOut), turbine.PowerW, 1e-7 * Math.Abs(turbine.PowerW));
     }
 }
