@@ -105,20 +105,14 @@ public sealed record StreamProperties
             return null; // a composition that does not sum to 1 or a non-physical state: no properties to report
         }
 
-        var n = stream.MoleFractions.Length;
-        var massFractions = new double[n];
-        var molarMass = stream.MolarMass;
-        for (var i = 0; i < n; i++)
-        {
-            massFractions[i] = stream.MoleFractions[i] * package.Components[i].MolarMass / molarMass;
-        }
+        var massFractions = PhaseProperties.MassFractionsOf(package.Components, stream.MoleFractions);
 
         return new StreamProperties
         {
             Phases = phases,
             MassFractions = massFractions,
             MolarVolumeM3PerMol = volume,
-            MassDensityKgPerM3 = molarMass / volume,
+            MassDensityKgPerM3 = stream.MolarMass / volume,
             ActualVolumetricFlowM3PerS = stream.TotalMolarFlow * volume,
             StandardVolumetricFlowM3PerS = stream.TotalMolarFlow * FlashSettings.GasConstant * StandardTemperatureK / StandardPressurePa,
             CpJPerMolK = cp,

@@ -91,11 +91,7 @@ public sealed record PhaseProperties
         var outOfRange = new List<string>();
         var missing = new List<string>();
         var molarMass = package.MolarMass(z);
-        var massFractions = new double[n];
-        for (var i = 0; i < n; i++)
-        {
-            massFractions[i] = z[i] * components[i].MolarMass / molarMass;
-        }
+        var massFractions = MassFractionsOf(components, z);
 
         var rt = FlashSettings.GasConstant * temperatureK;
         double volume, cp, cv;
@@ -203,5 +199,25 @@ public sealed record PhaseProperties
         }
 
         return v;
+    }
+
+    /// <summary>wᵢ = xᵢMᵢ / Σ xⱼMⱼ with the components' molar masses (normalised by that sum, so they add to 1 whichever molar
+    /// mass a package reports: IAPWS-IF97 uses its own 18.015268 g/mol).</summary>
+    internal static double[] MassFractionsOf(IReadOnlyList<Components.Component> components, ReadOnlySpan<double> x)
+    {
+        var w = new double[x.Length];
+        double total = 0;
+        for (var i = 0; i < x.Length; i++)
+        {
+            w[i] = x[i] * components[i].MolarMass;
+            total += w[i];
+        }
+
+        for (var i = 0; i < x.Length && total > 0; i++)
+        {
+            w[i] /= total;
+        }
+
+        return w;
     }
 }
