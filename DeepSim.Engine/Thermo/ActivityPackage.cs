@@ -139,6 +139,8 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
 
     protected override bool IdenticalPhasesAreTrivial => false;
 
+    protected override bool LiquidsCanSplit => true;
+
     // DECHEMA's Wilson fits use constant molar volumes of the pure liquids near room temperature; 298.15 K is taken
     // (clamped into the density correlation's range, for components that are not liquid there).
     private static double MolarVolumeAt298(Component c)

@@ -365,18 +365,33 @@ internal sealed class CubicPackage : PropertyPackageBase, ICubicPropertyPackage
         return z;
     }
 
-    protected override bool PureLiquidExists(Workspace ws, int k, double temperatureK, double pressurePa)
+    // ln φᵢ of each component infinitely dilute in pure k (liquid root) in O(n): at x = eₖ the mixture is component k,
+    // so aₘ = aₖ, bₘ = bₖ and Σⱼ xⱼaᵢⱼ = √aᵢ√aₖ(1 − kᵢₖ). Liquid-like when that root is denser than the critical volume.
+    protected override bool PureComponentLnPhi(Workspace ws, int k, double temperatureK, double pressurePa, Span<double> lnPhi)
     {
-        if (temperatureK >= tc[k])
+        var rt = R * temperatureK;
+        var qk = ws.Q[k];
+        var am = qk * qk;
+        var bm = b[k];
+        var capA = am * pressurePa / (rt * rt);
+        var capB = bm * pressurePa / rt;
+        if (!Roots(capA, capB, out var z, out _))
         {
+            lnPhi.Fill(double.NaN);
             return false;
         }
 
-        var scratch = ws.Multi!;
-        Array.Clear(scratch.Trial);
-        scratch.Trial[k] = 1;
-        var z = LnPhiCore(ws, RootKind.Liquid, temperatureK, pressurePa, scratch.Trial, scratch.LnPhiW, out _);
-        return z / (b[k] * pressurePa / (R * temperatureK)) < criticalVolumeOverB; // NaN (no root) is false
+        var lnZB = Math.Log(z - capB);
+        var c = capA * inverseDeltaDifference / capB * LogTerm(z, capB);
+        var zm1OverB = (z - 1) / bm;
+        var twoOverA = 2 / am;
+        for (var i = 0; i < n; i++)
+        {
+            var u = (hasKij ? oneMinusKij[(i * n) + k] : 1) * qk;
+            lnPhi[i] = (b[i] * zm1OverB) - lnZB - (c * ((twoOverA * ws.Q[i] * u) - (b[i] / bm)));
+        }
+
+        return temperatureK < tc[k] && z / capB < criticalVolumeOverB;
     }
 
     protected override void LnPhi(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x, Span<double> lnPhi)

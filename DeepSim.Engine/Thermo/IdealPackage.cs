@@ -89,6 +89,9 @@ internal class IdealPackage : PropertyPackageBase
 
     protected override bool CompositionDependentK => false;
 
+    // An ideal solution has no excess Gibbs energy, so its liquid never splits into two.
+    protected override bool LiquidsCanSplit => false;
+
     protected override void PrepareTemperature(Workspace ws, double temperatureK)
     {
         IdealGas(ws, temperatureK);

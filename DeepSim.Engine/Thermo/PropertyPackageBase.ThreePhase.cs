@@ -48,11 +48,19 @@ internal abstract partial class PropertyPackageBase
     private const int MaxPhaseFractionIterations = 100;
 
     /// <summary>
-    /// Whether pure component k has a liquid at T and P to serve as a solvent in the split screen (stable or
-    /// metastable). Default: below its critical temperature. A cubic also needs a liquid-like root (one root that is a
-    /// gas is not a liquid reference). May use ws.Multi.Trial and LnPhiW.
+    /// ln φ of every component infinitely dilute in pure k (the liquid root or model) into lnPhi, and whether pure k has a
+    /// liquid at T and P to serve as a solvent in the split screen (stable or metastable). Default: ln φ at the unit
+    /// composition, and a liquid below the critical temperature; a cubic overrides it in O(n) and also needs a
+    /// liquid-like root (a lone gas root is no liquid reference). May use ws.Multi.Trial.
     /// </summary>
-    protected virtual bool PureLiquidExists(Workspace ws, int k, double temperatureK, double pressurePa) => temperatureK < tc[k];
+    protected virtual bool PureComponentLnPhi(Workspace ws, int k, double temperatureK, double pressurePa, Span<double> lnPhi)
+    {
+        var trial = ws.Multi!.Trial;
+        Array.Clear(trial);
+        trial[k] = 1;
+        LnPhi(ws, Phase.Liquid, temperatureK, pressurePa, trial, lnPhi);
+        return temperatureK < tc[k];
+    }
 
     /// <summary>The package's PT flash followed by the liquid–liquid analysis; sets ws.X2 and ws.Beta2 too.</summary>
     protected bool FlashPhasesPT(Workspace ws, double temperatureK, double pressurePa, out string? failureReason)
@@ -66,10 +74,13 @@ internal abstract partial class PropertyPackageBase
         return CompleteLiquidPhases(ws, temperatureK, pressurePa, out failureReason);
     }
 
+    /// <summary>False for a package whose liquid is an ideal solution (Raoult): it never splits, so the analysis is skipped.</summary>
+    protected virtual bool LiquidsCanSplit => true;
+
     private bool CompleteLiquidPhases(Workspace ws, double temperatureK, double pressurePa, out string? failureReason)
     {
         failureReason = null;
-        if (PureIndex(ws.Z) >= 0)
+        if (!LiquidsCanSplit || PureIndex(ws.Z) >= 0)
         {
             return true;
         }
@@ -195,10 +206,7 @@ internal abstract partial class PropertyPackageBase
             s.Liquid[k] = false;
             if (x[k] > 0 && temperatureK < tc[k])
             {
-                Array.Clear(s.Trial);
-                s.Trial[k] = 1;
-                LnPhi(ws, Phase.Liquid, temperatureK, pressurePa, s.Trial, s.PureLnPhi.AsSpan(k * n, n)); // row k: ln φᵢ in pure k
-                s.Liquid[k] = PureLiquidExists(ws, k, temperatureK, pressurePa);
+                s.Liquid[k] = PureComponentLnPhi(ws, k, temperatureK, pressurePa, s.PureLnPhi.AsSpan(k * n, n)); // row k: ln φᵢ in pure k
             }
         }
 
@@ -959,7 +967,7 @@ internal abstract partial class PropertyPackageBase
     /// </summary>
     private bool VaporFractionAnswerUnstable(Workspace ws, double temperatureK, double pressurePa, double beta)
     {
-        if (PureIndex(ws.Z) >= 0)
+        if (!LiquidsCanSplit || PureIndex(ws.Z) >= 0)
         {
             return false;
         }
