@@ -182,7 +182,8 @@ public sealed class CatalogTests(ApiFixture api)
         Assert.Empty(types["feed"].Inlets);
         Assert.Equal(["hotIn", "coldIn"], types["heatExchanger"].Inlets);
         Assert.Equal(FlowsheetReader.UnitTypeNames, types.Keys.ToList());
-        Assert.Equal(19, types.Count);
+        Assert.Equal(20, types.Count);
+        Assert.Equal(["vapor", "light", "heavy"], types["threePhaseSeparator"].Outlets);
         Assert.Equal(["in"], types["equilibriumReactor"].Inlets);
         Assert.Equal(["out"], types["pfr"].Outlets);
     }
