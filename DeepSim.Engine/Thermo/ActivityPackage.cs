@@ -31,6 +31,7 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
     private readonly double[] r, q, l; // UNIQUAC
     private readonly ActivityParameter[] parameters;
     private readonly string[] warnings;
+    private readonly HenryConstants.HenryConstant?[] henry; // a dissolved gas of an aqueous liquid, by Henry's law
 
     public ActivityPackage(IReadOnlyList<Component> components, ActivityModel model, IReadOnlyDictionary<(int I, int J), ActivityParameter>? parameterOverrides = null)
         : base(components)
@@ -63,6 +64,18 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
             }
         }
 
+        // Gases with a bundled Henry constant dissolve by Henry's law whenever water is a component (see HenryConstants).
+        henry = new HenryConstants.HenryConstant?[n];
+        if (this.components.Any(c => c.Cas == HenryConstants.WaterCas))
+        {
+            for (var i = 0; i < n; i++)
+            {
+                henry[i] = HenryConstants.InWater(this.components[i].Cas);
+            }
+        }
+
+        HenryComponents = [.. Enumerable.Range(0, n).Where(i => henry[i] is not null).Select(i => this.components[i].Name)];
+
         var db = ComponentDatabase.Default;
         var list = new List<ActivityParameter>();
         var missing = new List<string>();
@@ -91,7 +104,7 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
                         _ => db.BinaryUniquac(casI, casJ),
                     };
                     p = row is null
-                        ? new ActivityParameter(i, j, 0, 0, model == ActivityModel.Nrtl ? 0 : double.NaN, ActivityParameterSource.Missing)
+                        ? new ActivityParameter(i, j, 0, 0, model == ActivityModel.Nrtl ? 0 : double.NaN, henry[i] is not null || henry[j] is not null ? ActivityParameterSource.Henry : ActivityParameterSource.Missing)
                         : new ActivityParameter(i, j, row.A12, row.A21, model == ActivityModel.Nrtl ? row.Alpha12 : double.NaN, ActivityParameterSource.ChemSep);
                 }
 
@@ -103,7 +116,7 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
                 a[(i * n) + j] = p.A12;
                 a[(j * n) + i] = p.A21;
                 alpha[(i * n) + j] = alpha[(j * n) + i] = model == ActivityModel.Nrtl ? p.Alpha12 : 0;
-                ideal[(i * n) + j] = ideal[(j * n) + i] = p.Source == ActivityParameterSource.Missing;
+                ideal[(i * n) + j] = ideal[(j * n) + i] = p.Source is ActivityParameterSource.Missing or ActivityParameterSource.Henry;
                 if (p.Source == ActivityParameterSource.Missing)
                 {
                     missing.Add($"{this.components[i].Name}/{this.components[j].Name}");
@@ -120,6 +133,7 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
             : [model == ActivityModel.Uniquac
                 ? $"No {modelName} parameters in the ChemSep/DECHEMA table for {string.Join(", ", missing)}: their residual interaction is zero (τ = 1); only the size/shape (combinatorial) term remains."
                 : $"No {modelName} parameters in the ChemSep/DECHEMA table for {string.Join(", ", missing)}: those pairs are treated as ideal (γ = 1 for the pair)."];
+
     }
 
     public override string Name => Model switch
@@ -134,6 +148,8 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
     public IReadOnlyList<ActivityParameter> Parameters => parameters;
 
     public IReadOnlyList<string> Warnings => warnings;
+
+    public IReadOnlyList<string> HenryComponents { get; }
 
     protected override bool CompositionDependentK => true;
 
@@ -196,7 +212,21 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
     {
         base.PrepareTemperature(ws, temperatureK);
         PairParameters(temperatureK, ws.PairTau, ws.PairG);
+        for (var i = 0; i < n; i++)
+        {
+            if (henry[i] is { } h)
+            {
+                // fᵢ = xᵢHᵢ: H takes Psat's place (γ* = 1), its temperature dependence the heat of vaporization's, and
+                // the dissolved gas adds no V(P − Psat) term.
+                ws.LnPsat[i] = h.LnH(temperatureK);
+                ws.HVap[i] = h.DissolutionEnthalpyRelease;
+                ws.VL[i] = 0;
+            }
+        }
     }
+
+    protected override double EstimateLnK(Workspace ws, int i, double temperatureK, double pressurePa)
+        => henry[i] is { } h ? h.LnH(temperatureK) - Math.Log(pressurePa) : base.EstimateLnK(ws, i, temperatureK, pressurePa);
 
     // NRTL: τ = A/RT and G = exp(−ατ); Wilson: Λ in tau (G unused); UNIQUAC: τ = exp(−A/RT) in tau.
     private void PairParameters(double temperatureK, double[] tau, double[] g)
@@ -225,7 +255,20 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
         }
     }
 
+    // ln γ of the model, with the dissolved (Henry) gases on the infinite-dilution convention: γ* = 1.
     private void LnGamma(Workspace ws, double[] tau, double[] g, ReadOnlySpan<double> x, Span<double> lnGamma)
+    {
+        ModelLnGamma(ws, tau, g, x, lnGamma);
+        for (var i = 0; i < n; i++)
+        {
+            if (henry[i] is not null)
+            {
+                lnGamma[i] = 0;
+            }
+        }
+    }
+
+    private void ModelLnGamma(Workspace ws, double[] tau, double[] g, ReadOnlySpan<double> x, Span<double> lnGamma)
     {
         var s = ws.GammaS;
         var c = ws.GammaC;

@@ -24,6 +24,9 @@ public enum ActivityParameterSource
 
     /// <summary>Given by the caller (tests and programmatic use).</summary>
     User,
+
+    /// <summary>Not in the table, and not needed: one of the pair is a gas dissolved by Henry's law (γ* = 1).</summary>
+    Henry,
 }
 
 /// <summary>
@@ -36,6 +39,7 @@ public readonly record struct ActivityParameter(int I, int J, double A12, double
     {
         ActivityParameterSource.ChemSep => "chemsep",
         ActivityParameterSource.User => "user",
+        ActivityParameterSource.Henry => "henry",
         _ => "missing",
     };
 }
@@ -50,6 +54,12 @@ public interface IActivityPropertyPackage : IPropertyPackage
 
     /// <summary>Human-readable model-sanity warnings (pairs without parameters, treated as ideal).</summary>
     IReadOnlyList<string> Warnings { get; }
+
+    /// <summary>
+    /// Components dissolved in the liquid by Henry's law (fᵢ = xᵢHᵢ with the bundled constants in water, γ* = 1): the
+    /// gases of <c>HenryConstants</c> whenever water is a component; empty otherwise.
+    /// </summary>
+    IReadOnlyList<string> HenryComponents { get; }
 
     /// <summary>ln γᵢ of a liquid of composition x at T (x must have one entry per component and sum to 1).</summary>
     void LnActivityCoefficients(double temperatureK, ReadOnlySpan<double> moleFractions, Span<double> lnGamma);

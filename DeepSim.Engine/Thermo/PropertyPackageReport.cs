@@ -87,6 +87,13 @@ public static class PropertyPackageReport
         }
 
         w.WriteEndArray();
+        w.WriteStartArray("henryComponents");
+        foreach (var name in activity.HenryComponents)
+        {
+            w.WriteStringValue(name);
+        }
+
+        w.WriteEndArray();
         w.WriteStartArray("warnings");
         foreach (var text in activity.Warnings)
         {
