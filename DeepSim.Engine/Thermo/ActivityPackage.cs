@@ -4,13 +4,13 @@ using DeepSim.Engine.Numerics;
 namespace DeepSim.Engine.Thermo;
 
 /// <summary>
-/// γ–φ package: an activity-coefficient liquid (NRTL, Wilson or UNIQUAC) over the ideal package's pure liquids, and an
+/// γ–φ package: an activity-coefficient liquid (NRTL, Wilson, UNIQUAC or UNIFAC) over the ideal package's pure liquids, and an
 /// ideal-gas vapour, so Kᵢ = γᵢ(x, T) Psatᵢ(T) / P (no Poynting factor, no vapour fugacity coefficient).
 /// Liquid H and S are the ideal package's plus the excess H^E = −RT² ∂(Σ xᵢ ln γᵢ)/∂T and S^E = (H^E − G^E)/T, so the
 /// heat of mixing follows the model's temperature dependence. PT flash: the liquid of composition z is stable against
 /// a vapour exactly when Σ zᵢγᵢ(z)Psatᵢ ≤ P (the ideal-gas trial has a closed-form tangent-plane minimum); the vapour is
 /// stable when the liquid-like tangent-plane trial gives Σ Wᵢ ≤ 1; otherwise successive substitution on K with
-/// Rachford–Rice. Liquid–liquid splits are not sought (documented limitation).
+/// Rachford–Rice; liquid–liquid splits come from the base class's three-phase analysis.
 /// </summary>
 internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
 {
@@ -31,6 +31,7 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
     private readonly double[] r, q, l; // UNIQUAC
     private readonly ActivityParameter[] parameters;
     private readonly string[] warnings;
+    private readonly UnifacModel? unifac; // the UNIFAC model's groups (Model == Unifac only)
 
     public ActivityPackage(IReadOnlyList<Component> components, ActivityModel model, IReadOnlyDictionary<(int I, int J), ActivityParameter>? parameterOverrides = null)
         : base(components)
@@ -43,6 +44,15 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
         r = new double[n];
         q = new double[n];
         l = new double[n];
+        if (model == ActivityModel.Unifac)
+        {
+            // Group contribution: no pair table, so no parameters to list and no pair can be missing.
+            unifac = UnifacModel.TryCreate(this.components, out var reason) ?? throw new ArgumentException(reason, nameof(components));
+            parameters = [];
+            warnings = [];
+            return;
+        }
+
         for (var i = 0; i < n; i++)
         {
             var c = this.components[i];
@@ -126,6 +136,7 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
     {
         ActivityModel.Nrtl => "nrtl",
         ActivityModel.Wilson => "wilson",
+        ActivityModel.Unifac => "unifac",
         _ => "uniquac",
     };
 
@@ -166,8 +177,8 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
         try
         {
             Normalize(moleFractions, ws.Tmp);
-            PairParameters(temperatureK, ws.PairTauAlt, ws.PairGAlt);
-            LnGamma(ws, ws.PairTauAlt, ws.PairGAlt, ws.Tmp, lnGamma);
+            PairParameters(ws, temperatureK, alternate: true);
+            LnGamma(ws, alternate: true, ws.Tmp, lnGamma);
         }
         finally
         {
@@ -193,12 +204,22 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
     protected override void PrepareTemperature(Workspace ws, double temperatureK)
     {
         base.PrepareTemperature(ws, temperatureK);
-        PairParameters(temperatureK, ws.PairTau, ws.PairG);
+        PairParameters(ws, temperatureK, alternate: false);
     }
 
-    // NRTL: τ = A/RT and G = exp(−ατ); Wilson: Λ in tau (G unused); UNIQUAC: τ = exp(−A/RT) in tau.
-    private void PairParameters(double temperatureK, double[] tau, double[] g)
+    // NRTL: τ = A/RT and G = exp(−ατ); Wilson: Λ in tau (G unused); UNIQUAC: τ = exp(−A/RT) in tau; UNIFAC: Ψ and the
+    // pure components' ln Γ in the workspace's UNIFAC buffer. The alternate buffers serve a T other than the prepared one.
+    private void PairParameters(Workspace ws, double temperatureK, bool alternate)
     {
+        if (unifac is not null)
+        {
+            EnsureUnifacBuffers(ws);
+            unifac.Prepare(temperatureK, alternate ? ws.UnifacAlt : ws.UnifacPrepared, ws.UnifacScratch);
+            return;
+        }
+
+        var tau = alternate ? ws.PairTauAlt : ws.PairTau;
+        var g = alternate ? ws.PairGAlt : ws.PairG;
         var rt = GasConstantCal * temperatureK;
         for (var i = 0; i < n; i++)
         {
@@ -223,8 +244,29 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
         }
     }
 
-    private void LnGamma(Workspace ws, double[] tau, double[] g, ReadOnlySpan<double> x, Span<double> lnGamma)
+    // Buffers sized for this package's UNIFAC groups; a smaller set left by another package is replaced (and the
+    // workspace's prepared temperature forgotten, since its buffers went with it).
+    private void EnsureUnifacBuffers(Workspace ws)
     {
+        if (ws.UnifacPrepared.Length < unifac!.PreparedLength || ws.UnifacScratch.Length < unifac.ScratchLength)
+        {
+            ws.UnifacPrepared = new double[unifac.PreparedLength];
+            ws.UnifacAlt = new double[unifac.PreparedLength];
+            ws.UnifacScratch = new double[unifac.ScratchLength];
+            ws.PreparedFor = null;
+        }
+    }
+
+    private void LnGamma(Workspace ws, bool alternate, ReadOnlySpan<double> x, Span<double> lnGamma)
+    {
+        if (unifac is not null)
+        {
+            unifac.LnGamma(x, alternate ? ws.UnifacAlt : ws.UnifacPrepared, ws.UnifacScratch, lnGamma);
+            return;
+        }
+
+        var tau = alternate ? ws.PairTauAlt : ws.PairTau;
+        var g = alternate ? ws.PairGAlt : ws.PairG;
         var s = ws.GammaS;
         var c = ws.GammaC;
         switch (Model)
@@ -337,8 +379,8 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
     // G^E/RT = Σ xᵢ ln γᵢ at T, with the pair parameters computed into the alternate buffers.
     private double ExcessGibbsOverRT(Workspace ws, double temperatureK, ReadOnlySpan<double> x)
     {
-        PairParameters(temperatureK, ws.PairTauAlt, ws.PairGAlt);
-        LnGamma(ws, ws.PairTauAlt, ws.PairGAlt, x, ws.LnGammaAlt);
+        PairParameters(ws, temperatureK, alternate: true);
+        LnGamma(ws, alternate: true, x, ws.LnGammaAlt);
         double g = 0;
         for (var i = 0; i < n; i++)
         {
@@ -363,7 +405,7 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
             return;
         }
 
-        LnGamma(ws, ws.PairTau, ws.PairG, x, ws.LnGammaAlt);
+        LnGamma(ws, alternate: false, x, ws.LnGammaAlt);
         for (var i = 0; i < n; i++)
         {
             lnPhi[i] += ws.LnGammaAlt[i];

@@ -11,6 +11,12 @@ public enum ActivityModel
 
     /// <summary>Abrams and Prausnitz (1975); τᵢⱼ = exp(−Aᵢⱼ/(RT)), coordination number 10.</summary>
     Uniquac,
+
+    /// <summary>
+    /// Original UNIFAC (Fredenslund, Jones and Prausnitz 1975) with the parameters of Hansen et al. (1991): group
+    /// contribution, no binary parameters; Ψₘₙ = exp(−aₘₙ/T).
+    /// </summary>
+    Unifac,
 }
 
 /// <summary>Where a pair's activity-model parameters came from.</summary>
@@ -40,7 +46,7 @@ public readonly record struct ActivityParameter(int I, int J, double A12, double
     };
 }
 
-/// <summary>A γ–φ package: activity-coefficient liquid, ideal-gas vapour (implemented by nrtl, wilson, uniquac).</summary>
+/// <summary>A γ–φ package: activity-coefficient liquid, ideal-gas vapour (implemented by nrtl, wilson, uniquac, unifac).</summary>
 public interface IActivityPropertyPackage : IPropertyPackage
 {
     ActivityModel Model { get; }

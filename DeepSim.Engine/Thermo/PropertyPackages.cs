@@ -6,16 +6,17 @@ namespace DeepSim.Engine.Thermo;
 public static class PropertyPackages
 {
     /// <summary>The package names accepted by <see cref="Create(string, IReadOnlyList{Component}, PropertyPackageOptions)"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["ideal", "peng-robinson", "srk", "nrtl", "wilson", "uniquac"];
+    public static IReadOnlyList<string> Names { get; } = ["ideal", "peng-robinson", "srk", "nrtl", "wilson", "uniquac", "unifac"];
 
     /// <summary>Creates a package with the default options and the given kᵢⱼ overrides (see the other overload).</summary>
     public static IPropertyPackage Create(string name, IReadOnlyList<Component> components, IReadOnlyDictionary<(int I, int J), double>? kijOverrides = null)
         => Create(name, components, PropertyPackageOptions.Default with { KijOverrides = kijOverrides });
 
     /// <summary>
-    /// Creates "ideal", "peng-robinson", "srk" or the γ–φ packages "nrtl", "wilson", "uniquac" (case-insensitive;
-    /// aliases "pr", "pengrobinson", "soave-redlich-kwong") over the components; the γ–φ packages take their binary
-    /// parameters from ChemSep's DECHEMA tables (a pair without parameters is ideal and reported as a warning). Cubic kᵢⱼ default to the ChemSep/DECHEMA value for the CAS pair
+    /// Creates "ideal", "peng-robinson", "srk" or the γ–φ packages "nrtl", "wilson", "uniquac", "unifac" (case-insensitive;
+    /// aliases "pr", "pengrobinson", "soave-redlich-kwong") over the components; nrtl, wilson and uniquac take their binary
+    /// parameters from ChemSep's DECHEMA tables (a pair without parameters is ideal and reported as a warning), unifac
+    /// its group parameters from Hansen et al. (1991) and ChemSep's group assignments (a component without them throws). Cubic kᵢⱼ default to the ChemSep/DECHEMA value for the CAS pair
     /// (pr.ipd or srk.ipd) unless <see cref="PropertyPackageOptions.UseDatabankKij"/> is false, else 0; each
     /// override (by component index, either order) replaces the pair symmetrically. Throws ArgumentException for an
     /// unknown name, an option the package does not take, or bad data.
@@ -63,6 +64,8 @@ public static class PropertyPackages
                 return CreateActivity(ActivityModel.Wilson, key, components, options);
             case "uniquac":
                 return CreateActivity(ActivityModel.Uniquac, key, components, options);
+            case "unifac":
+                return CreateActivity(ActivityModel.Unifac, key, components, options);
             default:
                 throw new ArgumentException($"Unknown property package '{name}'. Known packages: {string.Join(", ", Names)}.", nameof(name));
         }
@@ -73,7 +76,9 @@ public static class PropertyPackages
     {
         if (options.KijOverrides is { Count: > 0 } || !options.UseDatabankKij)
         {
-            throw new ArgumentException($"kij options apply to the cubic packages (peng-robinson, srk) only; the {package} package takes its binary parameters from the ChemSep/DECHEMA {package}.ipd table.", nameof(options));
+            throw new ArgumentException(model == ActivityModel.Unifac
+                ? "kij options apply to the cubic packages (peng-robinson, srk) only; the unifac package takes its group parameters from the published UNIFAC tables."
+                : $"kij options apply to the cubic packages (peng-robinson, srk) only; the {package} package takes its binary parameters from the ChemSep/DECHEMA {package}.ipd table.", nameof(options));
         }
 
         RequireExactConstants(options, package);
