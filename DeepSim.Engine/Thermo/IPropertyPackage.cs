@@ -10,7 +10,7 @@ namespace DeepSim.Engine.Thermo;
 /// </summary>
 public interface IPropertyPackage
 {
-    /// <summary>"ideal", "peng-robinson", "srk", "nrtl", "wilson" or "uniquac".</summary>
+    /// <summary>"ideal", "peng-robinson", "srk", "nrtl", "wilson", "uniquac" or "unifac".</summary>
     string Name { get; }
 
     IReadOnlyList<Component> Components { get; }

@@ -1,4 +1,8 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using DeepSim.Engine.Components;
+using DeepSim.Engine.Flowsheets;
+using DeepSim.Engine.Solver;
 using DeepSim.Engine.Thermo;
 
 namespace DeepSim.Engine.Tests.Thermo;
@@ -298,6 +302,48 @@ public class UnifacTests
         var again = a.FlashPT(350, OneAtm, [0.5, 0.5]);
         Assert.Equal(first.VaporFraction, again.VaporFraction, 1e-14);
         Assert.Equal(first.LiquidComposition, again.LiquidComposition);
+    }
+
+    // ---- flowsheets ----
+
+    [Fact]
+    public void A_flowsheet_can_name_unifac_and_its_result_lists_the_groups()
+    {
+        const string flowsheet = """
+        {
+          "components": ["ethanol", "water"],
+          "propertyPackage": "unifac",
+          "units": [
+            { "id": "F", "type": "feed", "spec": { "temperature": 355, "pressure": 101325, "molarFlow": 1, "moleFractions": { "ethanol": 0.3, "water": 0.7 } } },
+            { "id": "D", "type": "flash", "spec": { "temperature": 355, "pressure": 101325 } },
+            { "id": "V", "type": "product" },
+            { "id": "L", "type": "product" }
+          ],
+          "streams": [
+            { "id": "S1", "from": "F.out", "to": "D.in" },
+            { "id": "S2", "from": "D.vapor", "to": "V.in" },
+            { "id": "S3", "from": "D.liquid", "to": "L.in" }
+          ]
+        }
+        """;
+        var read = FlowsheetReader.Read(flowsheet, DefaultThermoCatalog.Instance);
+        Assert.True(read.IsValid, string.Join("\n", read.Errors));
+        var r = FlowsheetSolver.Solve(read.Flowsheet!);
+        Assert.True(r.Converged, r.FailureReason);
+        Assert.Equal("unifac", r.Flowsheet.Package.Name);
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            SolveResultJson.Write(r, w);
+        }
+
+        var details = JsonNode.Parse(ms.ToArray())!["propertyPackageDetails"]!.AsObject();
+        Assert.Equal("unifac", details["activityModel"]!.GetValue<string>());
+        Assert.Equal("K", details["parameterUnits"]!.GetValue<string>());
+        Assert.Empty(details["missingPairs"]!.AsArray());
+        var ethanol = details["unifacGroups"]!.AsArray()[0]!;
+        Assert.Equal([1, 2, 14], ethanol["groups"]!.AsArray().Select(g => g!["subgroup"]!.GetValue<int>()));
+        Assert.DoesNotContain(r.Warnings, w => w.Code == ModelWarningCodes.MissingBinaryParameters);
     }
 
     // ---- refusals ----
