@@ -76,6 +76,7 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
         var db = ComponentDatabase.Default;
         var list = new List<ActivityParameter>();
         var missing = new List<string>();
+        var estimated = new List<string>();
         for (var i = 0; i < n; i++)
         {
             for (var j = i + 1; j < n; j++)
@@ -100,9 +101,13 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
                         ActivityModel.Wilson => db.BinaryWilson(casI, casJ),
                         _ => db.BinaryUniquac(casI, casJ),
                     };
-                    p = row is null
-                        ? new ActivityParameter(i, j, 0, 0, model == ActivityModel.Nrtl ? 0 : double.NaN, ActivityParameterSource.Missing)
-                        : new ActivityParameter(i, j, row.A12, row.A21, model == ActivityModel.Nrtl ? row.Alpha12 : double.NaN, ActivityParameterSource.ChemSep);
+                    p = row is not null
+                        ? new ActivityParameter(i, j, row.A12, row.A21, model == ActivityModel.Nrtl ? row.Alpha12 : double.NaN, ActivityParameterSource.ChemSep)
+                        : EstimateFromUnifac(i, j) ?? new ActivityParameter(i, j, 0, 0, model == ActivityModel.Nrtl ? 0 : double.NaN, ActivityParameterSource.Missing);
+                    if (p.Source == ActivityParameterSource.Unifac)
+                    {
+                        estimated.Add($"{this.components[i].Name}/{this.components[j].Name}");
+                    }
                 }
 
                 if (!double.IsFinite(p.A12) || !double.IsFinite(p.A21) || (model == ActivityModel.Nrtl && !double.IsFinite(p.Alpha12)))
@@ -125,11 +130,20 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
 
         parameters = [.. list];
         var modelName = Name.ToUpperInvariant();
-        warnings = missing.Count == 0
-            ? []
-            : [model == ActivityModel.Uniquac
-                ? $"No {modelName} parameters in the ChemSep/DECHEMA table for {string.Join(", ", missing)}: their residual interaction is zero (τ = 1); only the size/shape (combinatorial) term remains."
-                : $"No {modelName} parameters in the ChemSep/DECHEMA table for {string.Join(", ", missing)}: those pairs are treated as ideal (γ = 1 for the pair)."];
+        var notes = new List<string>();
+        if (missing.Count > 0)
+        {
+            notes.Add(model == ActivityModel.Uniquac
+                ? $"No {modelName} parameters in the ChemSep/DECHEMA table for {string.Join(", ", missing)}, nor UNIFAC groups to estimate them: their residual interaction is zero (τ = 1); only the size/shape (combinatorial) term remains."
+                : $"No {modelName} parameters in the ChemSep/DECHEMA table for {string.Join(", ", missing)}, nor UNIFAC groups to estimate them: those pairs are treated as ideal (γ = 1 for the pair).");
+        }
+
+        if (estimated.Count > 0)
+        {
+            notes.Add($"{modelName} parameters for {string.Join(", ", estimated)} are not in the ChemSep/DECHEMA table and are estimated from original UNIFAC (fitted to its infinite-dilution activity coefficients at 298.15 K): a prediction, less reliable than fitted data.");
+        }
+
+        warnings = [.. notes];
     }
 
     public override string Name => Model switch
@@ -149,6 +163,155 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
     protected override bool CompositionDependentK => true;
 
     protected override bool IdenticalPhasesAreTrivial => false;
+
+    // Temperature of the UNIFAC estimate of a missing pair: DECHEMA's temperature-independent A are fitted near ambient and
+    // normal-boiling conditions; 298.15 K is where γ∞ data (and UNIFAC's fit) are densest.
+    private const double EstimateTemperatureK = 298.15;
+
+    // NRTL non-randomness of an estimated pair: 0.3, the value Renon and Prausnitz recommend for most non-aqueous and
+    // aqueous-organic pairs, and DECHEMA's most common choice.
+    private const double EstimateAlpha = 0.3;
+
+    // Newton on the two ln γ∞ equations: converged when both residuals are below 1e-10 (ln γ∞ to 1e-10 relative in γ∞),
+    // at most 100 steps with up to 40 halvings each; |A/RT| is kept below 50 so that exp() stays finite.
+    private const double EstimateTolerance = 1e-10;
+    private const int EstimateMaxIterations = 100;
+    private const int EstimateMaxHalvings = 40;
+    private const double EstimateMaxReducedEnergy = 50;
+
+    // The pair (i, j) estimated from UNIFAC, or null when either component lacks groups, a main-group pair lacks published
+    // aₘₙ, or the model cannot reproduce UNIFAC's two γ∞ (Newton does not converge).
+    private ActivityParameter? EstimateFromUnifac(int i, int j)
+    {
+        var model = UnifacModel.TryCreate([components[i], components[j]], out _);
+        if (model is null)
+        {
+            return null;
+        }
+
+        var prepared = new double[model.PreparedLength];
+        var scratch = new double[model.ScratchLength];
+        model.Prepare(EstimateTemperatureK, prepared, scratch);
+        var lnGamma = new double[2];
+        model.LnGamma([0, 1], prepared, scratch, lnGamma);
+        var target1 = lnGamma[0]; // ln γᵢ∞ in j
+        model.LnGamma([1, 0], prepared, scratch, lnGamma);
+        var target2 = lnGamma[1]; // ln γⱼ∞ in i
+        if (!SolveInfiniteDilution(i, j, target1, target2, out var u12, out var u21))
+        {
+            return null;
+        }
+
+        var rt = GasConstantCal * EstimateTemperatureK;
+        return new ActivityParameter(i, j, u12 * rt, u21 * rt, Model == ActivityModel.Nrtl ? EstimateAlpha : double.NaN, ActivityParameterSource.Unifac);
+    }
+
+    // ln γ∞ of i in j and of j in i for reduced energies u = A/RT, in this package's model (closed forms of the binary).
+    internal void InfiniteDilution(int i, int j, double u12, double u21, out double lnGamma1, out double lnGamma2)
+    {
+        switch (Model)
+        {
+            case ActivityModel.Nrtl:
+                // ln γ1∞ = τ21 + τ12 G12, ln γ2∞ = τ12 + τ21 G21.
+                lnGamma1 = u21 + (u12 * Math.Exp(-EstimateAlpha * u12));
+                lnGamma2 = u12 + (u21 * Math.Exp(-EstimateAlpha * u21));
+                break;
+            case ActivityModel.Wilson:
+                // ln γ1∞ = 1 − ln Λ12 − Λ21, Λ12 = (V2/V1) e^(−u12).
+                var l12 = volume[j] / volume[i] * Math.Exp(-u12);
+                var l21 = volume[i] / volume[j] * Math.Exp(-u21);
+                lnGamma1 = 1 - Math.Log(l12) - l21;
+                lnGamma2 = 1 - Math.Log(l21) - l12;
+                break;
+            default:
+                // Combinatorial at infinite dilution + q1(1 − ln τ21 − τ12), τ = e^(−u).
+                double c1 = Math.Log(r[i] / r[j]) + (CoordinationNumber / 2 * q[i] * Math.Log(q[i] / q[j] * r[j] / r[i])) + l[i] - (r[i] / r[j] * l[j]);
+                double c2 = Math.Log(r[j] / r[i]) + (CoordinationNumber / 2 * q[j] * Math.Log(q[j] / q[i] * r[i] / r[j])) + l[j] - (r[j] / r[i] * l[i]);
+                lnGamma1 = c1 + (q[i] * (1 + u21 - Math.Exp(-u12)));
+                lnGamma2 = c2 + (q[j] * (1 + u12 - Math.Exp(-u21)));
+                break;
+        }
+    }
+
+    // Starts of the Newton solve, tried in order. NRTL's ln γ1∞ is dominated by τ21 and ln γ2∞ by τ12, so the targets
+    // themselves start it. Wilson's and UNIQUAC's Jacobians are singular on u12 + u21 = 0 (Λ12Λ21 = 1, τ12τ21 = 1), the
+    // interaction-free point included, so their starts lie off that line on both sides (positive deviations first).
+    private static readonly (double U12, double U21)[] SymmetricStarts = [(1, 1), (4, 4), (-0.5, -0.5), (0.2, 0.2), (10, 10)];
+
+    private bool SolveInfiniteDilution(int i, int j, double target1, double target2, out double u12, out double u21)
+    {
+        if (Model == ActivityModel.Nrtl && SolveInfiniteDilution(i, j, target1, target2, target2, target1, out u12, out u21))
+        {
+            return true;
+        }
+
+        foreach (var (s12, s21) in SymmetricStarts)
+        {
+            if (SolveInfiniteDilution(i, j, target1, target2, s12, s21, out u12, out u21))
+            {
+                return true;
+            }
+        }
+
+        u12 = u21 = double.NaN;
+        return false;
+    }
+
+    // Damped Newton (finite-difference Jacobian) for u12, u21 with the model's ln γ∞ equal to the targets, from one start.
+    private bool SolveInfiniteDilution(int i, int j, double target1, double target2, double start12, double start21, out double u12, out double u21)
+    {
+        u12 = start12;
+        u21 = start21;
+        double Norm(double a, double b, out double f1, out double f2)
+        {
+            InfiniteDilution(i, j, a, b, out var g1, out var g2);
+            f1 = g1 - target1;
+            f2 = g2 - target2;
+            return double.IsFinite(f1) && double.IsFinite(f2) ? Math.Max(Math.Abs(f1), Math.Abs(f2)) : double.PositiveInfinity;
+        }
+
+        var norm = Norm(u12, u21, out var r1, out var r2);
+        for (var it = 0; it < EstimateMaxIterations && norm >= EstimateTolerance; it++)
+        {
+            const double h = 1e-7;
+            Norm(u12 + h, u21, out var a1, out var a2);
+            Norm(u12, u21 + h, out var b1, out var b2);
+            double j11 = (a1 - r1) / h, j21 = (a2 - r2) / h, j12 = (b1 - r1) / h, j22 = (b2 - r2) / h;
+            var det = (j11 * j22) - (j12 * j21);
+            if (!double.IsFinite(det) || det == 0)
+            {
+                return false;
+            }
+
+            var d12 = -((j22 * r1) - (j12 * r2)) / det;
+            var d21 = -((j11 * r2) - (j21 * r1)) / det;
+            var step = 1.0;
+            var accepted = false;
+            for (var k = 0; k < EstimateMaxHalvings; k++, step /= 2)
+            {
+                double n12 = u12 + (step * d12), n21 = u21 + (step * d21);
+                if (Math.Abs(n12) > EstimateMaxReducedEnergy || Math.Abs(n21) > EstimateMaxReducedEnergy)
+                {
+                    continue;
+                }
+
+                var next = Norm(n12, n21, out var s1, out var s2);
+                if (next < norm)
+                {
+                    (u12, u21, norm, r1, r2) = (n12, n21, next, s1, s2);
+                    accepted = true;
+                    break;
+                }
+            }
+
+            if (!accepted)
+            {
+                return false;
+            }
+        }
+
+        return norm < EstimateTolerance;
+    }
 
     // DECHEMA's Wilson fits use constant molar volumes of the pure liquids near room temperature; 298.15 K is taken
     // (clamped into the density correlation's range, for components that are not liquid there).

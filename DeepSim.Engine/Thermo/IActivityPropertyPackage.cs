@@ -30,6 +30,12 @@ public enum ActivityParameterSource
 
     /// <summary>Given by the caller (tests and programmatic use).</summary>
     User,
+
+    /// <summary>
+    /// Not in the table but estimated from UNIFAC: the model's two energy parameters (temperature-independent, NRTL with
+    /// α = 0.3) reproduce UNIFAC's two infinite-dilution activity coefficients at 298.15 K.
+    /// </summary>
+    Unifac,
 }
 
 /// <summary>
@@ -42,6 +48,7 @@ public readonly record struct ActivityParameter(int I, int J, double A12, double
     {
         ActivityParameterSource.ChemSep => "chemsep",
         ActivityParameterSource.User => "user",
+        ActivityParameterSource.Unifac => "unifac",
         _ => "missing",
     };
 }

@@ -304,6 +304,114 @@ public class UnifacTests
         Assert.Equal(first.LiquidComposition, again.LiquidComposition);
     }
 
+    // ---- estimating the DECHEMA tables' missing pairs ----
+
+    public static TheoryData<string, string, string> EstimatedPairs => new()
+    {
+        { "nrtl", "water", "benzene" },
+        { "nrtl", "methanol", "n-decane" },
+        { "nrtl", "benzene", "n-heptane" },
+        { "wilson", "water", "toluene" },
+        { "wilson", "methanol", "n-decane" },
+        { "uniquac", "water", "n-hexane" },
+        { "uniquac", "benzene", "n-heptane" },
+    };
+
+    [Theory]
+    [MemberData(nameof(EstimatedPairs))]
+    public void A_pair_missing_from_the_tables_reproduces_unifac_at_infinite_dilution(string model, string a, string b)
+    {
+        // The pair has no DECHEMA fit; its two parameters are fitted so that the model's γ∞ both ways equal UNIFAC's at
+        // 298.15 K (Newton, converged to 1e-10 in ln γ∞). Checked through the package's general ln γ at x = 0.
+        var p = (IActivityPropertyPackage)PropertyPackages.Create(model, [C(a), C(b)]);
+        var pair = Assert.Single(p.Parameters);
+        Assert.Equal(ActivityParameterSource.Unifac, pair.Source);
+        Assert.Equal("unifac", pair.SourceName);
+        if (model == "nrtl")
+        {
+            Assert.Equal(0.3, pair.Alpha12);
+        }
+
+        var u = Unifac(a, b);
+        var lnModel = new double[2];
+        var lnUnifac = new double[2];
+        foreach (var x in new[] { new double[] { 0, 1 }, [1, 0] })
+        {
+            p.LnActivityCoefficients(298.15, x, lnModel);
+            u.LnActivityCoefficients(298.15, x, lnUnifac);
+            var dilute = x[0] == 0 ? 0 : 1;
+            Assert.True(Math.Abs(lnUnifac[dilute]) > 0.3, "a non-trivial target");
+            Assert.Equal(lnUnifac[dilute], lnModel[dilute], 1e-8);
+        }
+
+        Assert.Contains(p.Warnings, w => w.Contains("estimated from original UNIFAC", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_pair_that_unifac_cannot_estimate_stays_missing()
+    {
+        // Propylene carbonate has no original-UNIFAC assignment (ChemSep uses a group outside the published tables).
+        var p = (IActivityPropertyPackage)PropertyPackages.Create("nrtl", [C("methanol"), C("propylene carbonate")]);
+        Assert.Equal(ActivityParameterSource.Missing, Assert.Single(p.Parameters).Source);
+        Assert.Contains(p.Warnings, w => w.Contains("treated as ideal", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Tabulated_pairs_keep_their_DECHEMA_parameters()
+    {
+        var p = (IActivityPropertyPackage)PropertyPackages.Create("nrtl", [C("methanol"), C("water")]);
+        Assert.Equal(ActivityParameterSource.ChemSep, Assert.Single(p.Parameters).Source);
+        Assert.Empty(p.Warnings);
+    }
+
+    [Fact]
+    public void An_estimated_water_hexane_pair_splits_into_two_liquids_under_nrtl()
+    {
+        // Without parameters NRTL treated water/n-hexane as ideal, one liquid. Estimated from UNIFAC it splits, and the
+        // hexane-rich layer is nearly dry (measured solubility of water in n-hexane at 25 °C: x ≈ 5e-4, CRC Handbook).
+        var p = (IActivityPropertyPackage)PropertyPackages.Create("nrtl", [C("water"), C("n-hexane")]);
+        Assert.Equal(ActivityParameterSource.Unifac, Assert.Single(p.Parameters).Source);
+        var r = p.FlashPT(298.15, OneAtm, [0.5, 0.5]);
+        Assert.True(r.Converged, r.FailureReason);
+        Assert.Equal(PhaseState.LiquidLiquid, r.State);
+        Assert.InRange(r.LiquidComposition[0], 0, 0.01);
+        Assert.True(r.SecondLiquidComposition[0] > 0.999, "the heavier liquid is water");
+    }
+
+    [Fact]
+    public void The_result_reports_an_estimated_pair_as_unifac_and_not_missing()
+    {
+        const string flowsheet = """
+        {
+          "components": ["water", "benzene"],
+          "propertyPackage": "nrtl",
+          "units": [
+            { "id": "F", "type": "feed", "spec": { "temperature": 300, "pressure": 101325, "molarFlow": 1, "moleFractions": { "water": 0.5, "benzene": 0.5 } } },
+            { "id": "P", "type": "product" }
+          ],
+          "streams": [ { "id": "S1", "from": "F.out", "to": "P.in" } ]
+        }
+        """;
+        var read = FlowsheetReader.Read(flowsheet, DefaultThermoCatalog.Instance);
+        Assert.True(read.IsValid, string.Join("\n", read.Errors));
+        var r = FlowsheetSolver.Solve(read.Flowsheet!);
+        var details = Details(r);
+        Assert.Equal("unifac", Assert.Single(details["binaryParameters"]!.AsArray())!["source"]!.GetValue<string>());
+        Assert.Empty(details["missingPairs"]!.AsArray());
+        Assert.DoesNotContain(r.Warnings, w => w.Code == ModelWarningCodes.MissingBinaryParameters);
+    }
+
+    private static JsonObject Details(SolveResult r)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            SolveResultJson.Write(r, w);
+        }
+
+        return JsonNode.Parse(ms.ToArray())!["propertyPackageDetails"]!.AsObject();
+    }
+
     // ---- flowsheets ----
 
     [Fact]
@@ -331,13 +439,7 @@ public class UnifacTests
         var r = FlowsheetSolver.Solve(read.Flowsheet!);
         Assert.True(r.Converged, r.FailureReason);
         Assert.Equal("unifac", r.Flowsheet.Package.Name);
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
-        {
-            SolveResultJson.Write(r, w);
-        }
-
-        var details = JsonNode.Parse(ms.ToArray())!["propertyPackageDetails"]!.AsObject();
+        var details = Details(r);
         Assert.Equal("unifac", details["activityModel"]!.GetValue<string>());
         Assert.Equal("K", details["parameterUnits"]!.GetValue<string>());
         Assert.Empty(details["missingPairs"]!.AsArray());
