@@ -61,7 +61,7 @@ public interface IActivityPropertyPackage : IPropertyPackage
     /// <summary>Every component pair with its parameters and their source.</summary>
     IReadOnlyList<ActivityParameter> Parameters { get; }
 
-    /// <summary>Human-readable model-sanity warnings (pairs without parameters, treated as ideal).</summary>
+    /// <summary>Human-readable model-sanity warnings (pairs without parameters, treated as ideal; pairs estimated from UNIFAC).</summary>
     IReadOnlyList<string> Warnings { get; }
 
     /// <summary>ln γᵢ of a liquid of composition x at T (x must have one entry per component and sum to 1).</summary>

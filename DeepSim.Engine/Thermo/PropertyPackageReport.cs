@@ -50,8 +50,9 @@ public static class PropertyPackageReport
         w.WriteEndObject();
     }
 
-    // "activityModel", "parameterUnits", "binaryParameters": [ { "components", "a12", "a21", ("alpha12"), "source" } ],
-    // "missingPairs": [[a, b]] and "warnings": [text] (pairs without parameters, treated as ideal).
+    // "activityModel", "parameterUnits" (cal/mol; K for unifac), for unifac "unifacParameters" and "unifacGroups",
+    // "binaryParameters": [ { "components", "a12", "a21", ("alpha12"), "source" ("chemsep" | "unifac" | "user" | "missing") } ],
+    // "missingPairs": [[a, b]] and "warnings": [text] (pairs without parameters, treated as ideal; pairs estimated from UNIFAC).
     private static void WriteActivity(Utf8JsonWriter w, IActivityPropertyPackage activity, IReadOnlyList<string> componentNames)
     {
         w.WriteString("activityModel", activity.Name);
