@@ -448,6 +448,27 @@ public class UnifacTests
         Assert.DoesNotContain(r.Warnings, w => w.Code == ModelWarningCodes.MissingBinaryParameters);
     }
 
+    [Fact]
+    public void A_buffered_flash_allocates_nothing_once_warm()
+    {
+        // The flash inner loop: after the first call has sized the thread's workspace, PT flashes of the same package
+        // (two-phase, at changing T so Ψ and the pure ln Γ are re-prepared) allocate no managed memory.
+        var p = (IBufferedFlash)PropertyPackages.Create("unifac", [C("ethanol"), C("water"), C("benzene")]);
+        double[] z = [0.3, 0.5, 0.2];
+        var x = new double[3];
+        var y = new double[3];
+        var first = p.FlashPT(350, OneAtm, z, x, y);
+        Assert.True(first.Converged, first.FailureReason);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var k = 0; k < 20; k++)
+        {
+            var r = p.FlashPT(345 + (0.5 * k), OneAtm, z, x, y);
+            Assert.True(r.Converged);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     // ---- refusals ----
 
     [Fact]
