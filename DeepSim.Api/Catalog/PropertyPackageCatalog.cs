@@ -47,6 +47,7 @@ public static class PropertyPackageCatalog
         ["nrtl"] = ("NRTL liquid (ChemSep/DECHEMA nrtl.ipd parameters) with an ideal-gas vapour.", []),
         ["wilson"] = ("Wilson liquid (ChemSep/DECHEMA wilson.ipd parameters) with an ideal-gas vapour.", []),
         ["uniquac"] = ("UNIQUAC liquid (ChemSep/DECHEMA uniquac.ipd parameters) with an ideal-gas vapour.", []),
+        ["unifac"] = ("Original UNIFAC liquid (group contribution, Hansen et al. 1991 parameters, ChemSep group assignments) with an ideal-gas vapour.", []),
         ["if97"] = ("IAPWS-IF97 water and steam (pure water only): liquid, steam, supercritical and wet steam.", []),
     };
 

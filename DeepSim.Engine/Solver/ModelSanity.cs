@@ -240,7 +240,7 @@ public static class ModelSanity
                 }
                 var (a, b) = (components[p.I].Name, components[p.J].Name);
                 warnings.Add(new ModelWarning(ModelWarningCodes.MissingBinaryParameters, null, f.Streams[at.Stream].Id, string.Create(Inv,
-                    $"{f.Package.Name} has no ChemSep parameters for {a}/{b}, so the pair is treated as ideal (and no liquid–liquid split between them can be found), yet they meet in stream {f.Streams[at.Stream].Id} ({Percent(at.FractionI)} and {Percent(at.FractionJ)}){Others(at.Others)}: choose an activity model that has parameters for this pair, or check that the pair is nearly ideal.")));
+                    $"{f.Package.Name} has no ChemSep parameters for {a}/{b} (nor UNIFAC groups to estimate them), so the pair is treated as ideal (and no liquid–liquid split between them can be found), yet they meet in stream {f.Streams[at.Stream].Id} ({Percent(at.FractionI)} and {Percent(at.FractionJ)}){Others(at.Others)}: choose an activity model that has parameters for this pair, or check that the pair is nearly ideal.")));
             }
         }
     }

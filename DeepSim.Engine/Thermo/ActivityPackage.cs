@@ -4,13 +4,13 @@ using DeepSim.Engine.Numerics;
 namespace DeepSim.Engine.Thermo;
 
 /// <summary>
-/// γ–φ package: an activity-coefficient liquid (NRTL, Wilson or UNIQUAC) over the ideal package's pure liquids, and an
+/// γ–φ package: an activity-coefficient liquid (NRTL, Wilson, UNIQUAC or UNIFAC) over the ideal package's pure liquids, and an
 /// ideal-gas vapour, so Kᵢ = γᵢ(x, T) Psatᵢ(T) / P (no Poynting factor, no vapour fugacity coefficient).
 /// Liquid H and S are the ideal package's plus the excess H^E = −RT² ∂(Σ xᵢ ln γᵢ)/∂T and S^E = (H^E − G^E)/T, so the
 /// heat of mixing follows the model's temperature dependence. PT flash: the liquid of composition z is stable against
 /// a vapour exactly when Σ zᵢγᵢ(z)Psatᵢ ≤ P (the ideal-gas trial has a closed-form tangent-plane minimum); the vapour is
 /// stable when the liquid-like tangent-plane trial gives Σ Wᵢ ≤ 1; otherwise successive substitution on K with
-/// Rachford–Rice. Liquid–liquid splits are not sought (documented limitation).
+/// Rachford–Rice; liquid–liquid splits come from the base class's three-phase analysis.
 /// </summary>
 internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
 {
@@ -32,6 +32,7 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
     private readonly ActivityParameter[] parameters;
     private readonly string[] warnings;
     private readonly HenryConstants.HenryConstant?[] henry; // a dissolved gas of an aqueous liquid, by Henry's law
+    private readonly UnifacModel? unifac; // the UNIFAC model's groups (Model == Unifac only)
 
     public ActivityPackage(IReadOnlyList<Component> components, ActivityModel model, IReadOnlyDictionary<(int I, int J), ActivityParameter>? parameterOverrides = null)
         : base(components)
@@ -44,6 +45,28 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
         r = new double[n];
         q = new double[n];
         l = new double[n];
+        // Gases with a bundled Henry constant dissolve by Henry's law whenever water is a component (see HenryConstants).
+        // (Not under unifac, which refuses components without groups, the permanent gases among them.)
+        henry = new HenryConstants.HenryConstant?[n];
+        if (model != ActivityModel.Unifac && this.components.Any(c => c.Cas == HenryConstants.WaterCas))
+        {
+            for (var i = 0; i < n; i++)
+            {
+                henry[i] = HenryConstants.InWater(this.components[i].Cas);
+            }
+        }
+
+        HenryComponents = [.. Enumerable.Range(0, n).Where(i => henry[i] is not null).Select(i => this.components[i].Name)];
+
+        if (model == ActivityModel.Unifac)
+        {
+            // Group contribution: no pair table, so no parameters to list and no pair can be missing.
+            unifac = UnifacModel.TryCreate(this.components, out var reason) ?? throw new ArgumentException(reason, nameof(components));
+            parameters = [];
+            warnings = [];
+            return;
+        }
+
         for (var i = 0; i < n; i++)
         {
             var c = this.components[i];
@@ -64,21 +87,10 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
             }
         }
 
-        // Gases with a bundled Henry constant dissolve by Henry's law whenever water is a component (see HenryConstants).
-        henry = new HenryConstants.HenryConstant?[n];
-        if (this.components.Any(c => c.Cas == HenryConstants.WaterCas))
-        {
-            for (var i = 0; i < n; i++)
-            {
-                henry[i] = HenryConstants.InWater(this.components[i].Cas);
-            }
-        }
-
-        HenryComponents = [.. Enumerable.Range(0, n).Where(i => henry[i] is not null).Select(i => this.components[i].Name)];
-
         var db = ComponentDatabase.Default;
         var list = new List<ActivityParameter>();
         var missing = new List<string>();
+        var estimated = new List<string>();
         for (var i = 0; i < n; i++)
         {
             for (var j = i + 1; j < n; j++)
@@ -103,9 +115,15 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
                         ActivityModel.Wilson => db.BinaryWilson(casI, casJ),
                         _ => db.BinaryUniquac(casI, casJ),
                     };
-                    p = row is null
-                        ? new ActivityParameter(i, j, 0, 0, model == ActivityModel.Nrtl ? 0 : double.NaN, henry[i] is not null || henry[j] is not null ? ActivityParameterSource.Henry : ActivityParameterSource.Missing)
-                        : new ActivityParameter(i, j, row.A12, row.A21, model == ActivityModel.Nrtl ? row.Alpha12 : double.NaN, ActivityParameterSource.ChemSep);
+                    p = row is not null
+                        ? new ActivityParameter(i, j, row.A12, row.A21, model == ActivityModel.Nrtl ? row.Alpha12 : double.NaN, ActivityParameterSource.ChemSep)
+                        : henry[i] is not null || henry[j] is not null
+                            ? new ActivityParameter(i, j, 0, 0, model == ActivityModel.Nrtl ? 0 : double.NaN, ActivityParameterSource.Henry)
+                            : EstimateFromUnifac(i, j) ?? new ActivityParameter(i, j, 0, 0, model == ActivityModel.Nrtl ? 0 : double.NaN, ActivityParameterSource.Missing);
+                    if (p.Source == ActivityParameterSource.Unifac)
+                    {
+                        estimated.Add($"{this.components[i].Name}/{this.components[j].Name}");
+                    }
                 }
 
                 if (!double.IsFinite(p.A12) || !double.IsFinite(p.A21) || (model == ActivityModel.Nrtl && !double.IsFinite(p.Alpha12)))
@@ -128,18 +146,27 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
 
         parameters = [.. list];
         var modelName = Name.ToUpperInvariant();
-        warnings = missing.Count == 0
-            ? []
-            : [model == ActivityModel.Uniquac
-                ? $"No {modelName} parameters in the ChemSep/DECHEMA table for {string.Join(", ", missing)}: their residual interaction is zero (τ = 1); only the size/shape (combinatorial) term remains."
-                : $"No {modelName} parameters in the ChemSep/DECHEMA table for {string.Join(", ", missing)}: those pairs are treated as ideal (γ = 1 for the pair)."];
+        var notes = new List<string>();
+        if (missing.Count > 0)
+        {
+            notes.Add(model == ActivityModel.Uniquac
+                ? $"No {modelName} parameters in the ChemSep/DECHEMA table for {string.Join(", ", missing)}, nor UNIFAC groups to estimate them: their residual interaction is zero (τ = 1); only the size/shape (combinatorial) term remains."
+                : $"No {modelName} parameters in the ChemSep/DECHEMA table for {string.Join(", ", missing)}, nor UNIFAC groups to estimate them: those pairs are treated as ideal (γ = 1 for the pair).");
+        }
 
+        if (estimated.Count > 0)
+        {
+            notes.Add($"{modelName} parameters for {string.Join(", ", estimated)} are not in the ChemSep/DECHEMA table and are estimated from original UNIFAC (fitted to its infinite-dilution activity coefficients at 298.15 K): a prediction, less reliable than fitted data.");
+        }
+
+        warnings = [.. notes];
     }
 
     public override string Name => Model switch
     {
         ActivityModel.Nrtl => "nrtl",
         ActivityModel.Wilson => "wilson",
+        ActivityModel.Unifac => "unifac",
         _ => "uniquac",
     };
 
@@ -156,6 +183,155 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
     protected override bool IdenticalPhasesAreTrivial => false;
 
     protected override bool LiquidsCanSplit => true;
+
+    // Temperature of the UNIFAC estimate of a missing pair: DECHEMA's temperature-independent A are fitted near ambient and
+    // normal-boiling conditions; 298.15 K is where γ∞ data (and UNIFAC's fit) are densest.
+    private const double EstimateTemperatureK = 298.15;
+
+    // NRTL non-randomness of an estimated pair: 0.3, the value Renon and Prausnitz recommend for most non-aqueous and
+    // aqueous-organic pairs, and DECHEMA's most common choice.
+    private const double EstimateAlpha = 0.3;
+
+    // Newton on the two ln γ∞ equations: converged when both residuals are below 1e-10 (ln γ∞ to 1e-10 relative in γ∞),
+    // at most 100 steps with up to 40 halvings each; |A/RT| is kept below 50 so that exp() stays finite.
+    private const double EstimateTolerance = 1e-10;
+    private const int EstimateMaxIterations = 100;
+    private const int EstimateMaxHalvings = 40;
+    private const double EstimateMaxReducedEnergy = 50;
+
+    // The pair (i, j) estimated from UNIFAC, or null when either component lacks groups, a main-group pair lacks published
+    // aₘₙ, or the model cannot reproduce UNIFAC's two γ∞ (Newton does not converge).
+    private ActivityParameter? EstimateFromUnifac(int i, int j)
+    {
+        var model = UnifacModel.TryCreate([components[i], components[j]], out _);
+        if (model is null)
+        {
+            return null;
+        }
+
+        var prepared = new double[model.PreparedLength];
+        var scratch = new double[model.ScratchLength];
+        model.Prepare(EstimateTemperatureK, prepared, scratch);
+        var lnGamma = new double[2];
+        model.LnGamma([0, 1], prepared, scratch, lnGamma);
+        var target1 = lnGamma[0]; // ln γᵢ∞ in j
+        model.LnGamma([1, 0], prepared, scratch, lnGamma);
+        var target2 = lnGamma[1]; // ln γⱼ∞ in i
+        if (!SolveInfiniteDilution(i, j, target1, target2, out var u12, out var u21))
+        {
+            return null;
+        }
+
+        var rt = GasConstantCal * EstimateTemperatureK;
+        return new ActivityParameter(i, j, u12 * rt, u21 * rt, Model == ActivityModel.Nrtl ? EstimateAlpha : double.NaN, ActivityParameterSource.Unifac);
+    }
+
+    // ln γ∞ of i in j and of j in i for reduced energies u = A/RT, in this package's model (closed forms of the binary).
+    internal void InfiniteDilution(int i, int j, double u12, double u21, out double lnGamma1, out double lnGamma2)
+    {
+        switch (Model)
+        {
+            case ActivityModel.Nrtl:
+                // ln γ1∞ = τ21 + τ12 G12, ln γ2∞ = τ12 + τ21 G21.
+                lnGamma1 = u21 + (u12 * Math.Exp(-EstimateAlpha * u12));
+                lnGamma2 = u12 + (u21 * Math.Exp(-EstimateAlpha * u21));
+                break;
+            case ActivityModel.Wilson:
+                // ln γ1∞ = 1 − ln Λ12 − Λ21, Λ12 = (V2/V1) e^(−u12).
+                var l12 = volume[j] / volume[i] * Math.Exp(-u12);
+                var l21 = volume[i] / volume[j] * Math.Exp(-u21);
+                lnGamma1 = 1 - Math.Log(l12) - l21;
+                lnGamma2 = 1 - Math.Log(l21) - l12;
+                break;
+            default:
+                // Combinatorial at infinite dilution + q1(1 − ln τ21 − τ12), τ = e^(−u).
+                double c1 = Math.Log(r[i] / r[j]) + (CoordinationNumber / 2 * q[i] * Math.Log(q[i] / q[j] * r[j] / r[i])) + l[i] - (r[i] / r[j] * l[j]);
+                double c2 = Math.Log(r[j] / r[i]) + (CoordinationNumber / 2 * q[j] * Math.Log(q[j] / q[i] * r[i] / r[j])) + l[j] - (r[j] / r[i] * l[i]);
+                lnGamma1 = c1 + (q[i] * (1 + u21 - Math.Exp(-u12)));
+                lnGamma2 = c2 + (q[j] * (1 + u12 - Math.Exp(-u21)));
+                break;
+        }
+    }
+
+    // Starts of the Newton solve, tried in order. NRTL's ln γ1∞ is dominated by τ21 and ln γ2∞ by τ12, so the targets
+    // themselves start it. Wilson's and UNIQUAC's Jacobians are singular on u12 + u21 = 0 (Λ12Λ21 = 1, τ12τ21 = 1), the
+    // interaction-free point included, so their starts lie off that line on both sides (positive deviations first).
+    private static readonly (double U12, double U21)[] SymmetricStarts = [(1, 1), (4, 4), (-0.5, -0.5), (0.2, 0.2), (10, 10)];
+
+    private bool SolveInfiniteDilution(int i, int j, double target1, double target2, out double u12, out double u21)
+    {
+        if (Model == ActivityModel.Nrtl && SolveInfiniteDilution(i, j, target1, target2, target2, target1, out u12, out u21))
+        {
+            return true;
+        }
+
+        foreach (var (s12, s21) in SymmetricStarts)
+        {
+            if (SolveInfiniteDilution(i, j, target1, target2, s12, s21, out u12, out u21))
+            {
+                return true;
+            }
+        }
+
+        u12 = u21 = double.NaN;
+        return false;
+    }
+
+    // Damped Newton (finite-difference Jacobian) for u12, u21 with the model's ln γ∞ equal to the targets, from one start.
+    private bool SolveInfiniteDilution(int i, int j, double target1, double target2, double start12, double start21, out double u12, out double u21)
+    {
+        u12 = start12;
+        u21 = start21;
+        double Norm(double a, double b, out double f1, out double f2)
+        {
+            InfiniteDilution(i, j, a, b, out var g1, out var g2);
+            f1 = g1 - target1;
+            f2 = g2 - target2;
+            return double.IsFinite(f1) && double.IsFinite(f2) ? Math.Max(Math.Abs(f1), Math.Abs(f2)) : double.PositiveInfinity;
+        }
+
+        var norm = Norm(u12, u21, out var r1, out var r2);
+        for (var it = 0; it < EstimateMaxIterations && norm >= EstimateTolerance; it++)
+        {
+            const double h = 1e-7;
+            Norm(u12 + h, u21, out var a1, out var a2);
+            Norm(u12, u21 + h, out var b1, out var b2);
+            double j11 = (a1 - r1) / h, j21 = (a2 - r2) / h, j12 = (b1 - r1) / h, j22 = (b2 - r2) / h;
+            var det = (j11 * j22) - (j12 * j21);
+            if (!double.IsFinite(det) || det == 0)
+            {
+                return false;
+            }
+
+            var d12 = -((j22 * r1) - (j12 * r2)) / det;
+            var d21 = -((j11 * r2) - (j21 * r1)) / det;
+            var step = 1.0;
+            var accepted = false;
+            for (var k = 0; k < EstimateMaxHalvings; k++, step /= 2)
+            {
+                double n12 = u12 + (step * d12), n21 = u21 + (step * d21);
+                if (Math.Abs(n12) > EstimateMaxReducedEnergy || Math.Abs(n21) > EstimateMaxReducedEnergy)
+                {
+                    continue;
+                }
+
+                var next = Norm(n12, n21, out var s1, out var s2);
+                if (next < norm)
+                {
+                    (u12, u21, norm, r1, r2) = (n12, n21, next, s1, s2);
+                    accepted = true;
+                    break;
+                }
+            }
+
+            if (!accepted)
+            {
+                return false;
+            }
+        }
+
+        return norm < EstimateTolerance;
+    }
 
     // DECHEMA's Wilson fits use constant molar volumes of the pure liquids near room temperature; 298.15 K is taken
     // (clamped into the density correlation's range, for components that are not liquid there).
@@ -184,8 +360,8 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
         try
         {
             Normalize(moleFractions, ws.Tmp);
-            PairParameters(temperatureK, ws.PairTauAlt, ws.PairGAlt);
-            LnGamma(ws, ws.PairTauAlt, ws.PairGAlt, ws.Tmp, lnGamma);
+            PairParameters(ws, temperatureK, alternate: true);
+            LnGamma(ws, alternate: true, ws.Tmp, lnGamma);
         }
         finally
         {
@@ -211,7 +387,7 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
     protected override void PrepareTemperature(Workspace ws, double temperatureK)
     {
         base.PrepareTemperature(ws, temperatureK);
-        PairParameters(temperatureK, ws.PairTau, ws.PairG);
+        PairParameters(ws, temperatureK, alternate: false);
         for (var i = 0; i < n; i++)
         {
             if (henry[i] is { } h)
@@ -228,9 +404,19 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
     protected override double EstimateLnK(Workspace ws, int i, double temperatureK, double pressurePa)
         => henry[i] is { } h ? h.LnH(temperatureK) - Math.Log(pressurePa) : base.EstimateLnK(ws, i, temperatureK, pressurePa);
 
-    // NRTL: τ = A/RT and G = exp(−ατ); Wilson: Λ in tau (G unused); UNIQUAC: τ = exp(−A/RT) in tau.
-    private void PairParameters(double temperatureK, double[] tau, double[] g)
+    // NRTL: τ = A/RT and G = exp(−ατ); Wilson: Λ in tau (G unused); UNIQUAC: τ = exp(−A/RT) in tau; UNIFAC: Ψ and the
+    // pure components' ln Γ in the workspace's UNIFAC buffer. The alternate buffers serve a T other than the prepared one.
+    private void PairParameters(Workspace ws, double temperatureK, bool alternate)
     {
+        if (unifac is not null)
+        {
+            EnsureUnifacBuffers(ws);
+            unifac.Prepare(temperatureK, alternate ? ws.UnifacAlt : ws.UnifacPrepared, ws.UnifacScratch);
+            return;
+        }
+
+        var tau = alternate ? ws.PairTauAlt : ws.PairTau;
+        var g = alternate ? ws.PairGAlt : ws.PairG;
         var rt = GasConstantCal * temperatureK;
         for (var i = 0; i < n; i++)
         {
@@ -256,9 +442,9 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
     }
 
     // ln γ of the model, with the dissolved (Henry) gases on the infinite-dilution convention: γ* = 1.
-    private void LnGamma(Workspace ws, double[] tau, double[] g, ReadOnlySpan<double> x, Span<double> lnGamma)
+    private void LnGamma(Workspace ws, bool alternate, ReadOnlySpan<double> x, Span<double> lnGamma)
     {
-        ModelLnGamma(ws, tau, g, x, lnGamma);
+        ModelLnGamma(ws, alternate, x, lnGamma);
         for (var i = 0; i < n; i++)
         {
             if (henry[i] is not null)
@@ -268,8 +454,29 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
         }
     }
 
-    private void ModelLnGamma(Workspace ws, double[] tau, double[] g, ReadOnlySpan<double> x, Span<double> lnGamma)
+    // Buffers sized for this package's UNIFAC groups; a smaller set left by another package is replaced (and the
+    // workspace's prepared temperature forgotten, since its buffers went with it).
+    private void EnsureUnifacBuffers(Workspace ws)
     {
+        if (ws.UnifacPrepared.Length < unifac!.PreparedLength || ws.UnifacScratch.Length < unifac.ScratchLength)
+        {
+            ws.UnifacPrepared = new double[unifac.PreparedLength];
+            ws.UnifacAlt = new double[unifac.PreparedLength];
+            ws.UnifacScratch = new double[unifac.ScratchLength];
+            ws.PreparedFor = null;
+        }
+    }
+
+    private void ModelLnGamma(Workspace ws, bool alternate, ReadOnlySpan<double> x, Span<double> lnGamma)
+    {
+        if (unifac is not null)
+        {
+            unifac.LnGamma(x, alternate ? ws.UnifacAlt : ws.UnifacPrepared, ws.UnifacScratch, lnGamma);
+            return;
+        }
+
+        var tau = alternate ? ws.PairTauAlt : ws.PairTau;
+        var g = alternate ? ws.PairGAlt : ws.PairG;
         var s = ws.GammaS;
         var c = ws.GammaC;
         switch (Model)
@@ -382,8 +589,8 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
     // G^E/RT = Σ xᵢ ln γᵢ at T, with the pair parameters computed into the alternate buffers.
     private double ExcessGibbsOverRT(Workspace ws, double temperatureK, ReadOnlySpan<double> x)
     {
-        PairParameters(temperatureK, ws.PairTauAlt, ws.PairGAlt);
-        LnGamma(ws, ws.PairTauAlt, ws.PairGAlt, x, ws.LnGammaAlt);
+        PairParameters(ws, temperatureK, alternate: true);
+        LnGamma(ws, alternate: true, x, ws.LnGammaAlt);
         double g = 0;
         for (var i = 0; i < n; i++)
         {
@@ -408,7 +615,7 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
             return;
         }
 
-        LnGamma(ws, ws.PairTau, ws.PairG, x, ws.LnGammaAlt);
+        LnGamma(ws, alternate: false, x, ws.LnGammaAlt);
         for (var i = 0; i < n; i++)
         {
             lnPhi[i] += ws.LnGammaAlt[i];

@@ -11,6 +11,12 @@ public enum ActivityModel
 
     /// <summary>Abrams and Prausnitz (1975); τᵢⱼ = exp(−Aᵢⱼ/(RT)), coordination number 10.</summary>
     Uniquac,
+
+    /// <summary>
+    /// Original UNIFAC (Fredenslund, Jones and Prausnitz 1975) with the parameters of Hansen et al. (1991): group
+    /// contribution, no binary parameters; Ψₘₙ = exp(−aₘₙ/T).
+    /// </summary>
+    Unifac,
 }
 
 /// <summary>Where a pair's activity-model parameters came from.</summary>
@@ -27,6 +33,12 @@ public enum ActivityParameterSource
 
     /// <summary>Not in the table, and not needed: one of the pair is a gas dissolved by Henry's law (γ* = 1).</summary>
     Henry,
+
+    /// <summary>
+    /// Not in the table but estimated from UNIFAC: the model's two energy parameters (temperature-independent, NRTL with
+    /// α = 0.3) reproduce UNIFAC's two infinite-dilution activity coefficients at 298.15 K.
+    /// </summary>
+    Unifac,
 }
 
 /// <summary>
@@ -40,11 +52,12 @@ public readonly record struct ActivityParameter(int I, int J, double A12, double
         ActivityParameterSource.ChemSep => "chemsep",
         ActivityParameterSource.User => "user",
         ActivityParameterSource.Henry => "henry",
+        ActivityParameterSource.Unifac => "unifac",
         _ => "missing",
     };
 }
 
-/// <summary>A γ–φ package: activity-coefficient liquid, ideal-gas vapour (implemented by nrtl, wilson, uniquac).</summary>
+/// <summary>A γ–φ package: activity-coefficient liquid, ideal-gas vapour (implemented by nrtl, wilson, uniquac, unifac).</summary>
 public interface IActivityPropertyPackage : IPropertyPackage
 {
     ActivityModel Model { get; }
@@ -52,7 +65,7 @@ public interface IActivityPropertyPackage : IPropertyPackage
     /// <summary>Every component pair with its parameters and their source.</summary>
     IReadOnlyList<ActivityParameter> Parameters { get; }
 
-    /// <summary>Human-readable model-sanity warnings (pairs without parameters, treated as ideal).</summary>
+    /// <summary>Human-readable model-sanity warnings (pairs without parameters, treated as ideal; pairs estimated from UNIFAC).</summary>
     IReadOnlyList<string> Warnings { get; }
 
     /// <summary>

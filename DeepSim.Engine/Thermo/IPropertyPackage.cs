@@ -10,7 +10,7 @@ namespace DeepSim.Engine.Thermo;
 /// </summary>
 public interface IPropertyPackage
 {
-    /// <summary>"ideal", "peng-robinson", "srk", "nrtl", "wilson", "uniquac" or "if97".</summary>
+    /// <summary>"ideal", "peng-robinson", "srk", "nrtl", "wilson", "uniquac", "unifac" or "if97".</summary>
     string Name { get; }
 
     IReadOnlyList<Component> Components { get; }

@@ -50,13 +50,19 @@ public static class PropertyPackageReport
         w.WriteEndObject();
     }
 
-    // "activityModel", "parameterUnits", "binaryParameters": [ { "components", "a12", "a21", ("alpha12"), "source" } ],
-    // "missingPairs": [[a, b]] and "warnings": [text] (pairs without parameters, treated as ideal).
+    // "activityModel", "parameterUnits" (cal/mol; K for unifac), for unifac "unifacParameters" and "unifacGroups",
+    // "binaryParameters": [ { "components", "a12", "a21", ("alpha12"), "source" ("chemsep" | "unifac" | "user" | "missing") } ],
+    // "missingPairs": [[a, b]] and "warnings": [text] (pairs without parameters, treated as ideal; pairs estimated from UNIFAC).
     private static void WriteActivity(Utf8JsonWriter w, IActivityPropertyPackage activity, IReadOnlyList<string> componentNames)
     {
         w.WriteString("activityModel", activity.Name);
         w.WriteString("vapour", "ideal gas");
-        w.WriteString("parameterUnits", "cal/mol");
+        w.WriteString("parameterUnits", activity.Model == ActivityModel.Unifac ? "K" : "cal/mol");
+        if (activity.Model == ActivityModel.Unifac)
+        {
+            WriteUnifacGroups(w, activity, componentNames);
+        }
+
         w.WriteStartArray("binaryParameters");
         foreach (var p in activity.Parameters)
         {
@@ -98,6 +104,33 @@ public static class PropertyPackageReport
         foreach (var text in activity.Warnings)
         {
             w.WriteStringValue(text);
+        }
+
+        w.WriteEndArray();
+    }
+
+    // "unifacGroups": [ { "component", "groups": [ { "subgroup", "name", "mainGroup", "count" } ] } ] (standard subgroup numbers).
+    private static void WriteUnifacGroups(Utf8JsonWriter w, IActivityPropertyPackage activity, IReadOnlyList<string> componentNames)
+    {
+        w.WriteString("unifacParameters", "Hansen et al., Ind. Eng. Chem. Res. 30 (1991) 2352, with the UNIFAC consortium's revisions");
+        w.WriteStartArray("unifacGroups");
+        for (var i = 0; i < activity.Components.Count; i++)
+        {
+            w.WriteStartObject();
+            w.WriteString("component", componentNames[i]);
+            w.WriteStartArray("groups");
+            foreach (var g in UnifacTables.Groups(activity.Components[i]) ?? [])
+            {
+                w.WriteStartObject();
+                w.WriteNumber("subgroup", g.Subgroup.Id);
+                w.WriteString("name", g.Subgroup.Name);
+                w.WriteNumber("mainGroup", g.Subgroup.MainGroup);
+                w.WriteNumber("count", g.Count);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
         }
 
         w.WriteEndArray();

@@ -7,17 +7,19 @@ namespace DeepSim.Engine.Thermo;
 public static class PropertyPackages
 {
     /// <summary>The package names accepted by <see cref="Create(string, IReadOnlyList{Component}, PropertyPackageOptions)"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["ideal", "peng-robinson", "srk", "nrtl", "wilson", "uniquac", "if97"];
+    public static IReadOnlyList<string> Names { get; } = ["ideal", "peng-robinson", "srk", "nrtl", "wilson", "uniquac", "unifac", "if97"];
 
     /// <summary>Creates a package with the default options and the given kᵢⱼ overrides (see the other overload).</summary>
     public static IPropertyPackage Create(string name, IReadOnlyList<Component> components, IReadOnlyDictionary<(int I, int J), double>? kijOverrides = null)
         => Create(name, components, PropertyPackageOptions.Default with { KijOverrides = kijOverrides });
 
     /// <summary>
-    /// Creates "ideal", "peng-robinson", "srk", the γ–φ packages "nrtl", "wilson", "uniquac", or "if97" (IAPWS-IF97 for
-    /// pure water, exactly one component with CAS 7732-18-5) (case-insensitive; aliases "pr", "pengrobinson",
-    /// "soave-redlich-kwong", "iapws-if97", "steam") over the components; the γ–φ packages take their binary
-    /// parameters from ChemSep's DECHEMA tables (a pair without parameters is ideal and reported as a warning). Cubic kᵢⱼ default to the ChemSep/DECHEMA value for the CAS pair
+    /// Creates "ideal", "peng-robinson", "srk", the γ–φ packages "nrtl", "wilson", "uniquac", "unifac", or "if97" (IAPWS-IF97
+    /// for pure water, exactly one component with CAS 7732-18-5) (case-insensitive; aliases "pr", "pengrobinson",
+    /// "soave-redlich-kwong", "iapws-if97", "steam") over the components; nrtl, wilson and uniquac take their binary
+    /// parameters from ChemSep's DECHEMA tables (a pair without parameters is estimated from UNIFAC where possible, else
+    /// ideal and reported as a warning), unifac its group parameters from Hansen et al. (1991) and ChemSep's group
+    /// assignments (a component without them throws). Cubic kᵢⱼ default to the ChemSep/DECHEMA value for the CAS pair
     /// (pr.ipd or srk.ipd) unless <see cref="PropertyPackageOptions.UseDatabankKij"/> is false, else 0; each
     /// override (by component index, either order) replaces the pair symmetrically. Throws ArgumentException for an
     /// unknown name, an option the package does not take, or bad data.
@@ -65,6 +67,8 @@ public static class PropertyPackages
                 return CreateActivity(ActivityModel.Wilson, key, components, options);
             case "uniquac":
                 return CreateActivity(ActivityModel.Uniquac, key, components, options);
+            case "unifac":
+                return CreateActivity(ActivityModel.Unifac, key, components, options);
             case "if97":
             case "iapws-if97":
             case "steam":
@@ -79,7 +83,9 @@ public static class PropertyPackages
     {
         if (options.KijOverrides is { Count: > 0 } || !options.UseDatabankKij)
         {
-            throw new ArgumentException($"kij options apply to the cubic packages (peng-robinson, srk) only; the {package} package takes its binary parameters from the ChemSep/DECHEMA {package}.ipd table.", nameof(options));
+            throw new ArgumentException(model == ActivityModel.Unifac
+                ? "kij options apply to the cubic packages (peng-robinson, srk) only; the unifac package takes its group parameters from the published UNIFAC tables."
+                : $"kij options apply to the cubic packages (peng-robinson, srk) only; the {package} package takes its binary parameters from the ChemSep/DECHEMA {package}.ipd table.", nameof(options));
         }
 
         RequireExactConstants(options, package);

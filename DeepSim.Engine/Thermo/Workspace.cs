@@ -52,6 +52,10 @@ internal sealed class Workspace
     // at the prepared T and at a shifted T (for the excess enthalpy's temperature derivative).
     public double[] GammaS, GammaC, LnGammaAlt, PairTau, PairG, PairTauAlt, PairGAlt;
 
+    // UNIFAC: Ψ and the pure components' ln Γ at the prepared T and at a shifted T, and the group scratch; sized by the
+    // package on first use (the group count is the package's, not n).
+    public double[] UnifacPrepared = [], UnifacAlt = [], UnifacScratch = [];
+
     // Flash outcome written by the core PT flash and the saturation solvers.
     public double Beta;
     public PhaseState State;

@@ -71,6 +71,7 @@ public sealed partial class PropertyPanel
         "nrtl" => "NRTL",
         "wilson" => "Wilson",
         "uniquac" => "UNIQUAC",
+        "unifac" => "UNIFAC (original)",
         "if97" => "IAPWS-IF97 (water)",
         _ => name,
     };

@@ -219,5 +219,5 @@ public static class UnitCatalog
     public static UnitTypeInfo? Find(string? type) => type is not null && ByType.TryGetValue(type, out var t) ? t : null;
 
     /// <summary>The property packages the engine offers (docs/flowsheet-format.md, "Property package").</summary>
-    public static IReadOnlyList<string> PropertyPackages { get; } = ["ideal", "peng-robinson", "srk", "nrtl", "wilson", "uniquac", "if97"];
+    public static IReadOnlyList<string> PropertyPackages { get; } = ["ideal", "peng-robinson", "srk", "nrtl", "wilson", "uniquac", "unifac", "if97"];
 }

@@ -146,12 +146,12 @@ public class ActivityPackageTests
     [Fact]
     public void Nrtl_and_wilson_give_unit_activity_coefficients_with_zero_interaction()
     {
-        // NRTL with A = 0 (τ = 0) and Wilson with Λ = 1 are ideal solutions. methanol/n-decane has no NRTL or Wilson
-        // entry in the tables, so the pair is ideal — and flagged.
+        // NRTL with A = 0 (τ = 0) and Wilson with Λ = 1 are ideal solutions. methanol/propylene carbonate has no NRTL or
+        // Wilson entry in the tables, and propylene carbonate no UNIFAC groups to estimate one, so the pair is ideal — and flagged.
         var lnGamma = new double[2];
         foreach (var model in new[] { "nrtl", "wilson" })
         {
-            var p = Package(model, "methanol", "n-decane");
+            var p = Package(model, "methanol", "propylene carbonate");
             Assert.Equal(ActivityParameterSource.Missing, Assert.Single(p.Parameters).Source);
             Assert.NotEmpty(p.Warnings);
             p.LnActivityCoefficients(320, [0.3, 0.7], lnGamma);
