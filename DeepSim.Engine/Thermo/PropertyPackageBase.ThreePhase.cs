@@ -285,7 +285,8 @@ internal abstract partial class PropertyPackageBase
         return false;
     }
 
-    // Successive substitution ln Wᵢ = dᵢ − ln φᵢ(w) from a trial 98 % rich in one component; returns tm (+∞ when the trial collapses onto x or leaves the model's range: no split).
+    // A liquid trial 98 % rich in one component against the tangent plane in s.D; returns tm (+∞ when the trial collapses
+    // onto x or leaves the model's range: no split).
     private double LiquidTrialDistance(Workspace ws, MultiphaseScratch s, double temperatureK, double pressurePa, ReadOnlySpan<double> x, int rich, int present)
     {
         for (var i = 0; i < n; i++)
@@ -293,31 +294,27 @@ internal abstract partial class PropertyPackageBase
             s.LnW[i] = x[i] > 0 ? Math.Log(i == rich ? 0.98 : 0.02 / (present - 1)) : double.NegativeInfinity;
         }
 
+        return TangentPlaneTrial(ws, s, temperatureK, pressurePa, Phase.Liquid, x, stopNearX: true);
+    }
+
+    /// <summary>
+    /// Michelsen's tangent-plane trial by successive substitution ln Wᵢ = dᵢ − ln φᵢ(w) (the plane dᵢ in s.D, the start in
+    /// s.LnW, components present in x), with the trial phase's root or model. Returns tm = 1 + Σ Wᵢ(ln Wᵢ + ln φᵢ − dᵢ − 1),
+    /// stopping early once tm proves instability; +∞ when the trial leaves the model's range or (stopNearX) comes within
+    /// SamePhaseDistance of x, where it would be refused as x itself anyway. Leaves the normalised trial in s.Trial.
+    /// </summary>
+    private double TangentPlaneTrial(Workspace ws, MultiphaseScratch s, double temperatureK, double pressurePa, Phase kind, ReadOnlySpan<double> x, bool stopNearX)
+    {
         var tm = 0.0;
         for (var it = 0; it < FlashSettings.MaxStabilityIterations; it++)
         {
             ws.Iterations++;
-            double sumW = 0;
-            for (var i = 0; i < n; i++)
-            {
-                s.Trial[i] = x[i] > 0 ? Math.Exp(s.LnW[i]) : 0;
-                sumW += s.Trial[i];
-            }
-
-            double distance = 0;
-            for (var i = 0; i < n; i++)
-            {
-                s.Trial[i] /= sumW;
-                distance += (s.Trial[i] - x[i]) * (s.Trial[i] - x[i]);
-            }
-
-            // Within SamePhaseDistance of x the trial would be refused as x itself anyway: stop there, not at 1e-10.
-            if (distance < SamePhaseDistance || !double.IsFinite(distance))
+            if (!NormalizeTrial(s, x) || (stopNearX && Distance(s.Trial, x) < SamePhaseDistance))
             {
                 return double.PositiveInfinity;
             }
 
-            LnPhi(ws, Phase.Liquid, temperatureK, pressurePa, s.Trial, s.LnPhiW);
+            LnPhi(ws, kind, temperatureK, pressurePa, s.Trial, s.LnPhiW);
             tm = 1;
             double maxChange = 0;
             for (var i = 0; i < n; i++)
@@ -345,6 +342,12 @@ internal abstract partial class PropertyPackageBase
         }
 
         // The last update moved ln W: leave the trial at its final normalised composition.
+        return NormalizeTrial(s, x) ? tm : double.PositiveInfinity;
+    }
+
+    // s.Trial = exp(s.LnW) normalised over the components present in x; false when that is not a composition.
+    private bool NormalizeTrial(MultiphaseScratch s, ReadOnlySpan<double> x)
+    {
         double total = 0;
         for (var i = 0; i < n; i++)
         {
@@ -352,25 +355,35 @@ internal abstract partial class PropertyPackageBase
             total += s.Trial[i];
         }
 
+        if (!(total > 0) || !double.IsFinite(total))
+        {
+            return false;
+        }
+
         for (var i = 0; i < n; i++)
         {
             s.Trial[i] /= total;
         }
 
-        return tm;
+        return true;
+    }
+
+    private double Distance(ReadOnlySpan<double> w, ReadOnlySpan<double> x)
+    {
+        double d = 0;
+        for (var i = 0; i < n; i++)
+        {
+            d += (w[i] - x[i]) * (w[i] - x[i]);
+        }
+
+        return d;
     }
 
     private bool NearAnyPhase(MultiphaseScratch s, ReadOnlySpan<double> w)
     {
         for (var j = 0; j < s.Phases; j++)
         {
-            double d = 0;
-            for (var i = 0; i < n; i++)
-            {
-                d += (w[i] - s.X[j][i]) * (w[i] - s.X[j][i]);
-            }
-
-            if (d < SamePhaseDistance)
+            if (Distance(w, s.X[j]) < SamePhaseDistance)
             {
                 return true;
             }
@@ -390,58 +403,10 @@ internal abstract partial class PropertyPackageBase
         for (var i = 0; i < n; i++)
         {
             s.D[i] = x[i] > 0 ? Math.Log(x[i]) + s.D[i] : 0;
-            s.LnW[i] = ws.Z[i] > 0 ? Math.Log(Math.Max(x[i], 1e-300)) + EstimateLnK(ws, i, temperatureK, pressurePa) : double.NegativeInfinity;
+            s.LnW[i] = x[i] > 0 ? Math.Log(x[i]) + EstimateLnK(ws, i, temperatureK, pressurePa) : double.NegativeInfinity;
         }
 
-        var tm = 0.0;
-        for (var it = 0; it < FlashSettings.MaxStabilityIterations; it++)
-        {
-            ws.Iterations++;
-            double sumW = 0;
-            for (var i = 0; i < n; i++)
-            {
-                s.Trial[i] = ws.Z[i] > 0 ? Math.Exp(s.LnW[i]) : 0;
-                sumW += s.Trial[i];
-            }
-
-            if (!(sumW > 0) || !double.IsFinite(sumW))
-            {
-                return double.PositiveInfinity;
-            }
-
-            for (var i = 0; i < n; i++)
-            {
-                s.Trial[i] /= sumW;
-            }
-
-            LnPhi(ws, Phase.Vapor, temperatureK, pressurePa, s.Trial, s.LnPhiW);
-            tm = 1;
-            double maxChange = 0;
-            for (var i = 0; i < n; i++)
-            {
-                if (ws.Z[i] <= 0)
-                {
-                    continue;
-                }
-
-                tm += Math.Exp(s.LnW[i]) * (s.LnW[i] + s.LnPhiW[i] - s.D[i] - 1);
-                var next = s.D[i] - s.LnPhiW[i];
-                maxChange = Math.Max(maxChange, Math.Abs(next - s.LnW[i]));
-                s.LnW[i] = next;
-            }
-
-            if (!double.IsFinite(tm))
-            {
-                return double.PositiveInfinity;
-            }
-
-            if (tm < ProvenSplitDistance || maxChange < FlashSettings.StabilityTolerance)
-            {
-                break;
-            }
-        }
-
-        return tm;
+        return TangentPlaneTrial(ws, s, temperatureK, pressurePa, Phase.Vapor, x, stopNearX: false);
     }
 
     /// <summary>
