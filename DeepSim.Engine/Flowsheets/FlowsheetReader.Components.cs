@@ -366,13 +366,14 @@ public static partial class FlowsheetReader
             }
             else if (Cursor.IsObject(e, path))
             {
-                Cursor.OnlyKeys(e, path, "property package field", ["name", "kij", "kijDefaults", "constants", "kappa", "volumeTranslation"]);
+                Cursor.OnlyKeys(e, path, "property package field", ["name", "kij", "kijDefaults", "constants", "kappa", "volumeTranslation", "henry"]);
                 name = Cursor.String(e, "name", path, required: true);
                 namePath = JsonCursor.Child(path, "name");
                 var useDatabank = PackageChoice(e, "kijDefaults", path, ["chemsep", "none"]) != "none";
                 var constants = PackageChoice(e, "constants", path, ["exact", "rounded-1976"]) == "rounded-1976" ? CubicConstants.Rounded1976 : CubicConstants.Exact;
                 var kappa1978 = PackageChoice(e, "kappa", path, ["1976", "1978"]) == "1978";
                 var peneloux = PackageChoice(e, "volumeTranslation", path, ["none", "peneloux"]) == "peneloux";
+                var henryLaw = PackageChoice(e, "henry", path, ["auto", "none"]) != "none";
                 if (JsonCursor.TryGet(e, "kij", out var list))
                 {
                     var listPath = JsonCursor.Child(path, "kij");
@@ -429,7 +430,7 @@ public static partial class FlowsheetReader
                         }
                     }
                 }
-                packageOptions = new PropertyPackageOptions { UseDatabankKij = useDatabank, Constants = constants, Kappa1978 = kappa1978, PenelouxTranslation = peneloux };
+                packageOptions = new PropertyPackageOptions { UseDatabankKij = useDatabank, Constants = constants, Kappa1978 = kappa1978, PenelouxTranslation = peneloux, HenryLaw = henryLaw };
             }
             else
             {

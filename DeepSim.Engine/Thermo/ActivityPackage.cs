@@ -34,7 +34,7 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
     private readonly HenryConstants.HenryConstant?[] henry; // a dissolved gas of an aqueous liquid, by Henry's law
     private readonly UnifacModel? unifac; // the UNIFAC model's groups (Model == Unifac only)
 
-    public ActivityPackage(IReadOnlyList<Component> components, ActivityModel model, IReadOnlyDictionary<(int I, int J), ActivityParameter>? parameterOverrides = null)
+    public ActivityPackage(IReadOnlyList<Component> components, ActivityModel model, IReadOnlyDictionary<(int I, int J), ActivityParameter>? parameterOverrides = null, bool henryLaw = true)
         : base(components)
     {
         Model = model;
@@ -48,7 +48,7 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
         // Gases with a bundled Henry constant dissolve by Henry's law whenever water is a component (see HenryConstants).
         // (Not under unifac, which refuses components without groups, the permanent gases among them.)
         henry = new HenryConstants.HenryConstant?[n];
-        if (model != ActivityModel.Unifac && this.components.Any(c => c.Cas == HenryConstants.WaterCas))
+        if (henryLaw && model != ActivityModel.Unifac && this.components.Any(c => c.Cas == HenryConstants.WaterCas))
         {
             for (var i = 0; i < n; i++)
             {

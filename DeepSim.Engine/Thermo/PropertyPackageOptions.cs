@@ -17,6 +17,12 @@ public sealed record PropertyPackageOptions
     /// <summary>Take kᵢⱼ from the bundled ChemSep databank where tabulated (default true); false makes every kᵢⱼ 0 unless overridden.</summary>
     public bool UseDatabankKij { get; init; } = true;
 
+    /// <summary>
+    /// γ–φ packages (nrtl, wilson, uniquac) only: dissolve the bundled gases by Henry's law when water is a component
+    /// (default true); false keeps every component on its vapour pressure. Other packages refuse false.
+    /// </summary>
+    public bool HenryLaw { get; init; } = true;
+
     /// <summary>kᵢⱼ by component index pair (either order), replacing the pair symmetrically.</summary>
     public IReadOnlyDictionary<(int I, int J), double>? KijOverrides { get; init; }
 }

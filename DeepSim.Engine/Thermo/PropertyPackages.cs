@@ -44,6 +44,7 @@ public static class PropertyPackages
                 }
 
                 RequireNoKappaOption(options, "ideal");
+                RequireHenryDefault(options, "ideal");
                 return new IdealPackage(components);
             case "peng-robinson":
             case "pengrobinson":
@@ -95,7 +96,7 @@ public static class PropertyPackages
             throw new ArgumentException($"The Péneloux volume translation applies to srk only, not to the {package} package.", nameof(options));
         }
 
-        return new ActivityPackage(components, model);
+        return new ActivityPackage(components, model, henryLaw: options.HenryLaw);
     }
 
     // IAPWS-IF97 for pure water: none of the cubic or γ–φ options apply.
@@ -108,6 +109,7 @@ public static class PropertyPackages
 
         RequireExactConstants(options, "if97");
         RequireNoKappaOption(options, "if97");
+        RequireHenryDefault(options, "if97");
         return new Iapws97Package(components);
     }
 
@@ -116,6 +118,14 @@ public static class PropertyPackages
         if (options.Constants != CubicConstants.Exact)
         {
             throw new ArgumentException($"The rounded 1976 constants are a Peng–Robinson option; the {package} package does not take them.", nameof(options));
+        }
+    }
+
+    private static void RequireHenryDefault(PropertyPackageOptions options, string package)
+    {
+        if (!options.HenryLaw)
+        {
+            throw new ArgumentException($"Switching Henry's law off is an option of the γ–φ packages (nrtl, wilson, uniquac); the {package} package does not apply it.", nameof(options));
         }
     }
 
@@ -129,6 +139,7 @@ public static class PropertyPackages
 
     private static CubicPackage CreateCubic(CubicEquationOfState eos, IReadOnlyList<Component> components, PropertyPackageOptions options, Func<ComponentDatabase, string, string, double?> databank)
     {
+        RequireHenryDefault(options, eos == CubicEquationOfState.SoaveRedlichKwong ? "srk" : "peng-robinson");
         var n = components.Count;
         var sources = new KijSource[n, n];
         var kij = BuildKij(components, options.UseDatabankKij ? databank : null, options.KijOverrides, sources);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DeepSim.Engine.Components;
+using DeepSim.Engine.Flowsheets;
 using DeepSim.Engine.Thermo;
 
 namespace DeepSim.Engine.Tests.Thermo;
@@ -91,7 +92,7 @@ public class HenryLawTests
     public void Henry_components_are_reported_and_their_pairs_are_not_missing()
     {
         var p = Package("nrtl", "water", "ethanol", "nitrogen");
-        Assert.Equal(["Nitrogen"], p.HenryComponents.Select(n => n[..1].ToUpperInvariant() + n[1..].ToLowerInvariant()));
+        Assert.Equal(["Nitrogen"], p.HenryComponents.Select(Title));
         Assert.All(p.Parameters.Where(q => q.I == 2 || q.J == 2), q => Assert.Equal(ActivityParameterSource.Henry, q.Source));
         Assert.DoesNotContain(p.Warnings, w => w.Contains("itrogen", StringComparison.Ordinal));
         Assert.Equal(ActivityParameterSource.ChemSep, p.Parameters.Single(q => q.I == 0 && q.J == 1).Source);
@@ -111,4 +112,39 @@ public class HenryLawTests
         // Without water there is no solvent the constants are for: the gas keeps its (extrapolated) vapour pressure.
         Assert.Empty(Package("nrtl", "ethanol", "nitrogen").HenryComponents);
     }
+
+    [Fact]
+    public void A_flowsheet_can_switch_Henry_s_law_off_and_only_a_gamma_phi_package_takes_the_switch()
+    {
+        static string Flowsheet(string package) => $$"""
+        {
+          "name": "aerated water",
+          "components": ["water", "nitrogen"],
+          "propertyPackage": {{package}},
+          "units": [
+            { "id": "FEED", "type": "feed", "spec": { "temperature": { "value": 25, "unit": "C" }, "pressure": { "value": 1, "unit": "atm" },
+              "molarFlow": { "value": 1, "unit": "kmol/h" }, "moleFractions": { "water": 0.9, "nitrogen": 0.1 } } },
+            { "id": "OUT", "type": "product" }
+          ],
+          "streams": [ { "id": "S", "from": "FEED.out", "to": "OUT.in" } ]
+        }
+        """;
+        var on = FlowsheetReader.Read(Flowsheet("\"nrtl\""), DefaultThermoCatalog.Instance);
+        Assert.True(on.IsValid, string.Join("; ", on.Errors));
+        Assert.Equal(["Nitrogen"], ((IActivityPropertyPackage)on.Flowsheet!.Package).HenryComponents.Select(Title));
+
+        var off = FlowsheetReader.Read(Flowsheet("""{ "name": "nrtl", "henry": "none" }"""), DefaultThermoCatalog.Instance);
+        Assert.True(off.IsValid, string.Join("; ", off.Errors));
+        Assert.Empty(((IActivityPropertyPackage)off.Flowsheet!.Package).HenryComponents);
+
+        var cubic = FlowsheetReader.Read(Flowsheet("""{ "name": "peng-robinson", "henry": "none" }"""), DefaultThermoCatalog.Instance);
+        var error = Assert.Single(cubic.Errors);
+        Assert.Equal("$.propertyPackage", error.Path);
+        Assert.Contains("Henry", error.Message, StringComparison.Ordinal);
+
+        var bad = FlowsheetReader.Read(Flowsheet("""{ "name": "nrtl", "henry": "off" }"""), DefaultThermoCatalog.Instance);
+        Assert.Contains(bad.Errors, e => e.Path == "$.propertyPackage.henry");
+    }
+
+    private static string Title(string name) => name[..1].ToUpperInvariant() + name[1..].ToLowerInvariant();
 }
