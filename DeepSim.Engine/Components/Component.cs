@@ -6,8 +6,14 @@ namespace DeepSim.Engine.Components;
 /// </summary>
 public sealed record Component
 {
+    /// <summary>Water's CAS number: the solvent of the Henry constants, the aqueous liquid of a separator, IF97's one component.</summary>
+    public const string WaterCas = "7732-18-5";
+
     public required string Name { get; init; }
     public string Cas { get; init; } = "";
+
+    /// <summary>Whether this is water (by CAS number).</summary>
+    public bool IsWater => Cas == WaterCas;
     public string Formula { get; init; } = "";
     /// <summary>kg/mol.</summary>
     public required double MolarMass { get; init; }

@@ -48,7 +48,7 @@ internal sealed class ActivityPackage : IdealPackage, IActivityPropertyPackage
         // Gases with a bundled Henry constant dissolve by Henry's law whenever water is a component (see HenryConstants).
         // (Not under unifac, which refuses components without groups, the permanent gases among them.)
         henry = new HenryConstants.HenryConstant?[n];
-        if (henryLaw && model != ActivityModel.Unifac && this.components.Any(c => c.Cas == HenryConstants.WaterCas))
+        if (henryLaw && model != ActivityModel.Unifac && this.components.Any(c => c.IsWater))
         {
             for (var i = 0; i < n; i++)
             {

@@ -11,9 +11,6 @@ namespace DeepSim.Engine.Thermo;
 /// </summary>
 internal static class HenryConstants
 {
-    /// <summary>CAS number of the solvent the constants are for.</summary>
-    public const string WaterCas = "7732-18-5";
-
     /// <summary>Molar concentration of liquid water at 298.15 K, mol/m³.</summary>
     public const double WaterMolarConcentration = 55_345;
 

@@ -18,6 +18,10 @@ public readonly record struct FlashSummary(
 /// </summary>
 public interface IBufferedFlash
 {
-    /// <summary>Writes x and y (length = component count; z in both for a single phase) and returns the rest.</summary>
+    /// <summary>
+    /// Writes x and y (length = component count; z in both for a single phase) and returns the rest. With two liquids
+    /// (State LiquidLiquid or ThreePhase) x is the lighter one; the heavier liquid's composition and fraction are only in
+    /// the <see cref="IPropertyPackage.FlashPT"/> result.
+    /// </summary>
     FlashSummary FlashPT(double temperatureK, double pressurePa, ReadOnlySpan<double> z, Span<double> liquidComposition, Span<double> vaporComposition);
 }

@@ -13,9 +13,6 @@ namespace DeepSim.Engine.Thermo.Steam;
 /// </summary>
 internal sealed class Iapws97Package : IPropertyPackage, IBufferedFlash, IFugacityModel
 {
-    /// <summary>CAS number of water, the only component this package accepts.</summary>
-    public const string WaterCas = "7732-18-5";
-
     private const double M = Iapws97.MolarMassKgPerMol;
     private const double R = FlashSettings.GasConstant;
 
@@ -35,13 +32,13 @@ internal sealed class Iapws97Package : IPropertyPackage, IBufferedFlash, IFugaci
         ArgumentNullException.ThrowIfNull(components);
         if (components.Count != 1)
         {
-            throw new ArgumentException($"The if97 package models pure water only: it takes exactly one component (water, CAS {WaterCas}), not {components.Count}.", nameof(components));
+            throw new ArgumentException($"The if97 package models pure water only: it takes exactly one component (water, CAS {Component.WaterCas}), not {components.Count}.", nameof(components));
         }
 
         var water = components[0] ?? throw new ArgumentException("The component list holds a null entry.", nameof(components));
-        if (!string.Equals(water.Cas, WaterCas, StringComparison.Ordinal))
+        if (!water.IsWater)
         {
-            throw new ArgumentException($"The if97 package models water (CAS {WaterCas}) only; '{water.Name}' (CAS {(water.Cas.Length > 0 ? water.Cas : "none")}) is not water.", nameof(components));
+            throw new ArgumentException($"The if97 package models water (CAS {Component.WaterCas}) only; '{water.Name}' (CAS {(water.Cas.Length > 0 ? water.Cas : "none")}) is not water.", nameof(components));
         }
 
         this.components = [water];
