@@ -25,7 +25,7 @@ public sealed class FlashDrum(string id, IReadOnlyDictionary<string, double> par
         var (vapor, light, heavy) = StreamFactory.SplitPhases(context.Package, mixed);
         var liquid = StreamFactory.CombineLiquids(light, heavy);
         var outlets = new Dictionary<string, MaterialStream> { [VaporPort] = vapor, [LiquidPort] = liquid };
-        var duty = vapor.EnthalpyFlow + liquid.EnthalpyFlow - inlet.EnthalpyFlow;
+        var duty = EquilibriumDrum.Duty(context, vapor.EnthalpyFlow + liquid.EnthalpyFlow - inlet.EnthalpyFlow);
         return Balanced(context, outlets, duty, 0, EquilibriumDrum.Details(mixed));
     }
 }
@@ -45,8 +45,6 @@ public sealed class ThreePhaseSeparator(string id, IReadOnlyDictionary<string, d
     /// <summary>A lone liquid with at least this water mole fraction is the aqueous (heavy) one.</summary>
     public const double AqueousWaterFraction = 0.5;
 
-    private const string WaterCas = "7732-18-5";
-
     public override string Type => "threePhaseSeparator";
 
     public override UnitResult Calculate(UnitContext context)
@@ -65,7 +63,7 @@ public sealed class ThreePhaseSeparator(string id, IReadOnlyDictionary<string, d
         }
 
         var outlets = new Dictionary<string, MaterialStream> { [VaporPort] = vapor, [LightLiquidPort] = light, [HeavyLiquidPort] = heavy };
-        var duty = vapor.EnthalpyFlow + light.EnthalpyFlow + heavy.EnthalpyFlow - inlet.EnthalpyFlow;
+        var duty = EquilibriumDrum.Duty(context, vapor.EnthalpyFlow + light.EnthalpyFlow + heavy.EnthalpyFlow - inlet.EnthalpyFlow);
         var details = EquilibriumDrum.Details(mixed);
         details["heavyLiquidFraction"] = mixed.TotalMolarFlow > 0 ? heavy.TotalMolarFlow / mixed.TotalMolarFlow : 0;
         return Balanced(context, outlets, duty, 0, details);
@@ -76,7 +74,7 @@ public sealed class ThreePhaseSeparator(string id, IReadOnlyDictionary<string, d
         var components = context.Package.Components;
         for (var i = 0; i < components.Count; i++)
         {
-            if (components[i].Cas == WaterCas)
+            if (components[i].IsWater)
             {
                 return liquid.MoleFractions[i] >= AqueousWaterFraction;
             }
@@ -101,6 +99,12 @@ internal static class EquilibriumDrum
             ? StreamFactory.AtTemperaturePressure(context.Package, context.Parameter("temperature"), p, UnitOperation.CopyFlows(inlet))
             : StreamFactory.AtPressureEnthalpy(context.Package, p, inlet.IsEmpty ? 0 : inlet.MolarEnthalpy + (context.Parameter("duty") / inlet.TotalMolarFlow), UnitOperation.CopyFlows(inlet), inlet.TemperatureK);
     }
+
+    /// <summary>
+    /// The duty reported: the specified one for a (P, duty) drum (the energy balance residual then shows how well the
+    /// outlets close on it), the outlets' enthalpy change for a (T, P) drum.
+    /// </summary>
+    public static double Duty(UnitContext context, double enthalpyChangeW) => context.Has("duty") ? context.Parameter("duty") : enthalpyChangeW;
 
     public static Dictionary<string, double> Details(MaterialStream mixed) => new()
     {

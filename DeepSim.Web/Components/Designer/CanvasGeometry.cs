@@ -11,7 +11,7 @@ public static class CanvasGeometry
         "feed" or "product" => (72, 40),
         "mixer" or "splitter" => (56, Math.Max(64, 20 * (ports + 1))),
         "flash" => (60, 92),
-        "threePhaseSeparator" => (104, 60),
+        "threePhaseSeparator" => (104, 76),
         "shortcutColumn" or "column" => (56, 130),
         "conversionReactor" => (64, 96),
         "heatExchanger" => (84, 72),
