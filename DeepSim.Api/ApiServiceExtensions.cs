@@ -136,6 +136,8 @@ public static class ApiServiceExtensions
         app.MapWellKnownEndpoints();
         var api = app.MapGroup("").AddEndpointFilter<AuditFilter>().AddEndpointFilter<RestrictionFilter>();
         api.MapAuthEndpoints();
+        api.MapSignUpEndpoints();
+        api.MapEmailVerificationEndpoints();
         api.MapPasswordResetEndpoints();
         api.MapProfileEndpoints();
         api.MapTenantEndpoints();

@@ -8,14 +8,13 @@ using StackExchange.Redis;
 
 namespace DeepSim.Api.Auth;
 
-public sealed record SignUpRequest(string? TenantName, string? Slug, string? Email, string? Password, string? DisplayName);
 public sealed record SignInRequest(string? Email, string? Password, Guid? TenantId, bool? AsOperator);
 public sealed record RefreshRequest(string? RefreshToken);
 public sealed record TokenResponse(string AccessToken, string TokenType, DateTime ExpiresAt, string? RefreshToken, Guid? TenantId, string Role);
 public sealed record TenantChoice(Guid TenantId, string Name, string Slug, string Role);
-public sealed record MeResponse(string Kind, Guid? UserId, Guid? ApiKeyId, Guid? TenantId, string? Role, string? Plan, IReadOnlyList<string> Permissions, string? Email, string? DisplayName);
+public sealed record MeResponse(string Kind, Guid? UserId, Guid? ApiKeyId, Guid? TenantId, string? Role, string? Plan, IReadOnlyList<string> Permissions, string? Email, string? DisplayName, bool? EmailVerified);
 
-/// <summary>Sign-up, sign-in, refresh, sign-out and the caller's own identity.</summary>
+/// <summary>Sign-in, refresh, sign-out and the caller's own identity (sign-up is <see cref="SignUpEndpoints"/>).</summary>
 public static partial class AuthEndpoints
 {
     internal const string InvalidCredentialsDetail = "The email or password is incorrect, or the account is temporarily locked.";
@@ -31,8 +30,6 @@ public static partial class AuthEndpoints
     public static RouteGroupBuilder MapAuthEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/auth").WithTags("Auth");
-        group.MapPost("/signup", SignUp).WithName("auth.signup").WithSummary("Create a tenant and its owner, and sign the owner in")
-            .RequirePermission(Permission.Anonymous);
         group.MapPost("/signin", SignIn).WithName("auth.signin").WithSummary("Sign in by email and password to one tenant (or as a platform operator)")
             .RequirePermission(Permission.Anonymous);
         group.MapPost("/refresh", Refresh).WithName("auth.refresh").WithSummary("Exchange a refresh token for new tokens (the old one is spent)")
@@ -65,69 +62,12 @@ public static partial class AuthEndpoints
         }
     }
 
-    public static async Task<Results<Created<TokenResponse>, ValidationProblem, ProblemHttpResult>> SignUp(
-        SignUpRequest request, TenantDb db, PasswordHasher hasher, Sessions sessions, IOptions<AuthSettings> options,
-        TimeProvider time, AuditNotes audit, CancellationToken ct)
-    {
-        var errors = new FieldErrors()
-            .Required("tenantName", request.TenantName, 200)
-            .Required("slug", request.Slug, 63)
-            .Required("displayName", request.DisplayName, 200);
-        if (!string.IsNullOrWhiteSpace(request.Slug) && !SlugPattern().IsMatch(request.Slug))
-        {
-            errors.Add("slug", "must be 3-63 lowercase letters, digits or hyphens, not starting or ending with a hyphen");
-        }
-        ValidateEmail(errors, "email", request.Email);
-        ValidatePassword(errors, "password", request.Password);
-        if (errors.Any)
-        {
-            return errors.ToProblem();
-        }
-        var email = TokenService.NormalizeEmail(request.Email!);
-        var existing = await db.WithoutTenantAsync(s => s.QuerySingleOrDefaultAsync<UserRow>(UserByEmailSql, new { email }, ct), ct);
-        // An existing user may found another tenant, but only with their own password, checked under the sign-in lockout.
-        if (existing is not null && !await PasswordAcceptedAsync(db, existing, request.Password!, options.Value, time, ct))
-        {
-            return Problems.Unauthorized(InvalidCredentialsDetail, ProblemTypes.InvalidCredentials);
-        }
-        var tenantId = Guid.NewGuid();
-        var userId = existing?.Id ?? Guid.NewGuid();
-        try
-        {
-            var tokens = await db.InTenantAsync(tenantId, async s =>
-            {
-                await s.ExecuteAsync("insert into tenants (id, name, slug) values (@tenantId, @name, @slug)",
-                    new { tenantId, name = request.TenantName!.Trim(), slug = request.Slug }, ct);
-                if (existing is null)
-                {
-                    await s.ExecuteAsync(
-                        "insert into users (id, email, email_normalized, display_name, password_hash) values (@userId, @raw, @email, @displayName, @hash)",
-                        new { userId, raw = request.Email!.Trim(), email, displayName = request.DisplayName!.Trim(), hash = hasher.Hash(request.Password!) }, ct);
-                }
-                await s.ExecuteAsync("insert into memberships (tenant_id, user_id, role) values (@tenantId, @userId, 'owner')",
-                    new { tenantId, userId }, ct);
-                await Outbox.AddAsync(s, "tenant.created", new { tenantId, plan = "free", ownerUserId = userId }, ct);
-                return await sessions.StartAsync(s, userId, Roles.Owner, "free", ct);
-            }, ct);
-            audit.TenantId = tenantId;
-            audit.UserId = userId;
-            audit.Target = tenantId.ToString();
-            return TypedResults.Created("/api/v1/tenant", ToResponse(tokens));
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            return ex.ConstraintName == "tenants_slug_key"
-                ? Problems.Validation("slug", "is already taken")
-                : Problems.Conflict("The account could not be created; try signing in.");
-        }
-    }
-
     private const string UserColumns = """
         id as "Id", email as "Email", display_name as "DisplayName", password_hash as "PasswordHash",
         is_platform_operator as "IsPlatformOperator", failed_sign_ins as "FailedSignIns", locked_until as "LockedUntil"
         """;
 
-    private const string UserByEmailSql = "select " + UserColumns + " from users where email_normalized = @email";
+    internal const string UserByEmailSql = "select " + UserColumns + " from users where email_normalized = @email";
     internal const string UserByIdSql = "select " + UserColumns + " from users where id = @id";
 
     /// <summary>
@@ -318,7 +258,7 @@ public static partial class AuthEndpoints
         return TypedResults.NoContent();
     }
 
-    private sealed record UserInfo(string Email, string DisplayName);
+    private sealed record UserInfo(string Email, string DisplayName, DateTime? EmailVerifiedAt);
 
     public static async Task<Ok<MeResponse>> Me(HttpContext http, TenantDb db, CancellationToken ct) =>
         TypedResults.Ok(await DescribeAsync(Actor.FromPrincipal(http.User), db, ct));
@@ -330,10 +270,11 @@ public static partial class AuthEndpoints
         if (actor.UserId is { } id)
         {
             user = await db.WithoutTenantAsync(s => s.QuerySingleOrDefaultAsync<UserInfo>(
-                "select email as \"Email\", display_name as \"DisplayName\" from users where id = @id", new { id }, ct), ct);
+                "select email as \"Email\", display_name as \"DisplayName\", email_verified_at as \"EmailVerifiedAt\" from users where id = @id", new { id }, ct), ct);
         }
         return new MeResponse(actor.Kind, actor.UserId, actor.ApiKeyId, actor.TenantId, actor.Role, actor.Plan,
-            actor.Permissions.Select(PermissionTable.Name).Order(StringComparer.Ordinal).ToList(), user?.Email, user?.DisplayName);
+            actor.Permissions.Select(PermissionTable.Name).Order(StringComparer.Ordinal).ToList(), user?.Email, user?.DisplayName,
+            user is null ? null : user.EmailVerifiedAt is not null);
     }
 
     internal static TokenResponse ToResponse(IssuedTokens tokens) =>

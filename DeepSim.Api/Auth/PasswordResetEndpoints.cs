@@ -106,7 +106,7 @@ public static class PasswordResetEndpoints
                 return (Guid?)null;
             }
             await s.ExecuteAsync(
-                "update users set password_hash = @hash, failed_sign_ins = 0, locked_until = null where id = @userId",
+                "update users set password_hash = @hash, failed_sign_ins = 0, locked_until = null, email_verified_at = coalesce(email_verified_at, now()) where id = @userId",
                 new { hash, userId }, ct);
             // Every other open link of the user dies with this one.
             await s.ExecuteAsync("update password_resets set used_at = @now where user_id = @userId and used_at is null",

@@ -14,8 +14,8 @@ grant insert (id, name, slug) on tenants to {app_role};
 grant update (name, updated_at) on tenants to {app_role};
 -- Users: the operator flag is never writable by the application.
 grant select on users to {app_role};
-grant insert (id, email, email_normalized, display_name, password_hash, created_at) on users to {app_role};
-grant update (display_name, password_hash, failed_sign_ins, locked_until) on users to {app_role};
+grant insert (id, email, email_normalized, display_name, password_hash, created_at, email_verified_at) on users to {app_role};
+grant update (display_name, password_hash, failed_sign_ins, locked_until, email_verified_at) on users to {app_role};
 grant usage, select on all sequences in schema public to {app_role};
 revoke all on schema_migrations from {app_role};
 revoke execute on all functions in schema public from public;
@@ -40,3 +40,5 @@ grant update (outcome) on provider_events to {app_role};
 -- Signing keys (migration 0230): nothing on the table itself (the revoke above covers it); public keys, the signing
 -- keys and rotation only through its SECURITY DEFINER functions.
 revoke all on signing_keys from {app_role};
+-- Sign-up requests and email verifications (migration 0250): written and spent by the application, never deleted by it.
+grant select, insert, update on signup_requests, email_verifications to {app_role};

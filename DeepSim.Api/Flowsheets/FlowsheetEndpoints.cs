@@ -98,8 +98,18 @@ public static class FlowsheetEndpoints
         return TypedResults.Ok(new Page<FlowsheetSummary>(items, paging.PageNumber, paging.PageSize, total));
     }
 
-    private static FieldErrors Validate(FlowsheetRequest request, IFlowsheetValidator validator)
+    /// <summary>
+    /// The request's field errors. <paramref name="contentPath"/> is where the document sits in the body: "content" when it is
+    /// one field of the request, "" when the body is the document itself (import), so every error names a path in the body sent.
+    /// </summary>
+    private static FieldErrors Validate(FlowsheetRequest request, IFlowsheetValidator validator, string contentPath = "content")
     {
+        string At(string documentPath)
+        {
+            var path = documentPath.TrimStart('$');
+            return contentPath.Length > 0 ? contentPath + path : path.TrimStart('.') is { Length: > 0 } inBody ? inBody : "$";
+        }
+
         var errors = new FieldErrors().Required("name", request.Name, 200);
         if (request.Description is { Length: > 4000 })
         {
@@ -107,17 +117,17 @@ public static class FlowsheetEndpoints
         }
         if (request.Content is not { } content || content.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
         {
-            errors.Add("content", "is required");
+            errors.Add(At("$"), "is required");
         }
         else if (content.GetRawText().Length > MaxContentBytes)
         {
-            errors.Add("content", $"must be at most {MaxContentBytes} bytes");
+            errors.Add(At("$"), $"must be at most {MaxContentBytes} bytes");
         }
         else
         {
             foreach (var issue in validator.Validate(content))
             {
-                errors.Add("content" + issue.Path.TrimStart('$'), issue.Message);
+                errors.Add(At(issue.Path), issue.Message);
             }
         }
         return errors;
@@ -146,7 +156,7 @@ public static class FlowsheetEndpoints
         [FromBody] JsonElement document, [FromQuery] string? name, HttpContext http, TenantDb db, IFlowsheetValidator validator, AuditNotes audit, CancellationToken ct)
     {
         var documentName = name ?? (document.ValueKind == JsonValueKind.Object && document.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null);
-        var errors = Validate(new FlowsheetRequest(documentName, null, document), validator);
+        var errors = Validate(new FlowsheetRequest(documentName, null, document), validator, contentPath: "");
         if (errors.Any)
         {
             return errors.ToProblem();

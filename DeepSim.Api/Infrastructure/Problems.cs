@@ -65,6 +65,9 @@ public static class Problems
     public static ProblemHttpResult PreconditionRequired(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status428PreconditionRequired, title: "Precondition required", type: ProblemTypes.PreconditionRequired);
 
+    public static ProblemHttpResult TooManyRequests(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", type: ProblemTypes.ForStatus(StatusCodes.Status429TooManyRequests));
+
     public static ValidationProblem Validation(IDictionary<string, string[]> errors) =>
         TypedResults.ValidationProblem(errors, detail: "One or more fields are invalid.", title: "Validation failed", type: ProblemTypes.Validation);
 

@@ -280,7 +280,7 @@ public static class TeamEndpoints
                 }
                 userId = Guid.NewGuid();
                 await s.ExecuteAsync(
-                    "insert into users (id, email, email_normalized, display_name, password_hash) values (@userId, @email, @email, @name, @hash)",
+                    "insert into users (id, email, email_normalized, display_name, password_hash, email_verified_at) values (@userId, @email, @email, @name, @hash, now())",
                     new { userId, email = invitation.EmailNormalized, name = request.DisplayName!.Trim(), hash = hasher.Hash(request.Password!) }, ct);
             }
             else
@@ -291,6 +291,8 @@ public static class TeamEndpoints
                     return Problems.Unauthorized(AuthEndpoints.InvalidCredentialsDetail, ProblemTypes.InvalidCredentials);
                 }
                 userId = user.Id;
+                // The invitation came to this address: accepting it proves the address.
+                await s.ExecuteAsync("update users set email_verified_at = coalesce(email_verified_at, now()) where id = @userId", new { userId }, ct);
             }
             await s.ExecuteAsync("update invitations set accepted_at = now() where id = @invitationId", new { invitationId }, ct);
             await s.ExecuteAsync("insert into memberships (tenant_id, user_id, role) values (@tenantId, @userId, @role) on conflict do nothing",

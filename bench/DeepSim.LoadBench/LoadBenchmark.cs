@@ -270,9 +270,14 @@ public static class LoadBenchmark
     private static async Task<(Guid TenantId, string Token)> SignUpAsync(HttpClient http, string owner, CancellationToken ct)
     {
         var slug = $"bench-{Guid.NewGuid():N}"[..30];
-        using var response = await http.PostAsJsonAsync("/api/v1/auth/signup",
-            new { tenantName = "Bench", slug, email = $"bench-{Guid.NewGuid():N}@example.test", password = "correct-horse-battery", displayName = "Bench" }, ct);
-        var json = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+        var email = $"bench-{Guid.NewGuid():N}@example.test";
+        var json = await SignUps.SignUpAsync(http, new { tenantName = "Bench", slug, email, password = "correct-horse-battery", displayName = "Bench" }, email,
+            SignUps.FromOutbox(async () =>
+            {
+                var connection = new NpgsqlConnection(owner);
+                await connection.OpenAsync(ct);
+                return connection;
+            }), ct);
         var tenantId = json.GetProperty("tenantId").GetGuid();
         await using var db = new NpgsqlConnection(owner);
         await db.ExecuteAsync("update tenants set plan = 'enterprise' where id = @tenantId", new { tenantId });

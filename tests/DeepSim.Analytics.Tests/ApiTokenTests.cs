@@ -7,6 +7,7 @@ using System.Text.Json;
 using DeepSim.Api.Auth;
 using DeepSim.Api.Tests;
 using DeepSim.ServiceDefaults;
+using DeepSim.TestServers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -79,10 +80,9 @@ public sealed class ApiTokenTests(AnalyticsFixture fixture) : IAsyncLifetime
         using var client = fixture.Client();
         using var timeout = new CancellationTokenSource(Budget);
         var slug = ("a-" + Guid.NewGuid().ToString("N"))[..30];
-        using var signup = await client.PostAsJsonAsync("/api/v1/auth/signup",
-            new { tenantName = "Analytics " + slug, slug, email = $"{slug}@example.test", password = "correct-horse-battery", displayName = "Owner" }, timeout.Token);
-        var json = JsonDocument.Parse(await signup.Content.ReadAsStringAsync(timeout.Token)).RootElement;
-        Assert.True(signup.StatusCode == HttpStatusCode.Created, $"sign-up: {signup.StatusCode} {json}");
+        var email = $"{slug}@example.test";
+        var json = await SignUps.SignUpAsync(client, new { tenantName = "Analytics " + slug, slug, email, password = "correct-horse-battery", displayName = "Owner" }, email,
+            SignUps.FromOutbox(fixture.OpenOwnerAsync), timeout.Token);
         return (json.GetProperty("tenantId").GetGuid(), json.GetProperty("accessToken").GetString()!);
     }
 

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using DeepSim.Analytics.ClickHouse;
+using DeepSim.TestServers;
 
 namespace DeepSim.Analytics.Tests;
 
@@ -238,10 +239,9 @@ public sealed class OutboxIngestTests(AnalyticsFixture fixture)
         using var timeout = new CancellationTokenSource(CallBudget);
         using var anonymous = fixture.Client();
         var slug = $"t-{Guid.NewGuid():N}"[..30];
-        using var signup = await anonymous.PostAsJsonAsync("/api/v1/auth/signup",
-            new { tenantName = "Tenant " + slug, slug, email = $"owner-{Guid.NewGuid():N}@example.test", password = "correct-horse-battery", displayName = "Owner" }, timeout.Token);
-        var signed = JsonDocument.Parse(await signup.Content.ReadAsStringAsync(timeout.Token)).RootElement;
-        Assert.True(signup.StatusCode == HttpStatusCode.Created, $"sign-up: {signup.StatusCode} {signed}");
+        var email = $"owner-{Guid.NewGuid():N}@example.test";
+        var signed = await SignUps.SignUpAsync(anonymous, new { tenantName = "Tenant " + slug, slug, email, password = "correct-horse-battery", displayName = "Owner" }, email,
+            SignUps.FromOutbox(fixture.OpenOwnerAsync), timeout.Token);
         var tenantId = signed.GetProperty("tenantId").GetGuid();
         await using (var owner = await fixture.OpenOwnerAsync())
         {

@@ -67,6 +67,23 @@ public sealed class FlowsheetTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task Import_errors_name_paths_in_the_body_sent_which_is_the_document_itself()
+    {
+        var a = await TestApi.SignUpAsync(api);
+        using var client = api.CreateClient(a.Owner.AccessToken);
+        var broken = TestApi.SampleFlowsheetJson.Replace("\"DRUM.in\"", "\"NOWHERE.in\"", StringComparison.Ordinal);
+        using var response = await TestApi.Send(client, HttpMethod.Post, "/api/v1/flowsheets/import?name=broken", broken);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var keys = (await response.ReadJsonAsync()).GetProperty("errors").EnumerateObject().Select(e => e.Name).ToList();
+        Assert.Contains(keys, k => k.StartsWith("streams[0]", StringComparison.Ordinal));
+        Assert.DoesNotContain(keys, k => k.StartsWith("content", StringComparison.Ordinal));
+        using var notObject = await TestApi.Send(client, HttpMethod.Post, "/api/v1/flowsheets/import?name=array", "[1,2]");
+        Assert.Equal(HttpStatusCode.BadRequest, notObject.StatusCode);
+        Assert.True((await notObject.ReadJsonAsync()).GetProperty("errors").TryGetProperty("$", out _));
+        Assert.Equal(0L, await TestApi.ScalarAsync<long>(api, "select count(*) from flowsheets where tenant_id = @t", ("t", a.Id)));
+    }
+
+    [Fact]
     public async Task Import_then_export_round_trips_the_engine_document()
     {
         var a = await TestApi.SignUpAsync(api);

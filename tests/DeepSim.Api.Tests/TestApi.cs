@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using DeepSim.Api.Auth;
 using Npgsql;
 
 namespace DeepSim.Api.Tests;
@@ -59,17 +60,39 @@ public static class TestApi
         using var client = api.CreateClient();
         var slug = UniqueSlug();
         var email = UniqueEmail("owner");
-        using var response = await Send(client, HttpMethod.Post, "/api/v1/auth/signup",
-            new { tenantName = name ?? "Tenant " + slug, slug, email, password = Password, displayName = "Owner" });
-        var json = await response.ReadJsonAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"sign-up failed: {response.StatusCode} {json}");
-        var tokens = ToTokens(json);
+        var tokens = await SignUpAndConfirmAsync(api, new { tenantName = name ?? "Tenant " + slug, slug, email, password = Password, displayName = "Owner" }, email);
         var ownerId = await ScalarAsync<Guid>(api, "select id from users where email_normalized = @e", ("e", email));
         if (plan != "free")
         {
             await ScalarAsync<string>(api, "update tenants set plan = @p where id = @t returning plan", ("p", plan), ("t", tokens.TenantId!.Value));
         }
         return new TestTenant(tokens.TenantId!.Value, slug, email, Password, ownerId, tokens);
+    }
+
+    /// <summary>Asks for a workspace, reads the confirmation link from the mail outbox as a mail sender would, confirms it.</summary>
+    public static async Task<Tokens> SignUpAndConfirmAsync(ApiFixture api, object request, string email)
+    {
+        using var client = api.CreateClient();
+        using (var asked = await Send(client, HttpMethod.Post, "/api/v1/auth/signup", request))
+        {
+            Assert.True(asked.StatusCode == HttpStatusCode.Accepted, $"sign-up failed: {asked.StatusCode} {await asked.Content.ReadAsStringAsync()}");
+        }
+        var token = await MailedTokenAsync(api, email, SignUpEndpoints.TokenPrefix);
+        using var confirmed = await Send(client, HttpMethod.Post, "/api/v1/auth/signup/confirm", new { token });
+        var json = await confirmed.ReadJsonAsync();
+        Assert.True(confirmed.StatusCode == HttpStatusCode.Created, $"sign-up confirmation failed: {confirmed.StatusCode} {json}");
+        return ToTokens(json);
+    }
+
+    /// <summary>The newest platform mail to <paramref name="email"/> carrying a token with <paramref name="prefix"/>: that token.</summary>
+    public static async Task<string> MailedTokenAsync(ApiFixture api, string email, string prefix)
+    {
+        var body = await ScalarAsync<string>(api,
+            "select body from mail_outbox where to_address = @e and tenant_id is null and position(@p in body) > 0 order by created_at desc limit 1",
+            ("e", TokenService.NormalizeEmail(email)), ("p", prefix + "_"));
+        var match = System.Text.RegularExpressions.Regex.Match(body, $@"\b{prefix}_[0-9a-f_]+", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
+        Assert.True(match.Success, body);
+        return match.Value;
     }
 
     public static async Task<Tokens> SignInAsync(ApiFixture api, string email, string password, Guid? tenantId = null, bool? asOperator = null)

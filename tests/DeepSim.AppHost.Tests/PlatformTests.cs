@@ -6,6 +6,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using DeepSim.ServiceDefaults;
+using DeepSim.TestServers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
@@ -97,10 +98,10 @@ public sealed class PlatformTests(PlatformFixture platform)
         using var client = platform.App.CreateHttpClient(ResourceNames.Api, "http");
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var slug = $"t-{Guid.NewGuid():N}"[..30];
-        using var signup = await client.PostAsJsonAsync("/api/v1/auth/signup",
-            new { tenantName = "AppHost " + slug, slug, email = $"owner-{Guid.NewGuid():N}@example.test", password = "correct horse battery staple 1", displayName = "Owner" },
-            timeout.Token);
-        var account = await JsonAsync(signup, HttpStatusCode.Created, timeout.Token);
+        var email = $"owner-{Guid.NewGuid():N}@example.test";
+        // The platform mails the sign-up link through its mail catcher, as it does on ./deepsim up.
+        var account = await SignUps.SignUpAsync(client, new { tenantName = "AppHost " + slug, slug, email, password = "correct horse battery staple 1", displayName = "Owner" },
+            email, SignUps.FromMailDev(platform.App.GetEndpoint(ResourceNames.Mail, "http")), timeout.Token);
         client.DefaultRequestHeaders.Authorization = new("Bearer", account.GetProperty("accessToken").GetString());
 
         var content = await File.ReadAllTextAsync(Path.Combine(Repo.Root, "examples", "benzene-toluene-flash.json"), timeout.Token);
@@ -135,10 +136,10 @@ public sealed class PlatformTests(PlatformFixture platform)
         using var analytics = platform.App.CreateHttpClient(ResourceNames.Analytics, "http");
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         var slug = $"t-{Guid.NewGuid():N}"[..30];
-        using var signup = await api.PostAsJsonAsync("/api/v1/auth/signup",
-            new { tenantName = "AppHost " + slug, slug, email = $"owner-{Guid.NewGuid():N}@example.test", password = "correct horse battery staple 1", displayName = "Owner" },
-            timeout.Token);
-        var account = await JsonAsync(signup, HttpStatusCode.Created, timeout.Token);
+        var email = $"owner-{Guid.NewGuid():N}@example.test";
+        // The platform mails the sign-up link through its mail catcher, as it does on ./deepsim up.
+        var account = await SignUps.SignUpAsync(api, new { tenantName = "AppHost " + slug, slug, email, password = "correct horse battery staple 1", displayName = "Owner" },
+            email, SignUps.FromMailDev(platform.App.GetEndpoint(ResourceNames.Mail, "http")), timeout.Token);
 
         using (var anonymous = await analytics.GetAsync(new Uri("/api/v1/analytics/me", UriKind.Relative), timeout.Token))
         {

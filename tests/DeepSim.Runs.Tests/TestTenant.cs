@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
+using DeepSim.TestServers;
 
 namespace DeepSim.Runs.Tests;
 
@@ -18,10 +19,9 @@ public sealed record TestTenant(Guid Id, string Token)
         using var client = fixture.Api.Client();
         var slug = $"t-{Guid.NewGuid():N}"[..30];
         using var timeout = new CancellationTokenSource(CallBudget);
-        using var response = await client.PostAsJsonAsync("/api/v1/auth/signup",
-            new { tenantName = "Tenant " + slug, slug, email = $"owner-{Guid.NewGuid():N}@example.test", password = Password, displayName = "Owner" }, timeout.Token);
-        var json = await ReadAsync(response);
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"sign-up failed: {response.StatusCode} {json}");
+        var email = $"owner-{Guid.NewGuid():N}@example.test";
+        var json = await SignUps.SignUpAsync(client, new { tenantName = "Tenant " + slug, slug, email, password = Password, displayName = "Owner" }, email,
+            SignUps.FromOutbox(fixture.OpenOwnerAsync), timeout.Token);
         var tenant = new TestTenant(json.GetProperty("tenantId").GetGuid(), json.GetProperty("accessToken").GetString()!);
         await tenant.SetPlanAsync(fixture, plan);
         return tenant;

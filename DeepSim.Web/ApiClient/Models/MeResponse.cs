@@ -30,6 +30,8 @@ namespace DeepSim.Web.ApiClient.Models
 #else
         public string Email { get; set; }
 #endif
+        /// <summary>The emailVerified property</summary>
+        public bool? EmailVerified { get; set; }
         /// <summary>The kind property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -87,6 +89,7 @@ namespace DeepSim.Web.ApiClient.Models
                 { "apiKeyId", n => { ApiKeyId = n.GetGuidValue(); } },
                 { "displayName", n => { DisplayName = n.GetStringValue(); } },
                 { "email", n => { Email = n.GetStringValue(); } },
+                { "emailVerified", n => { EmailVerified = n.GetBoolValue(); } },
                 { "kind", n => { Kind = n.GetStringValue(); } },
                 { "permissions", n => { Permissions = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
                 { "plan", n => { Plan = n.GetStringValue(); } },
@@ -105,6 +108,7 @@ namespace DeepSim.Web.ApiClient.Models
             writer.WriteGuidValue("apiKeyId", ApiKeyId);
             writer.WriteStringValue("displayName", DisplayName);
             writer.WriteStringValue("email", Email);
+            writer.WriteBoolValue("emailVerified", EmailVerified);
             writer.WriteStringValue("kind", Kind);
             writer.WriteCollectionOfPrimitiveValues<string>("permissions", Permissions);
             writer.WriteStringValue("plan", Plan);

@@ -27,17 +27,29 @@ internal sealed record Account(string TenantName, string Slug, string DisplayNam
     }
 
     /// <summary>
-    /// Signs up through the form and waits until the flowsheets page shows this user signed in and its circuit runs
-    /// (a sign-out clicked while the circuit is still starting races the page's first Api call, which then finds the
+    /// Signs up through the form as a customer does: asks, opens the link from the confirmation mail (at the platform's
+    /// mail catcher), confirms, and waits until the flowsheets page shows this user signed in and its circuit runs (a
+    /// sign-out clicked while the circuit is still starting races the page's first Api call, which then finds the
     /// session gone and sends the browser to "your session ended" instead).
     /// </summary>
-    public async Task SignUpAsync(IPage page)
+    public async Task SignUpAsync(IPage page, BrowserFixture browser)
     {
         await FillSignUpAsync(page);
         await page.GetByTestId("signup-submit").ClickAsync();
+        await Expect(page.GetByTestId("signup-sent")).ToBeVisibleAsync();
+        await ConfirmFromMailAsync(page, browser);
         await Expect(page).ToHaveURLAsync(FlowsheetsUrl);
         await Expect(page.GetByTestId("signed-in-as")).ToContainTextAsync(DisplayName);
         await page.WaitForSelectorAsync("[data-testid=app-interactive]", new() { State = WaitForSelectorState.Attached });
+    }
+
+    /// <summary>Opens the link in the newest confirmation mail to this address and presses "Create the workspace".</summary>
+    public async Task ConfirmFromMailAsync(IPage page, BrowserFixture browser)
+    {
+        var (token, link) = Flows.TokenAndLink(await Flows.MailTextAsync(browser, Email, "Confirm your new DeepSim workspace"));
+        await page.GotoAsync(link);
+        await Expect(page.GetByTestId("confirm-token")).ToHaveValueAsync(token);
+        await page.GetByTestId("confirm-submit").ClickAsync();
     }
 
     public async Task SubmitSignInAsync(IPage page, string password)

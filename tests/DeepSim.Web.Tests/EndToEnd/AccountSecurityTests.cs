@@ -21,7 +21,7 @@ public sealed class AccountSecurityTests(BrowserFixture browser, ITestOutputHelp
     public Task A_sign_in_post_without_the_antiforgery_token_is_refused_with_400_and_sets_no_session_cookie() => browser.RunAsync(output, async page =>
     {
         var account = Account.New();
-        await account.SignUpAsync(page);
+        await account.SignUpAsync(page, browser);
         await page.Context.ClearCookiesAsync();
         await page.GotoAsync("/account/signin");
         var token = await page.Locator("form:has([data-testid=signin-submit]) input[name=__RequestVerificationToken]").GetAttributeAsync("value");
@@ -44,7 +44,7 @@ public sealed class AccountSecurityTests(BrowserFixture browser, ITestOutputHelp
     public Task The_session_cookie_is_HttpOnly_and_SameSite_and_no_Api_token_reaches_the_browser() => browser.RunAsync(output, async page =>
     {
         var account = Account.New();
-        await account.SignUpAsync(page);
+        await account.SignUpAsync(page, browser);
 
         var cookie = await Account.SessionCookieAsync(page.Context) ?? throw new InvalidOperationException("no session cookie after sign-up");
         Assert.True(cookie.HttpOnly, "the session cookie is readable from script");

@@ -10,7 +10,7 @@ namespace DeepSim.Web.Tests.EndToEnd;
 public sealed class AccountTests(BrowserFixture browser, ITestOutputHelper output)
 {
     [Fact]
-    public Task Signing_up_lands_on_the_flowsheets_page_signed_in_as_the_new_user() => browser.RunAsync(output, async page =>
+    public Task Signing_up_mails_a_link_that_lands_on_the_flowsheets_page_signed_in_as_the_new_user() => browser.RunAsync(output, async page =>
     {
         var account = Account.New();
         await account.FillSignUpAsync(page);
@@ -18,11 +18,35 @@ public sealed class AccountTests(BrowserFixture browser, ITestOutputHelper outpu
 
         await page.GetByTestId("signup-submit").ClickAsync();
 
+        // Nothing exists and nobody is signed in until the mailed link is confirmed.
+        await Expect(page.GetByTestId("signup-sent")).ToContainTextAsync("Check your mail");
+        Assert.Null(await Account.SessionCookieAsync(page.Context));
+        await Shots.TakeAsync(page, "signup-sent");
+        await account.ConfirmFromMailAsync(page, browser);
+
         await Expect(page).ToHaveURLAsync(Account.FlowsheetsUrl);
         await Expect(page.GetByTestId("signed-in-as")).ToContainTextAsync(account.DisplayName);
         await Expect(page.GetByTestId("signed-in-as")).ToContainTextAsync(account.TenantName);
         Assert.NotNull(await Account.SessionCookieAsync(page.Context));
         await Shots.TakeAsync(page, "flowsheets");
+    });
+
+    [Fact]
+    public Task Signing_up_again_with_a_registered_address_says_the_same_and_the_owner_gets_a_notice_not_a_link() => browser.RunAsync(output, async page =>
+    {
+        var owner = Account.New();
+        await owner.SignUpAsync(page, browser);
+        await page.Context.ClearCookiesAsync();
+
+        var impostor = Account.New() with { Email = owner.Email, Password = "not the owner's password" };
+        await impostor.FillSignUpAsync(page);
+        await page.GetByTestId("signup-submit").ClickAsync();
+
+        await Expect(page.GetByTestId("signup-sent")).ToContainTextAsync("Check your mail");
+        Assert.Null(await Account.SessionCookieAsync(page.Context));
+        var notice = await Flows.MailTextAsync(browser, owner.Email, "Someone tried to sign up");
+        Assert.Contains("nothing was created", notice, StringComparison.Ordinal);
+        Assert.DoesNotContain("dss_", notice, StringComparison.Ordinal);
     });
 
     [Fact]
@@ -50,7 +74,7 @@ public sealed class AccountTests(BrowserFixture browser, ITestOutputHelper outpu
     public Task A_wrong_password_shows_the_form_error_and_signs_nobody_in() => browser.RunAsync(output, async page =>
     {
         var account = Account.New();
-        await account.SignUpAsync(page);
+        await account.SignUpAsync(page, browser);
         await page.Context.ClearCookiesAsync();
 
         await page.GotoAsync("/account/signin");
@@ -68,7 +92,7 @@ public sealed class AccountTests(BrowserFixture browser, ITestOutputHelper outpu
     public Task After_signing_out_a_signed_in_page_asks_to_sign_in_and_signing_in_returns_there(string target) => browser.RunAsync(output, async page =>
     {
         var account = Account.New();
-        await account.SignUpAsync(page);
+        await account.SignUpAsync(page, browser);
 
         await page.GetByTestId("sign-out").ClickAsync();
         await Expect(page.GetByTestId("signed-out-note")).ToBeVisibleAsync();

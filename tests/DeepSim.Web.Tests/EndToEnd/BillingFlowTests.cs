@@ -18,7 +18,7 @@ public sealed class BillingFlowTests(BrowserFixture browser, ITestOutputHelper o
     public Task An_owner_upgrades_to_pro_sees_the_invoice_schedules_a_downgrade_and_is_refused_one_over_the_limits() => browser.RunAsync(output, TimeSpan.FromMinutes(3), async page =>
     {
         var owner = Account.New();
-        await owner.SignUpAsync(page);
+        await owner.SignUpAsync(page, browser);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Plan and billing" }).ClickAsync();
         await page.WaitForSelectorAsync("[data-testid=app-interactive]", new() { State = WaitForSelectorState.Attached });

@@ -21,7 +21,7 @@ public sealed class DesignerFlowTests(BrowserFixture browser, ITestOutputHelper 
     [Fact]
     public Task A_flowsheet_drawn_by_clicks_runs_and_its_stream_table_shows_the_engines_answer() => browser.RunAsync(output, TimeSpan.FromMinutes(3), async page =>
     {
-        await Account.New().SignUpAsync(page);
+        await Account.New().SignUpAsync(page, browser);
         await Flows.CreateFromTemplateAsync(page, "blank");
 
         // Components first (the JSON view: the blank template has water only), so the feed is benzene/toluene.
@@ -108,7 +108,7 @@ public sealed class DesignerFlowTests(BrowserFixture browser, ITestOutputHelper 
     [Fact]
     public Task A_twenty_unit_flowsheet_opens_in_the_designer_and_a_click_selects_a_unit() => browser.RunAsync(output, TimeSpan.FromMinutes(3), async page =>
     {
-        await Account.New().SignUpAsync(page);
+        await Account.New().SignUpAsync(page, browser);
         var id = await Flows.ImportAsync(page, "twenty-units.json", TwentyUnits());
         await Expect(page.GetByTestId("unit-HEATER9")).ToBeVisibleAsync();
 

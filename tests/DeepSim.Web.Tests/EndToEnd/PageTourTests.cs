@@ -13,7 +13,7 @@ public sealed class PageTourTests(BrowserFixture browser, ITestOutputHelper outp
     public Task Every_page_shows_its_content_to_a_signed_in_user_and_the_operator() => browser.RunAsync(output, TimeSpan.FromMinutes(5), async page =>
     {
         var account = Account.New();
-        await account.SignUpAsync(page);
+        await account.SignUpAsync(page, browser);
         await Expect(page.GetByTestId("page-title")).ToHaveTextAsync("Flowsheets");
         await Expect(page.GetByTestId("no-flowsheets")).ToBeVisibleAsync();
         await Shots.TakeAsync(page, "01-flowsheets");

@@ -12,7 +12,7 @@ public sealed class PasswordResetFlowTests(BrowserFixture browser, ITestOutputHe
     public Task A_forgotten_password_is_replaced_through_the_mailed_link_and_the_old_one_stops_working() => browser.RunAsync(output, TimeSpan.FromMinutes(3), async page =>
     {
         var user = Account.New();
-        await user.SignUpAsync(page);
+        await user.SignUpAsync(page, browser);
         await using var context = await Flows.OtherContextAsync(page, browser);
         var forgetful = await context.NewPageAsync();
 

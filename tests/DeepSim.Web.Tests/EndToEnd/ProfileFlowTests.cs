@@ -25,7 +25,7 @@ public sealed class ProfileFlowTests(BrowserFixture browser, ITestOutputHelper o
     public Task A_person_renames_themselves_and_changes_their_password_and_only_the_new_one_signs_in() => browser.RunAsync(output, TimeSpan.FromMinutes(3), async page =>
     {
         var user = Account.New();
-        await user.SignUpAsync(page);
+        await user.SignUpAsync(page, browser);
         // The same person in another browser: its session ends with the password change.
         await using var elsewhere = await Flows.OtherContextAsync(page, browser);
         var other = await elsewhere.NewPageAsync();
@@ -77,7 +77,7 @@ public sealed class ProfileFlowTests(BrowserFixture browser, ITestOutputHelper o
     public Task A_web_session_survives_a_restart_of_the_web_app() => browser.RunAsync(output, TimeSpan.FromMinutes(3), async page =>
     {
         var user = Account.New();
-        await user.SignUpAsync(page);
+        await user.SignUpAsync(page, browser);
         var before = await browser.Platform.WaitForAsync(ResourceNames.Web,
             e => Pid(e) is not null && e.Snapshot.HealthStatus == HealthStatus.Healthy, TimeSpan.FromSeconds(30));
         var pid = Pid(before)!.Value;

@@ -67,7 +67,7 @@ public sealed class StripeBillingFlowTests(StripeBrowserFixture fixture, ITestOu
         // Stripe's hosted pages, answered here: the test follows where the web app sends the browser, not Stripe's UI.
         await page.Context.RouteAsync(new Regex(@"^https://(checkout|billing)\.stripe\.test/", RegexOptions.None, TimeSpan.FromSeconds(1)),
             route => route.FulfillAsync(new() { Status = 200, ContentType = "text/html", Body = "<h1>Stripe (fake)</h1>" }));
-        await Account.New().SignUpAsync(page);
+        await Account.New().SignUpAsync(page, fixture.Browser);
 
         await page.GotoAsync("/billing");
         await page.WaitForSelectorAsync("[data-testid=app-interactive]", new() { State = WaitForSelectorState.Attached });

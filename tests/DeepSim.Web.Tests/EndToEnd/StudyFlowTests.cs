@@ -15,7 +15,7 @@ public sealed class StudyFlowTests(BrowserFixture browser, ITestOutputHelper out
     [Fact]
     public Task A_study_of_the_drum_temperature_runs_every_point_and_draws_its_chart() => browser.RunAsync(output, TimeSpan.FromMinutes(4), async page =>
     {
-        await Account.New().SignUpAsync(page);
+        await Account.New().SignUpAsync(page, browser);
         var id = await Flows.CreateFromTemplateAsync(page, "benzene-toluene-flash");
 
         await page.GetByTestId("study-flowsheet").ClickAsync();

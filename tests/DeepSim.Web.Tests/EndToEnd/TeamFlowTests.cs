@@ -13,7 +13,7 @@ public sealed class TeamFlowTests(BrowserFixture browser, ITestOutputHelper outp
     public Task An_invited_engineer_joins_through_the_token_and_shows_on_the_owners_team_page() => browser.RunAsync(output, TimeSpan.FromMinutes(3), async page =>
     {
         var owner = Account.New();
-        await owner.SignUpAsync(page);
+        await owner.SignUpAsync(page, browser);
         var colleague = Account.New() with { DisplayName = $"Grace Colleague {Guid.NewGuid():N}"[..28] };
 
         // The free plan a sign-up starts on allows one member: the owner moves the workspace to a bigger plan first.
@@ -66,7 +66,7 @@ public sealed class OperatorTests(BrowserFixture browser, ITestOutputHelper outp
     public Task A_suspended_workspace_is_signed_out_at_its_next_page_and_refused_at_sign_in() => browser.RunAsync(output, TimeSpan.FromMinutes(3), async page =>
     {
         var user = Account.New();
-        await user.SignUpAsync(page);
+        await user.SignUpAsync(page, browser);
 
         await using var operatorContext = await Flows.OtherContextAsync(page, browser);
         var console = await operatorContext.NewPageAsync();

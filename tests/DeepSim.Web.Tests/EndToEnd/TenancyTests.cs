@@ -11,7 +11,7 @@ public sealed class TenancyTests(BrowserFixture browser, ITestOutputHelper outpu
     public Task Another_workspace_opening_a_flowsheet_or_run_by_its_address_sees_nothing_of_it() => browser.RunAsync(output, TimeSpan.FromMinutes(3), async page =>
     {
         var owner = Account.New();
-        await owner.SignUpAsync(page);
+        await owner.SignUpAsync(page, browser);
         var secretName = $"Secret recipe {Guid.NewGuid():N}"[..26];
         var flowsheetId = await Flows.CreateFromTemplateAsync(page, "benzene-toluene-flash", secretName);
         await Expect(page.GetByTestId("flowsheet-name")).ToHaveTextAsync(secretName);
@@ -20,7 +20,7 @@ public sealed class TenancyTests(BrowserFixture browser, ITestOutputHelper outpu
         await using var otherContext = await Flows.OtherContextAsync(page, browser);
         var other = await otherContext.NewPageAsync();
         var intruder = Account.New();
-        await intruder.SignUpAsync(other);
+        await intruder.SignUpAsync(other, browser);
 
         await other.GotoAsync($"/flowsheets/{flowsheetId}");
         await Expect(other.Locator("[data-testid=problem].mud-alert")).ToBeVisibleAsync();

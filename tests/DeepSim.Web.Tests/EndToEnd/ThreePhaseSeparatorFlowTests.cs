@@ -11,7 +11,7 @@ public sealed class ThreePhaseSeparatorFlowTests(BrowserFixture browser, ITestOu
     [Fact]
     public Task The_separator_template_runs_and_its_stream_table_shows_three_phases_and_the_water_apart() => browser.RunAsync(output, TimeSpan.FromMinutes(3), async page =>
     {
-        await Account.New().SignUpAsync(page);
+        await Account.New().SignUpAsync(page, browser);
         await Flows.CreateFromTemplateAsync(page, "three-phase-separator");
         await Expect(page.GetByTestId("unit-SEPARATOR")).ToBeVisibleAsync();
         await Flows.RunAsync(page);

@@ -13,7 +13,7 @@ public sealed class XssTests(BrowserFixture browser, ITestOutputHelper output)
     [Fact]
     public Task A_flowsheet_named_with_markup_and_script_shows_the_text_and_runs_nothing() => browser.RunAsync(output, async page =>
     {
-        await Account.New().SignUpAsync(page);
+        await Account.New().SignUpAsync(page, browser);
         var id = await Flows.CreateFromTemplateAsync(page, "blank", Payload);
 
         await Expect(page.GetByTestId("flowsheet-name")).ToHaveTextAsync(Payload);

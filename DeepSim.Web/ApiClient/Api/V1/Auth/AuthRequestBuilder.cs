@@ -6,6 +6,7 @@ using DeepSim.Web.ApiClient.Api.V1.Auth.Refresh;
 using DeepSim.Web.ApiClient.Api.V1.Auth.Signin;
 using DeepSim.Web.ApiClient.Api.V1.Auth.Signout;
 using DeepSim.Web.ApiClient.Api.V1.Auth.Signup;
+using DeepSim.Web.ApiClient.Api.V1.Auth.VerifyEmail;
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions;
 using System.Collections.Generic;
@@ -49,6 +50,11 @@ namespace DeepSim.Web.ApiClient.Api.V1.Auth
         public global::DeepSim.Web.ApiClient.Api.V1.Auth.Signup.SignupRequestBuilder Signup
         {
             get => new global::DeepSim.Web.ApiClient.Api.V1.Auth.Signup.SignupRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The verifyEmail property</summary>
+        public global::DeepSim.Web.ApiClient.Api.V1.Auth.VerifyEmail.VerifyEmailRequestBuilder VerifyEmail
+        {
+            get => new global::DeepSim.Web.ApiClient.Api.V1.Auth.VerifyEmail.VerifyEmailRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>
         /// Instantiates a new <see cref="global::DeepSim.Web.ApiClient.Api.V1.Auth.AuthRequestBuilder"/> and sets the default values.
