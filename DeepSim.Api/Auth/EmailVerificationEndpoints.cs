@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using DeepSim.Api.Audit;
 using DeepSim.Api.Infrastructure;
 using DeepSim.Api.Mail;
@@ -64,7 +63,7 @@ public static class EmailVerificationEndpoints
             {
                 return "limited";
             }
-            var token = $"{TokenPrefix}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))}";
+            var token = TokenService.CreateMailToken(TokenPrefix);
             await s.ExecuteAsync(
                 "insert into email_verifications (id, user_id, token_hash, created_at, expires_at) values (@id, @userId, @hash, @now, @expires)",
                 new { id = Guid.NewGuid(), userId, hash = TokenService.HashOpaqueToken(token), now = now.UtcDateTime, expires = (now + Lifetime).UtcDateTime }, ct);

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using DeepSim.Api.Audit;
 using DeepSim.Api.Infrastructure;
 using DeepSim.Api.Mail;
@@ -46,7 +45,7 @@ public static class PasswordResetEndpoints
         }
         var email = TokenService.NormalizeEmail(request.Email!);
         var now = clock.GetUtcNow();
-        var token = $"{TokenPrefix}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))}";
+        var token = TokenService.CreateMailToken(TokenPrefix);
         await db.WithoutTenantAsync(async s =>
         {
             var user = await s.QuerySingleOrDefaultAsync<Guid?>("select id from users where email_normalized = @email", new { email }, ct);

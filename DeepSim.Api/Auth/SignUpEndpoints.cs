@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using DeepSim.Api.Audit;
 using DeepSim.Api.Infrastructure;
 using DeepSim.Api.Mail;
@@ -83,7 +82,7 @@ public static class SignUpEndpoints
                 return 0;
             }
             var linked = existing is null || accepted;
-            var token = linked ? $"{TokenPrefix}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))}" : null;
+            var token = linked ? TokenService.CreateMailToken(TokenPrefix) : null;
             await s.ExecuteAsync(
                 """
                 insert into signup_requests (id, email_normalized, token_hash, tenant_name, slug, display_name, password_hash, existing_user_id, created_at, expires_at)

@@ -130,6 +130,12 @@ public sealed class TokenService
             && Guid.TryParseExact(parts[2], "N", out id);
     }
 
+    /// <summary>
+    /// A single-use token for a mailed link (password reset, sign-up, verification): the prefix and 32 random bytes in hex.
+    /// Only its <see cref="HashOpaqueToken"/> is stored; the outbox drops it from a mail once sent (mail_redact_tokens).
+    /// </summary>
+    public static string CreateMailToken(string prefix) => $"{prefix}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))}";
+
     public static byte[] HashOpaqueToken(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
     public static bool OpaqueTokenMatches(string token, byte[] storedHash) =>
