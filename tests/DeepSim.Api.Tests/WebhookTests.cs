@@ -27,6 +27,7 @@ public sealed class WebhookTests(ApiFixture api) : IAsyncLifetime
     private static readonly string[] RunCompleted = ["run.completed"];
     private static readonly string[] UnknownEvent = ["run.completed", "run.exploded"];
     private static readonly string[] FailedAndStudy = ["run.failed", "study.completed"];
+    private static readonly double[] StudyTemperatures = [91.5, 97.5];
     private Receiver? receiver;
 
     public async Task InitializeAsync() => receiver = await Receiver.StartAsync();
@@ -184,6 +185,56 @@ public sealed class WebhookTests(ApiFixture api) : IAsyncLifetime
         await Task.Delay(1000);
         Assert.Equal(1, receiver.Count(r => r.Body.Contains(completed.ToString(), StringComparison.Ordinal)));
         Assert.Equal(2L, await TestApi.ScalarAsync<long>(api, "select count(*) from webhook_deliveries where endpoint_id = @w", ("w", webhookId)));
+    }
+
+    [Fact]
+    public async Task A_study_is_delivered_once_when_its_last_run_has_ended()
+    {
+        var tenant = await TestApi.SignUpAsync(api);
+        using var owner = api.CreateClient(tenant.Owner.AccessToken);
+        var (webhookId, secret) = await CreateWebhookAsync(owner, receiver!.Url("/hooks/studies"), "study.completed");
+        using var created = await TestApi.CreateFlowsheetAsync(api, tenant.Owner.AccessToken, "wh-study-" + Guid.NewGuid().ToString("N")[..8]);
+        var flowsheet = (await created.ReadJsonAsync()).GetProperty("id").GetGuid();
+        using var study = await TestApi.Send(owner, HttpMethod.Post, "/api/v1/studies", new
+        {
+            flowsheetId = flowsheet, name = "webhook study",
+            parameters = new[] { new { path = "$.units[1].spec.temperature.value", values = StudyTemperatures } },
+        });
+        var studyJson = await study.ReadJsonAsync();
+        Assert.True(study.StatusCode == HttpStatusCode.Created, $"study create: {study.StatusCode} {studyJson}");
+        var studyId = studyJson.GetProperty("id").GetGuid();
+        await using var db = await api.OpenOwnerAsync();
+        var runs = new List<Guid>();
+        await using (var select = new NpgsqlCommand("select id from runs where study_id = @s order by study_point", db))
+        {
+            select.Parameters.AddWithValue("s", studyId);
+            await using var reader = await select.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                runs.Add(reader.GetGuid(0));
+            }
+        }
+        Assert.Equal(2, runs.Count);
+
+        await CompleteRunAsync(runs[0]);
+        await Task.Delay(1000);
+        Assert.Equal(0, receiver.Count(r => r.Path == "/hooks/studies" && r.Body.Contains(studyId.ToString(), StringComparison.Ordinal)));
+
+        await FailRunAsync(runs[1]);
+        var arrived = await receiver.WaitForAsync(r => r.Path == "/hooks/studies" && r.Body.Contains(studyId.ToString(), StringComparison.Ordinal), Budget);
+        VerifySignature(arrived, secret);
+        Assert.Equal("study.completed", arrived.Headers[WebhookSignature.EventHeader]);
+        using (var body = JsonDocument.Parse(arrived.Body))
+        {
+            var data = body.RootElement.GetProperty("data");
+            Assert.Equal(studyId, data.GetProperty("studyId").GetGuid());
+            Assert.Equal(2, data.GetProperty("total").GetInt32());
+            Assert.Equal(1, data.GetProperty("completed").GetInt32());
+            Assert.Equal(1, data.GetProperty("failed").GetInt32());
+        }
+        await Task.Delay(1000);
+        Assert.Equal(1, receiver.Count(r => r.Path == "/hooks/studies"));
+        Assert.Equal(1L, await TestApi.ScalarAsync<long>(api, "select count(*) from webhook_deliveries where endpoint_id = @w", ("w", webhookId)));
     }
 
     [Fact]
