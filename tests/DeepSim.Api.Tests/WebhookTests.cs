@@ -294,6 +294,51 @@ public sealed class WebhookTests(ApiFixture api) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Redirects_are_not_followed()
+    {
+        var tenant = await TestApi.SignUpAsync(api);
+        using var owner = api.CreateClient(tenant.Owner.AccessToken);
+        var path = "/hooks/moved-" + Guid.NewGuid().ToString("N")[..8];
+        receiver!.AnswerWith(path, 302, 302, 302, 302);
+        var (webhookId, _) = await CreateWebhookAsync(owner, receiver.Url(path), "run.completed");
+        using var test = await TestApi.Send(owner, HttpMethod.Post, $"/api/v1/webhooks/{webhookId}/test");
+        var delivery = await WaitForDeliveryAsync(owner, webhookId, d => d.GetProperty("status").GetString() == "failed", "the redirected delivery to fail");
+        Assert.Equal(302, delivery.GetProperty("lastStatusCode").GetInt32());
+        Assert.Contains("redirects are not followed", delivery.GetProperty("lastError").GetString()!, StringComparison.Ordinal);
+        Assert.Equal(0, receiver.Count(r => r.Path == path + "/redirected"));
+    }
+
+    [Fact]
+    public async Task Several_api_replicas_send_each_delivery_once()
+    {
+        // Two more Api hosts on the same database: three dispatchers claim from the same deliveries.
+        await using var second = api.CreateFactory(new Dictionary<string, string?>());
+        await using var third = api.CreateFactory(new Dictionary<string, string?>());
+        using (second.CreateClient())
+        using (third.CreateClient())
+        {
+        }
+        var tenant = await TestApi.SignUpAsync(api);
+        using var owner = api.CreateClient(tenant.Owner.AccessToken);
+        var path = "/hooks/replicas-" + Guid.NewGuid().ToString("N")[..8];
+        var (webhookId, _) = await CreateWebhookAsync(owner, receiver!.Url(path), "run.completed");
+        var ids = new List<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            using var test = await TestApi.Send(owner, HttpMethod.Post, $"/api/v1/webhooks/{webhookId}/test");
+            ids.Add((await test.ReadJsonAsync()).GetProperty("id").GetString()!);
+        }
+        await receiver.WaitForAsync(r => r.Path == path, Budget, count: ids.Count);
+        await TestApi.WaitUntilAsync(async () => await TestApi.ScalarAsync<long>(api,
+            "select count(*) from webhook_deliveries where endpoint_id = @w and status = 'succeeded'", ("w", webhookId)) == ids.Count, Budget, "all marked succeeded");
+        await Task.Delay(1000);
+        var received = receiver.All(r => r.Path == path).Select(r => r.Headers[WebhookSignature.DeliveryHeader]).ToList();
+        Assert.Equal(ids.Order(StringComparer.Ordinal), received.Order(StringComparer.Ordinal));
+        Assert.Equal((long)ids.Count, await TestApi.ScalarAsync<long>(api,
+            "select count(*) from webhook_attempts a join webhook_deliveries d on d.id = a.delivery_id where d.endpoint_id = @w", ("w", webhookId)));
+    }
+
+    [Fact]
     public async Task Private_loopback_and_metadata_targets_are_refused_at_registration_and_at_connect_when_not_allowed()
     {
         await using var strict = api.CreateFactory(new Dictionary<string, string?>
@@ -498,6 +543,10 @@ public sealed class WebhookTests(ApiFixture api) : IAsyncLifetime
                     context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body));
                 var status = receiver.scripts.TryGetValue(path, out var script) && script.TryDequeue(out var scripted) ? scripted : 200;
                 context.Response.StatusCode = status;
+                if (status is >= 300 and < 400)
+                {
+                    context.Response.Headers.Location = path + "/redirected";
+                }
                 await context.Response.WriteAsync(status == 200 ? "ok" : "flaky receiver says " + status);
             });
             await app.StartAsync();

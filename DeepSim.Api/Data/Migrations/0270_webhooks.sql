@@ -159,6 +159,10 @@ returns table (o_id uuid, o_tenant_id uuid, o_endpoint_id uuid, o_url text, o_se
                o_attempts integer)
 language sql volatile security definer set search_path = public, pg_temp as
 $$
+    -- A delivery whose last allowed attempt never reported back (its sender stopped mid-request) ends failed.
+    update webhook_deliveries set status = 'failed', locked_until = null,
+           last_error = 'the last attempt never reported back (its sender stopped); no attempts left'
+    where status = 'pending' and attempts >= greatest(p_max_attempts, 1) and (locked_until is null or locked_until < now());
     with claimed as (
         update webhook_deliveries d set locked_until = now() + p_lease, attempts = d.attempts + 1
         where d.id in (
