@@ -84,7 +84,7 @@ public sealed class ApiFixture : IAsyncLifetime
                 // Webhook tests' receivers listen on 127.0.0.1 over http; retries are fast so they finish in seconds.
                 ["Webhooks:AllowPrivateTargets"] = "true",
                 ["Webhooks:AllowHttp"] = "true",
-                ["Webhooks:PollMilliseconds"] = "100",
+                ["Webhooks:PollMilliseconds"] = "250",
                 ["Webhooks:RetryBaseMilliseconds"] = "200",
                 ["Webhooks:MaxAttempts"] = "4",
                 ["Webhooks:TimeoutMilliseconds"] = "5000",
