@@ -13,6 +13,7 @@ using DeepSim.Api.Platform;
 using DeepSim.Api.Runs;
 using DeepSim.Api.Teams;
 using DeepSim.Api.Tenants;
+using DeepSim.Api.Webhooks;
 using DeepSim.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
@@ -85,12 +86,15 @@ public static class ApiServiceExtensions
         services.AddSingleton<BillingJob>();
         services.AddOptions<MailSettings>().BindConfiguration(MailSettings.Section);
         services.AddSingleton<MailSender>();
+        services.AddOptions<WebhookSettings>().BindConfiguration(WebhookSettings.Section);
+        services.AddSingleton<WebhookDispatcher>();
         if (!BuildTimeDocument.IsGenerating)
         {
             // Before anything that signs: the start waits until the ring has a key.
             services.AddHostedService<SigningKeyJob>();
             services.AddHostedService(sp => sp.GetRequiredService<BillingJob>());
             services.AddHostedService(sp => sp.GetRequiredService<MailSender>());
+            services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
             // Stripe is on by the presence of its key: without it nothing of Stripe runs.
             if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{StripeSettings.Section}:SecretKey"]))
             {
@@ -146,6 +150,7 @@ public static class ApiServiceExtensions
         api.MapCatalogEndpoints();
         api.MapAuditEndpoints();
         api.MapApiKeyEndpoints();
+        api.MapWebhookEndpoints();
         api.MapPlatformEndpoints();
         api.MapBillingEndpoints();
         api.MapRunGroups();

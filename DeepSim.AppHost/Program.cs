@@ -51,4 +51,10 @@ var web = builder.AddDeepSimService<Projects.DeepSim_Web>(ResourceNames.Web, 505
 api.WithEnvironment("Mail__WebUrl", web.GetEndpoint("http"))
     .WithStripeIfConfigured(builder.Configuration);
 
+// Local runs only (never a publish): webhooks may target this machine (a receiver on localhost) over plain http.
+if (builder.ExecutionContext.IsRunMode)
+{
+    api.WithEnvironment("Webhooks__AllowPrivateTargets", "true").WithEnvironment("Webhooks__AllowHttp", "true");
+}
+
 builder.Build().Run();

@@ -18,6 +18,8 @@ public enum Permission
     AnalyticsRead,
     AuditRead,
     ApiKeysManage,
+    /// <summary>The tenant's webhook endpoints, their secrets and deliveries.</summary>
+    WebhooksManage,
     BillingManage,
     TenantDelete,
     /// <summary>Platform operator: every tenant's lifecycle.</summary>
@@ -54,7 +56,8 @@ public static class PermissionTable
         [.. ViewerPermissions, Permission.FlowsheetsWrite, Permission.RunsExecute];
 
     private static readonly Permission[] AdminPermissions =
-        [.. EngineerPermissions, Permission.TeamManage, Permission.AnalyticsRead, Permission.AuditRead, Permission.ApiKeysManage];
+        [.. EngineerPermissions, Permission.TeamManage, Permission.AnalyticsRead, Permission.AuditRead, Permission.ApiKeysManage,
+         Permission.WebhooksManage];
 
     private static readonly Permission[] OwnerPermissions =
         [.. AdminPermissions, Permission.BillingManage, Permission.TenantDelete];
@@ -94,6 +97,7 @@ public static class PermissionTable
         Permission.AnalyticsRead => "analytics.read",
         Permission.AuditRead => "audit.read",
         Permission.ApiKeysManage => "apikeys.manage",
+        Permission.WebhooksManage => "webhooks.manage",
         Permission.BillingManage => "billing.manage",
         Permission.TenantDelete => "tenant.delete",
         Permission.PlatformTenants => "platform.tenants",

@@ -42,3 +42,11 @@ grant update (outcome) on provider_events to {app_role};
 revoke all on signing_keys from {app_role};
 -- Sign-up requests and email verifications (migration 0250): written and spent by the application, never deleted by it.
 grant select, insert, update on signup_requests, email_verifications to {app_role};
+-- Webhooks (migration 0270): the endpoint's secret may be written (create, rotate) but never read back; the dispatcher
+-- gets it through webhook_deliveries_claim(). Attempts are an append-only log; the dispatch checkpoint is its functions'.
+grant select (id, tenant_id, url, events, enabled, created_by, created_at, updated_at, secret_rotated_at) on webhook_endpoints to {app_role};
+grant insert, delete on webhook_endpoints to {app_role};
+grant update (url, events, enabled, updated_at, secret, secret_rotated_at) on webhook_endpoints to {app_role};
+grant select, insert, update on webhook_deliveries to {app_role};
+grant select, insert on webhook_attempts to {app_role};
+revoke all on webhook_dispatch_state from {app_role};

@@ -81,6 +81,13 @@ public sealed class ApiFixture : IAsyncLifetime
                 ["Auth:LockoutThreshold"] = LockoutThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Setup:OperatorEmail"] = OperatorEmail,
                 ["Setup:OperatorPassword"] = OperatorPassword,
+                // Webhook tests' receivers listen on 127.0.0.1 over http; retries are fast so they finish in seconds.
+                ["Webhooks:AllowPrivateTargets"] = "true",
+                ["Webhooks:AllowHttp"] = "true",
+                ["Webhooks:PollMilliseconds"] = "250",
+                ["Webhooks:RetryBaseMilliseconds"] = "200",
+                ["Webhooks:MaxAttempts"] = "4",
+                ["Webhooks:TimeoutMilliseconds"] = "5000",
             };
             foreach (var (key, value) in overrides)
             {

@@ -104,13 +104,20 @@ public sealed class BadInputTests(ApiFixture api)
         var tenant = await TestApi.SignUpAsync(api);
         var op = await TestApi.OperatorAsync(api);
         var failures = new List<string>();
+        string webhookId;
         var lists = EndpointCatalog.All(api).Where(e => e.Method == "GET" && QueryParameters(e).Any(p => p.Name == "page")).ToList();
+        // Lists under a resource need one that exists (any other id is a 404).
+        using (var owner = api.CreateClient(tenant.Owner.AccessToken))
+        using (var webhook = await TestApi.Send(owner, HttpMethod.Post, "/api/v1/webhooks", new { url = "http://127.0.0.1:9/paging", events = PagingWebhookEvents, enabled = false }))
+        {
+            webhookId = (await webhook.ReadJsonAsync()).GetProperty("webhook").GetProperty("id").GetString()!;
+        }
         Assert.True(lists.Count >= 6, $"only {lists.Count} list endpoints found");
         foreach (var endpoint in lists)
         {
             var bearer = endpoint.Permission is Permission.PlatformTenants or Permission.PlatformAudit ? op.AccessToken : tenant.Owner.AccessToken;
             using var client = api.CreateClient(bearer);
-            var url = EndpointCatalog.Url(endpoint, _ => Guid.NewGuid().ToString());
+            var url = EndpointCatalog.Url(endpoint, name => name == "webhookId" ? webhookId : Guid.NewGuid().ToString());
             using var response = await TestApi.Send(client, HttpMethod.Get, $"{url}?page={page}&pageSize={pageSize}");
             var json = await response.ReadJsonAsync();
             // Clamped, not refused: no list holds that many rows, so the page is simply empty.
@@ -121,6 +128,8 @@ public sealed class BadInputTests(ApiFixture api)
         }
         Assert.True(failures.Count == 0, string.Join('\n', failures));
     }
+
+    private static readonly string[] PagingWebhookEvents = ["run.completed"];
 
     private static readonly Dictionary<string, string> IfMatch = new() { ["If-Match"] = "\"v1\"" };
 

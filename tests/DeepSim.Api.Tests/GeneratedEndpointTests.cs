@@ -11,6 +11,7 @@ public sealed class GeneratedEndpointTests(ApiFixture api)
     private const string Anonymous = "anonymous";
     private const string ReadOnlyKey = "api-key(flowsheets.read)";
     private static readonly string[] ReadOnlyKeyPermissions = ["flowsheets.read"];
+    private static readonly string[] SweepWebhookEvents = ["run.completed"];
     private static readonly double[] StudyTemperatures = [90.0, 95.0];
 
     [Fact]
@@ -141,6 +142,18 @@ public sealed class GeneratedEndpointTests(ApiFixture api)
             var json = await change.ReadJsonAsync();
             Assert.True(change.IsSuccessStatusCode, $"could not change tenant A's plan: {(int)change.StatusCode} {json}");
             ids["invoiceId"] = json.GetProperty("invoice").GetProperty("id").GetString()!;
+        }
+        if (catalog.Any(e => e.Name == "webhooks.create"))
+        {
+            // Disabled, so the dispatcher leaves its test delivery alone and the tenant snapshot holds still.
+            using var ownerClient = api.CreateClient(a.Owner.AccessToken);
+            using var webhook = await TestApi.Send(ownerClient, HttpMethod.Post, "/api/v1/webhooks",
+                new { url = "http://127.0.0.1:9/sweep", events = SweepWebhookEvents, enabled = false });
+            var json = await webhook.ReadJsonAsync();
+            Assert.True(webhook.IsSuccessStatusCode, $"could not register a webhook in tenant A: {(int)webhook.StatusCode} {json}");
+            ids["webhookId"] = json.GetProperty("webhook").GetProperty("id").GetString()!;
+            using var test = await TestApi.Send(ownerClient, HttpMethod.Post, $"/api/v1/webhooks/{ids["webhookId"]}/test");
+            ids["deliveryId"] = (await test.ReadJsonAsync()).GetProperty("id").GetString()!;
         }
         var bodies = new Dictionary<string, object>
         {

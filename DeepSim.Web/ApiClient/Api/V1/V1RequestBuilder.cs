@@ -15,6 +15,7 @@ using DeepSim.Web.ApiClient.Api.V1.Studies;
 using DeepSim.Web.ApiClient.Api.V1.Team;
 using DeepSim.Web.ApiClient.Api.V1.Tenant;
 using DeepSim.Web.ApiClient.Api.V1.Usage;
+using DeepSim.Web.ApiClient.Api.V1.Webhooks;
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions;
 using System.Collections.Generic;
@@ -103,6 +104,11 @@ namespace DeepSim.Web.ApiClient.Api.V1
         public global::DeepSim.Web.ApiClient.Api.V1.Usage.UsageRequestBuilder Usage
         {
             get => new global::DeepSim.Web.ApiClient.Api.V1.Usage.UsageRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The webhooks property</summary>
+        public global::DeepSim.Web.ApiClient.Api.V1.Webhooks.WebhooksRequestBuilder Webhooks
+        {
+            get => new global::DeepSim.Web.ApiClient.Api.V1.Webhooks.WebhooksRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>
         /// Instantiates a new <see cref="global::DeepSim.Web.ApiClient.Api.V1.V1RequestBuilder"/> and sets the default values.
