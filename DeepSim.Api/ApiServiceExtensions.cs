@@ -134,7 +134,7 @@ public static class ApiServiceExtensions
 
         app.MapOpenApi().AllowAnonymous();
         app.MapWellKnownEndpoints();
-        var api = app.MapGroup("").AddEndpointFilter<AuditFilter>().AddEndpointFilter<RestrictionFilter>();
+        var api = app.MapGroup("").AddEndpointFilter<AuditFilter>().AddEndpointFilter<RestrictionFilter>().DocumentRefusals();
         api.MapAuthEndpoints();
         api.MapPasswordResetEndpoints();
         api.MapProfileEndpoints();

@@ -10,6 +10,9 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace DeepSim.Api.Runs;
 
+/// <summary>A run request: the flowsheet, and the version to run (the current one when omitted).</summary>
+public sealed record RunRequest(Guid? FlowsheetId, int? Version = null);
+
 public sealed record RunSubmitted(Guid Id, string Status, Guid FlowsheetId, int FlowsheetVersion, bool Cached, DateTime CreatedAt);
 
 public sealed record RunSummary(
@@ -41,67 +44,50 @@ public static class RunEndpoints
         var group = routes.MapGroup("/api/v1/runs").WithTags("Runs");
         group.MapPost("/", Submit).WithName("runs.submit")
             .WithSummary("Queue a run of a flowsheet version (Idempotency-Key: same key and body give the same run, answered in its current state)")
+            .Produces<RunSubmitted>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity) // the Idempotency-Key was used with another body
             .RequirePermission(Permission.RunsExecute);
         group.MapGet("/", List).WithName("runs.list").WithSummary("List runs, newest first (filter by status, flowsheet or study)")
             .RequirePermission(Permission.FlowsheetsRead);
         group.MapGet("/{runId:guid}", Get).WithName("runs.get").WithSummary("A run's state").RequirePermission(Permission.FlowsheetsRead);
         group.MapGet("/{runId:guid}/result", Result).WithName("runs.result")
-            .WithSummary("Stream table, unit results and convergence report of a completed run").RequirePermission(Permission.FlowsheetsRead);
+            .WithSummary("Stream table, unit results and convergence report of a completed run")
+            .ProducesProblem(StatusCodes.Status409Conflict).RequirePermission(Permission.FlowsheetsRead);
         group.MapGet("/{runId:guid}/events", Events).WithName("runs.events")
             .WithSummary("What happened to the run: queued, claims, heartbeats, reports").RequirePermission(Permission.FlowsheetsRead);
         group.MapPost("/{runId:guid}/cancel", Cancel).WithName("runs.cancel")
-            .WithSummary("Cancel a run: a queued run at once, a running one at its worker's next heartbeat").RequirePermission(Permission.RunsExecute);
+            .WithSummary("Cancel a run: a queued run at once, a running one at its worker's next heartbeat")
+            .ProducesProblem(StatusCodes.Status409Conflict).RequirePermission(Permission.RunsExecute);
         return routes;
     }
 
     public static async Task<Results<ContentHttpResult, ValidationProblem, ProblemHttpResult>> Submit(
-        [FromBody] JsonElement body, HttpContext http, TenantDb db, RunService runs, TimeProvider clock, AuditNotes audit, AuditWriter auditWriter,
+        [FromBody] RunRequest body, [FromHeader(Name = IdempotencyKeyHeader)] string? key, HttpContext http, TenantDb db, RunService runs, TimeProvider clock, AuditNotes audit, AuditWriter auditWriter,
         CancellationToken ct)
     {
         var actor = Actor.FromPrincipal(http.User);
         var tenant = actor.RequireTenant();
         var errors = new FieldErrors();
-        string? key = http.Request.Headers[IdempotencyKeyHeader];
         if (key is not null && (key.Length is 0 or > MaxIdempotencyKeyLength || key.Any(char.IsControl)))
         {
             errors.Add(IdempotencyKeyHeader, $"must be 1 to {MaxIdempotencyKeyLength} printable characters");
         }
-        Guid flowsheetId = default;
-        int? version = null;
-        if (body.ValueKind != JsonValueKind.Object)
+        if (body.FlowsheetId is not { } flowsheetId)
         {
-            errors.Add("$", "must be a JSON object with flowsheetId");
+            errors.Add("flowsheetId", "is required (the id of a flowsheet)");
+            flowsheetId = default;
         }
-        else
+        var version = body.Version;
+        if (version is < 1)
         {
-            if (!body.TryGetProperty("flowsheetId", out var id) || id.ValueKind != JsonValueKind.String || !id.TryGetGuid(out flowsheetId))
-            {
-                errors.Add("flowsheetId", "is required (the id of a flowsheet)");
-            }
-            if (body.TryGetProperty("version", out var v) && v.ValueKind != JsonValueKind.Null)
-            {
-                if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var number) && number >= 1)
-                {
-                    version = number;
-                }
-                else
-                {
-                    errors.Add("version", "must be a positive integer (omit it for the current version)");
-                }
-            }
-            foreach (var p in body.EnumerateObject())
-            {
-                if (p.Name is not ("flowsheetId" or "version"))
-                {
-                    errors.Add(p.Name, "is not a field of a run request");
-                }
-            }
+            errors.Add("version", "must be a positive integer (omit it for the current version)");
         }
         if (errors.Any)
         {
             return errors.ToProblem();
         }
-        var requestHash = key is null ? null : CanonicalJson.Hash(body);
+        // The request as read (an absent version and a null one are the same request), so a replay compares meaning, not spelling.
+        var requestHash = key is null ? null : CanonicalJson.Hash(JsonSerializer.SerializeToElement(body, Json));
 
         if (key is not null && await ReplayAsync(db, tenant, key, requestHash!, ct) is { } replay)
         {
