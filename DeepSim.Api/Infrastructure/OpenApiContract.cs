@@ -20,6 +20,25 @@ public static class OpenApiContract
     public const string ApiKeyScheme = "apiKey";
     private const string ProblemJson = "application/problem+json";
 
+    /// <summary>What each group of operations is about, shown by the reference page (a tag without one is a lint warning).</summary>
+    private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
+    {
+        ["Auth"] = "Sign-up, sign-in, token refresh and sign-out, password reset, and who the caller is.",
+        ["Profile"] = "The signed-in person's own name, email and password.",
+        ["Tenant"] = "The caller's workspace: its name, and deleting it.",
+        ["Team"] = "Members, their roles, and invitations.",
+        ["Flowsheets"] = "Process flowsheets: create, validate, version, import and export.",
+        ["Catalog"] = "Components, unit types and property packages a flowsheet can use.",
+        ["Audit"] = "The tenant's audit log.",
+        ["API keys"] = "Keys for programs, each with its own permissions; sent as 'Authorization: Bearer <key>'.",
+        ["Platform"] = "Platform operators only: every tenant and the platform audit log.",
+        ["Billing"] = "Plans, prices, the subscription, invoices and payment.",
+        ["Runs"] = "Simulation runs: submit (idempotently), follow, cancel, and read results.",
+        ["Plans"] = "The plans and their limits.",
+        ["Usage"] = "This month's use against the plan's limits.",
+        ["Studies"] = "Parameter studies: many runs over a grid of inputs, and their result table.",
+    };
+
     /// <summary>What each refusal added by <see cref="DocumentRefusals{TBuilder}"/> means, as its response description.</summary>
     internal static readonly IReadOnlyDictionary<int, string> RefusalDescriptions = new Dictionary<int, string>
     {
@@ -88,6 +107,13 @@ public static class OpenApiContract
     {
         options.AddDocumentTransformer((document, _, _) =>
         {
+            foreach (var tag in document.Tags ?? new HashSet<OpenApiTag>())
+            {
+                if (tag is { Name: { } name, Description: null } && TagDescriptions.TryGetValue(name, out var description))
+                {
+                    tag.Description = description;
+                }
+            }
             document.Components ??= new OpenApiComponents();
             document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
             document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
