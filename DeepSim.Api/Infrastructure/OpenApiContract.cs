@@ -114,6 +114,14 @@ public static class OpenApiContract
                     tag.Description = description;
                 }
             }
+            // The served document names the address it was fetched from; paths start with '/', so the base has no trailing one.
+            foreach (var server in document.Servers ?? [])
+            {
+                if (server.Url is { Length: > 1 } url && url.EndsWith('/'))
+                {
+                    server.Url = url.TrimEnd('/');
+                }
+            }
             document.Components ??= new OpenApiComponents();
             document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
             document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
