@@ -1,8 +1,10 @@
+using System.Text.Json;
 using DeepSim.Api.Auth;
 using DeepSim.Api.Billing;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -142,8 +144,22 @@ public static class OpenApiContract
             };
             return Task.CompletedTask;
         });
-        options.AddOperationTransformer((operation, context, _) =>
+        options.AddOperationTransformer(async (operation, context, ct) =>
         {
+            // A handler that reads its body as free-form JSON, to report every wrong field at once, states the body's
+            // shape with Accepts<T>: the document gives T, as if the handler had bound it.
+            var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+            if (metadata.OfType<IAcceptsMetadata>().LastOrDefault(a => a.RequestType is { } t && t != typeof(JsonElement)) is { RequestType: { } declared }
+                && context.Description.ParameterDescriptions.Any(p => p.Source == BindingSource.Body && p.Type == typeof(JsonElement))
+                && operation.RequestBody?.Content is { } bodies)
+            {
+                var schema = await context.GetOrCreateSchemaAsync(declared, null, ct);
+                context.Document!.AddComponent(declared.Name, schema);
+                foreach (var media in bodies.Values.OfType<OpenApiMediaType>())
+                {
+                    media.Schema = new OpenApiSchemaReference(declared.Name, context.Document);
+                }
+            }
             foreach (var (status, response) in operation.Responses ?? [])
             {
                 // The reason phrase ApiExplorer gives says less than what the refusal means here.
@@ -165,17 +181,16 @@ public static class OpenApiContract
             }
             // The fallback policy closes every endpoint that does not allow anonymous callers, so only AllowAnonymous opens one.
             operation.Security ??= [];
-            if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IAllowAnonymous>().Any())
+            if (metadata.OfType<IAllowAnonymous>().Any())
             {
                 // An empty list says "no credentials" (an absent one would mean "not stated").
-                return Task.CompletedTask;
+                return;
             }
             // Two requirements: either credential is enough.
             foreach (var scheme in new[] { BearerScheme, ApiKeyScheme })
             {
                 operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(scheme, context.Document)] = [] });
             }
-            return Task.CompletedTask;
         });
         options.AddSchemaTransformer((schema, context, _) =>
         {

@@ -10,8 +10,11 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace DeepSim.Api.Runs;
 
-/// <summary>A run request: the flowsheet, and the version to run (the current one when omitted).</summary>
-public sealed record RunRequest(Guid? FlowsheetId, int? Version = null);
+/// <summary>
+/// A run request: the flowsheet, and the version to run (the current one when omitted). The shape the document states;
+/// Submit reads the body itself, to name every wrong field at once.
+/// </summary>
+public sealed record RunRequest(Guid FlowsheetId, int? Version = null);
 
 public sealed record RunSubmitted(Guid Id, string Status, Guid FlowsheetId, int FlowsheetVersion, bool Cached, DateTime CreatedAt);
 
@@ -44,6 +47,7 @@ public static class RunEndpoints
         var group = routes.MapGroup("/api/v1/runs").WithTags("Runs");
         group.MapPost("/", Submit).WithName("runs.submit")
             .WithSummary("Queue a run of a flowsheet version (Idempotency-Key: same key and body give the same run, answered in its current state)")
+            .Accepts<RunRequest>("application/json")
             .Produces<RunSubmitted>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity) // the Idempotency-Key was used with another body
             .RequirePermission(Permission.RunsExecute);
@@ -62,8 +66,8 @@ public static class RunEndpoints
     }
 
     public static async Task<Results<ContentHttpResult, ValidationProblem, ProblemHttpResult>> Submit(
-        [FromBody] RunRequest body, [FromHeader(Name = IdempotencyKeyHeader)] string? key, HttpContext http, TenantDb db, RunService runs, TimeProvider clock, AuditNotes audit, AuditWriter auditWriter,
-        CancellationToken ct)
+        [FromBody] JsonElement body, [FromHeader(Name = IdempotencyKeyHeader)] string? key, HttpContext http, TenantDb db, RunService runs,
+        TimeProvider clock, AuditNotes audit, AuditWriter auditWriter, CancellationToken ct)
     {
         var actor = Actor.FromPrincipal(http.User);
         var tenant = actor.RequireTenant();
@@ -72,22 +76,42 @@ public static class RunEndpoints
         {
             errors.Add(IdempotencyKeyHeader, $"must be 1 to {MaxIdempotencyKeyLength} printable characters");
         }
-        if (body.FlowsheetId is not { } flowsheetId)
+        Guid flowsheetId = default;
+        int? version = null;
+        if (body.ValueKind != JsonValueKind.Object)
         {
-            errors.Add("flowsheetId", "is required (the id of a flowsheet)");
-            flowsheetId = default;
+            errors.Add("$", "must be a JSON object with flowsheetId");
         }
-        var version = body.Version;
-        if (version is < 1)
+        else
         {
-            errors.Add("version", "must be a positive integer (omit it for the current version)");
+            if (!body.TryGetProperty("flowsheetId", out var id) || id.ValueKind != JsonValueKind.String || !id.TryGetGuid(out flowsheetId))
+            {
+                errors.Add("flowsheetId", "is required (the id of a flowsheet)");
+            }
+            if (body.TryGetProperty("version", out var v) && v.ValueKind != JsonValueKind.Null)
+            {
+                if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var number) && number >= 1)
+                {
+                    version = number;
+                }
+                else
+                {
+                    errors.Add("version", "must be a positive integer (omit it for the current version)");
+                }
+            }
+            foreach (var p in body.EnumerateObject())
+            {
+                if (p.Name is not ("flowsheetId" or "version"))
+                {
+                    errors.Add(p.Name, "is not a field of a run request");
+                }
+            }
         }
         if (errors.Any)
         {
             return errors.ToProblem();
         }
-        // The request as read (an absent version and a null one are the same request), so a replay compares meaning, not spelling.
-        var requestHash = key is null ? null : CanonicalJson.Hash(JsonSerializer.SerializeToElement(body, Json));
+        var requestHash = key is null ? null : CanonicalJson.Hash(body);
 
         if (key is not null && await ReplayAsync(db, tenant, key, requestHash!, ct) is { } replay)
         {

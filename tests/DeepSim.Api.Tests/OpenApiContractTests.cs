@@ -214,6 +214,7 @@ public sealed class OpenApiContractTests(ApiFixture api)
         var reference = submit.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString()!;
         var schema = document.GetProperty("components").GetProperty("schemas").GetProperty(reference.Split('/')[^1]);
         Assert.Equal("uuid", schema.GetProperty("properties").GetProperty("flowsheetId").GetProperty("format").GetString());
+        Assert.Equal(["flowsheetId"], schema.GetProperty("required").EnumerateArray().Select(r => r.GetString()));
         Assert.Contains("integer", schema.GetProperty("properties").GetProperty("version").GetProperty("type").EnumerateArray().Select(t => t.GetString()));
         Assert.False(schema.GetProperty("additionalProperties").GetBoolean());
         Assert.Contains(submit.GetProperty("parameters").EnumerateArray(),
