@@ -10,6 +10,7 @@ using DeepSim.Api.Mail;
 using DeepSim.Api.Internal;
 using DeepSim.Api.Mcp;
 using DeepSim.Api.Platform;
+using DeepSim.Api.Reference;
 using DeepSim.Api.Runs;
 using DeepSim.Api.Teams;
 using DeepSim.Api.Tenants;
@@ -137,8 +138,9 @@ public static class ApiServiceExtensions
         app.UseTextInputGuard();
 
         app.MapOpenApi().AllowAnonymous();
+        app.MapApiReference();
         app.MapWellKnownEndpoints();
-        var api = app.MapGroup("").AddEndpointFilter<AuditFilter>().AddEndpointFilter<RestrictionFilter>();
+        var api = app.MapGroup("").AddEndpointFilter<AuditFilter>().AddEndpointFilter<RestrictionFilter>().DocumentRefusals();
         api.MapAuthEndpoints();
         api.MapSignUpEndpoints();
         api.MapEmailVerificationEndpoints();

@@ -6,6 +6,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 KIOTA_OFFLINE_ENABLED=true KIOTA_TUTORIAL_ENABLED=false
+# The Api build embeds Swagger UI from tools/openapi (./deepsim installs it the same way before its builds).
+if [ ! -f tools/openapi/node_modules/.package-lock.json ] || [ tools/openapi/package-lock.json -nt tools/openapi/node_modules/.package-lock.json ]; then
+  (cd tools/openapi && npm ci --no-audit --no-fund --loglevel=error)
+fi
 dotnet build DeepSim.Api/DeepSim.Api.csproj -nologo -v quiet -clp:ErrorsOnly
 dotnet tool restore >/dev/null
 dotnet kiota generate -l CSharp -d contracts/DeepSim.Api.json -o DeepSim.Web/ApiClient \

@@ -31,8 +31,11 @@ public static partial class AuthEndpoints
     {
         var group = routes.MapGroup("/api/v1/auth").WithTags("Auth");
         group.MapPost("/signin", SignIn).WithName("auth.signin").WithSummary("Sign in by email and password to one tenant (or as a platform operator)")
+            // 401 invalid credentials, 403 a tenant not available to the person, 409 several tenants and none chosen.
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict)
             .RequirePermission(Permission.Anonymous);
         group.MapPost("/refresh", Refresh).WithName("auth.refresh").WithSummary("Exchange a refresh token for new tokens (the old one is spent)")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .RequirePermission(Permission.Anonymous);
         group.MapPost("/signout", SignOut).WithName("auth.signout").WithSummary("Revoke the current session and access token")
             .RequirePermission(Permission.Authenticated);

@@ -27,6 +27,7 @@ public static class EmailVerificationEndpoints
     {
         routes.MapPost("/api/v1/me/email-verification", Send).WithTags("Profile").WithName("me.email-verification")
             .WithSummary("Mail the signed-in person a link that proves their address (409 when it is already verified)")
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .RequirePermission(Permission.ProfileEdit);
         routes.MapPost("/api/v1/auth/verify-email", Confirm).WithTags("Auth").WithName("auth.verify-email")
             .WithSummary("Mark an address verified with the mailed token")

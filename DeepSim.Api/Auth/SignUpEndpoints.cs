@@ -37,6 +37,8 @@ public static class SignUpEndpoints
             .RequirePermission(Permission.Anonymous);
         group.MapPost("/confirm", Confirm).WithName("auth.signup.confirm")
             .WithSummary("Create the workspace with the mailed token, and sign its owner in")
+            // 409: the address got an account between asking and confirming.
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .RequirePermission(Permission.Anonymous);
         return routes;
     }

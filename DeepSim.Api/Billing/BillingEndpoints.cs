@@ -23,28 +23,33 @@ public static class BillingEndpoints
             .RequirePermission(Permission.BillingManage);
         group.MapPost("/subscription/preview", Preview).WithName("billing.subscription.preview")
             .WithSummary("What changing to a plan and cycle would do and cost, without changing anything")
-            .WithMetadata(ChangesNothing.Instance).RequirePermission(Permission.BillingManage);
+            .WithMetadata(ChangesNothing.Instance).ProducesProblem(StatusCodes.Status409Conflict).RequirePermission(Permission.BillingManage);
         group.MapPut("/subscription", Change).WithName("billing.subscription.change")
             .WithSummary("Change the plan or cycle: upgrades at once with proration, downgrades at the period's end")
+            .ProducesBillingProblems()
             .RequirePermission(Permission.BillingManage);
         group.MapPost("/subscription/cancel", Cancel).WithName("billing.subscription.cancel")
-            .WithSummary("Cancel at the end of the period (the tenant moves to Free then)").RequirePermission(Permission.BillingManage);
+            .WithSummary("Cancel at the end of the period (the tenant moves to Free then)").ProducesBillingProblems().RequirePermission(Permission.BillingManage);
         group.MapPost("/subscription/reactivate", Reactivate).WithName("billing.subscription.reactivate")
-            .WithSummary("Undo a scheduled cancellation or downgrade").RequirePermission(Permission.BillingManage);
+            .WithSummary("Undo a scheduled cancellation or downgrade").ProducesBillingProblems().RequirePermission(Permission.BillingManage);
         group.MapGet("/invoices", Invoices).WithName("billing.invoices.list").WithSummary("The tenant's invoices, newest first (paged)")
             .RequirePermission(Permission.BillingManage);
         group.MapGet("/invoices/{invoiceId:guid}", Invoice).WithName("billing.invoices.get").WithSummary("One invoice with its lines")
             .RequirePermission(Permission.BillingManage);
         group.MapGet("/invoices/{invoiceId:guid}/html", InvoiceHtml).WithName("billing.invoices.html").WithSummary("One invoice as a printable HTML page")
+            .Produces<Stream>(StatusCodes.Status200OK, "text/html")
             .RequirePermission(Permission.BillingManage);
         group.MapPost("/invoices/{invoiceId:guid}/pay", Pay).WithName("billing.invoices.pay")
             .WithSummary("Pay an open invoice (settled by the local ledger when no payment provider is configured)")
+            .ProducesBillingProblems()
             .RequirePermission(Permission.BillingManage);
         group.MapPost("/checkout", Checkout).WithName("billing.checkout")
             .WithSummary("A Stripe Checkout page that subscribes the tenant to a paid plan (409 without Stripe)")
+            .ProducesBillingProblems()
             .RequirePermission(Permission.BillingManage);
         group.MapPost("/portal", Portal).WithName("billing.portal")
             .WithSummary("A Stripe Billing Portal page where the owner manages payment methods (409 without Stripe)")
+            .ProducesBillingProblems()
             .RequirePermission(Permission.BillingManage);
         group.MapPost("/stripe/webhook", StripeWebhook).WithName("billing.stripe.webhook")
             .WithSummary("Stripe's webhook events (signed with the endpoint secret; each applied once)")
@@ -273,4 +278,11 @@ public static class BillingEndpoints
         }, ct);
         return outcome.Item1 is { } problem ? problem : TypedResults.Ok(outcome.Item2!);
     }
+}
+
+/// <summary>The refusals of an endpoint that changes a subscription or pays: the billing state forbids it (409), or the payment provider failed (502).</summary>
+internal static class BillingProblemMetadata
+{
+    public static RouteHandlerBuilder ProducesBillingProblems(this RouteHandlerBuilder builder) =>
+        builder.ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status502BadGateway);
 }

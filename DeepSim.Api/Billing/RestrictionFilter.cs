@@ -16,6 +16,9 @@ public sealed class RestrictionFilter(TenantDb db) : IEndpointFilter
     private static readonly HashSet<Permission> Writes =
         [Permission.FlowsheetsWrite, Permission.RunsExecute, Permission.TeamManage, Permission.ApiKeysManage];
 
+    /// <summary>Whether a request needing <paramref name="permission"/> is refused while the workspace is restricted (any method but GET and HEAD).</summary>
+    public static bool Restricts(Permission permission) => Writes.Contains(permission);
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;

@@ -50,6 +50,7 @@ public static class FlowsheetEndpoints
         group.MapGet("/{flowsheetId:guid}", Get).WithName("flowsheets.get").WithSummary("Get a flowsheet (ETag carries its version)")
             .RequirePermission(Permission.FlowsheetsRead);
         group.MapPut("/{flowsheetId:guid}", Update).WithName("flowsheets.update").WithSummary("Replace a flowsheet; If-Match with the current ETag is required")
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status428PreconditionRequired)
             .RequirePermission(Permission.FlowsheetsWrite);
         group.MapDelete("/{flowsheetId:guid}", Delete).WithName("flowsheets.delete").WithSummary("Delete a flowsheet and its history")
             .RequirePermission(Permission.FlowsheetsWrite);
@@ -58,6 +59,7 @@ public static class FlowsheetEndpoints
         group.MapGet("/{flowsheetId:guid}/versions/{version:int}", GetVersion).WithName("flowsheets.versions.get").WithSummary("One past version")
             .RequirePermission(Permission.FlowsheetsRead);
         group.MapGet("/{flowsheetId:guid}/export", Export).WithName("flowsheets.export").WithSummary("The flowsheet document in the engine's JSON format")
+            .Produces<Stream>(StatusCodes.Status200OK, "application/json")
             .RequirePermission(Permission.FlowsheetsRead);
         return routes;
     }

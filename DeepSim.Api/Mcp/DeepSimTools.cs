@@ -157,8 +157,8 @@ public static class DeepSimTools
             var services = http.RequestServices;
             var db = Db(http);
             var clock = services.GetRequiredService<TimeProvider>();
-            var body = JsonSerializer.SerializeToElement(new { flowsheetId }, McpGate.Json);
-            var submitted = await RunEndpoints.Submit(body, http, db, services.GetRequiredService<RunService>(), clock,
+            var body = JsonSerializer.SerializeToElement(new RunRequest(flowsheetId), McpGate.Json);
+            var submitted = await RunEndpoints.Submit(body, null, http, db, services.GetRequiredService<RunService>(), clock,
                 services.GetRequiredService<AuditNotes>(), services.GetRequiredService<AuditWriter>(), ct);
             if (submitted.Result is not ContentHttpResult { StatusCode: StatusCodes.Status202Accepted, ResponseContent: { } json })
             {

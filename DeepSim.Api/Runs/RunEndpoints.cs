@@ -10,6 +10,12 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace DeepSim.Api.Runs;
 
+/// <summary>
+/// A run request: the flowsheet, and the version to run (the current one when omitted). The shape the document states;
+/// Submit reads the body itself, to name every wrong field at once.
+/// </summary>
+public sealed record RunRequest(Guid FlowsheetId, int? Version = null);
+
 public sealed record RunSubmitted(Guid Id, string Status, Guid FlowsheetId, int FlowsheetVersion, bool Cached, DateTime CreatedAt);
 
 public sealed record RunSummary(
@@ -41,27 +47,31 @@ public static class RunEndpoints
         var group = routes.MapGroup("/api/v1/runs").WithTags("Runs");
         group.MapPost("/", Submit).WithName("runs.submit")
             .WithSummary("Queue a run of a flowsheet version (Idempotency-Key: same key and body give the same run, answered in its current state)")
+            .Accepts<RunRequest>("application/json")
+            .Produces<RunSubmitted>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity) // the Idempotency-Key was used with another body
             .RequirePermission(Permission.RunsExecute);
         group.MapGet("/", List).WithName("runs.list").WithSummary("List runs, newest first (filter by status, flowsheet or study)")
             .RequirePermission(Permission.FlowsheetsRead);
         group.MapGet("/{runId:guid}", Get).WithName("runs.get").WithSummary("A run's state").RequirePermission(Permission.FlowsheetsRead);
         group.MapGet("/{runId:guid}/result", Result).WithName("runs.result")
-            .WithSummary("Stream table, unit results and convergence report of a completed run").RequirePermission(Permission.FlowsheetsRead);
+            .WithSummary("Stream table, unit results and convergence report of a completed run")
+            .ProducesProblem(StatusCodes.Status409Conflict).RequirePermission(Permission.FlowsheetsRead);
         group.MapGet("/{runId:guid}/events", Events).WithName("runs.events")
             .WithSummary("What happened to the run: queued, claims, heartbeats, reports").RequirePermission(Permission.FlowsheetsRead);
         group.MapPost("/{runId:guid}/cancel", Cancel).WithName("runs.cancel")
-            .WithSummary("Cancel a run: a queued run at once, a running one at its worker's next heartbeat").RequirePermission(Permission.RunsExecute);
+            .WithSummary("Cancel a run: a queued run at once, a running one at its worker's next heartbeat")
+            .ProducesProblem(StatusCodes.Status409Conflict).RequirePermission(Permission.RunsExecute);
         return routes;
     }
 
     public static async Task<Results<ContentHttpResult, ValidationProblem, ProblemHttpResult>> Submit(
-        [FromBody] JsonElement body, HttpContext http, TenantDb db, RunService runs, TimeProvider clock, AuditNotes audit, AuditWriter auditWriter,
-        CancellationToken ct)
+        [FromBody] JsonElement body, [FromHeader(Name = IdempotencyKeyHeader)] string? key, HttpContext http, TenantDb db, RunService runs,
+        TimeProvider clock, AuditNotes audit, AuditWriter auditWriter, CancellationToken ct)
     {
         var actor = Actor.FromPrincipal(http.User);
         var tenant = actor.RequireTenant();
         var errors = new FieldErrors();
-        string? key = http.Request.Headers[IdempotencyKeyHeader];
         if (key is not null && (key.Length is 0 or > MaxIdempotencyKeyLength || key.Any(char.IsControl)))
         {
             errors.Add(IdempotencyKeyHeader, $"must be 1 to {MaxIdempotencyKeyLength} printable characters");

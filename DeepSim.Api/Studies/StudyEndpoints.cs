@@ -38,6 +38,7 @@ public static class StudyEndpoints
         group.MapGet("/{studyId:guid}/results", Results).WithName("studies.results").WithSummary("The result table, one row per point")
             .RequirePermission(Permission.FlowsheetsRead);
         group.MapGet("/{studyId:guid}/export", Export).WithName("studies.export").WithSummary("The result table as CSV or XLSX (?format=csv|xlsx)")
+            .Produces<Stream>(StatusCodes.Status200OK, "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             .RequirePermission(Permission.FlowsheetsRead);
         group.MapPost("/{studyId:guid}/cancel", Cancel).WithName("studies.cancel").WithSummary("Cancel a study and its unfinished runs")
             .RequirePermission(Permission.RunsExecute);

@@ -29,17 +29,22 @@ public static class TeamEndpoints
         group.MapGet("/members", ListMembers).WithName("team.members.list").WithSummary("Members of the tenant and their roles (paged)")
             .RequirePermission(Permission.TeamRead);
         group.MapPut("/members/{userId:guid}/role", ChangeRole).WithName("team.members.role").WithSummary("Change a member's role (the last owner cannot be demoted)")
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .RequirePermission(Permission.TeamManage);
         group.MapDelete("/members/{userId:guid}", RemoveMember).WithName("team.members.remove").WithSummary("Remove a member (the last owner cannot be removed)")
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .RequirePermission(Permission.TeamManage);
         group.MapGet("/invitations", ListInvitations).WithName("team.invitations.list").WithSummary("Open invitations (paged)")
             .RequirePermission(Permission.TeamManage);
         group.MapPost("/invitations", Invite).WithName("team.invitations.create").WithSummary("Invite someone by email (single-use, expiring token sent by mail)")
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .RequirePermission(Permission.TeamManage);
         group.MapDelete("/invitations/{invitationId:guid}", RevokeInvitation).WithName("team.invitations.revoke").WithSummary("Revoke an open invitation")
             .RequirePermission(Permission.TeamManage);
         routes.MapPost("/api/v1/invitations/accept", Accept).WithTags("Team").WithName("invitations.accept")
             .WithSummary("Accept an invitation: join the tenant (creating the account if new) and sign in")
+            // 401 an existing account's wrong password, 404 an invitation that is not (or no longer) valid.
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound)
             .RequirePermission(Permission.Anonymous);
         return routes;
     }

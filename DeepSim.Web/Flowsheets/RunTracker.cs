@@ -1,4 +1,3 @@
-using System.Text.Json;
 using DeepSim.Web.ApiClient.Models;
 using DeepSim.Web.Services;
 
@@ -19,10 +18,8 @@ public sealed class RunTracker(DeepSimApi api)
     /// <summary>Queues a run of the flowsheet's current version; returns its id.</summary>
     public async Task<Guid> SubmitAsync(Guid flowsheetId, CancellationToken ct)
     {
-        var body = KiotaJson.ToUntyped(JsonSerializer.Serialize(new { flowsheetId }));
-        await using var response = await api.CallAsync(c => c.Api.V1.Runs.PostAsync(body, cancellationToken: ct));
-        using var document = await JsonDocument.ParseAsync(response!, cancellationToken: ct);
-        return document.RootElement.GetProperty("id").GetGuid();
+        var submitted = await api.CallAsync(c => c.Api.V1.Runs.PostAsync(new RunRequest { FlowsheetId = flowsheetId }, cancellationToken: ct));
+        return submitted?.Id ?? throw new ApiProblemException("The Api did not say which run it queued.");
     }
 
     /// <summary>Polls until the run ends (or the wait bound passes), reporting every state.</summary>

@@ -31,6 +31,25 @@ public static class EndpointCatalog
             .ToList();
     }
 
+    /// <summary>The document's path for an endpoint: route constraints dropped (<c>{flowsheetId:guid}</c> is <c>{flowsheetId}</c>).</summary>
+    public static string DocumentPath(ApiEndpoint endpoint) =>
+        System.Text.RegularExpressions.Regex.Replace(endpoint.Template, @"\{([^}:?]+)[^}]*\}", "{$1}");
+
+    /// <summary>
+    /// The statuses the served OpenAPI document lists for each endpoint ("METHOD path"), to check that what a sweep
+    /// received is documented.
+    /// </summary>
+    public static async Task<Func<ApiEndpoint, int, bool>> DocumentedStatusesAsync(ApiFixture api)
+    {
+        using var client = api.CreateClient();
+        using var response = await TestApi.Send(client, HttpMethod.Get, "/openapi/v1.json");
+        var paths = (await response.ReadJsonAsync()).GetProperty("paths");
+        return (endpoint, status) =>
+            paths.TryGetProperty(DocumentPath(endpoint), out var item)
+            && item.TryGetProperty(endpoint.Method.ToLowerInvariant(), out var operation)
+            && operation.GetProperty("responses").TryGetProperty(status.ToString(System.Globalization.CultureInfo.InvariantCulture), out _);
+    }
+
     /// <summary>Fills the route template's parameters ({flowsheetId:guid} and the like) from <paramref name="values"/>.</summary>
     public static string Url(ApiEndpoint endpoint, Func<string, string> values)
     {

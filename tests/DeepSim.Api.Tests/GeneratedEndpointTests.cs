@@ -41,6 +41,7 @@ public sealed class GeneratedEndpointTests(ApiFixture api)
     {
         var failures = new List<string>();
         var calls = 0;
+        var documented = await EndpointCatalog.DocumentedStatusesAsync(api);
         foreach (var endpoint in EndpointCatalog.All(api))
         {
             // Fresh tokens per endpoint too: an allowed sign-out revokes the token that made it.
@@ -67,6 +68,10 @@ public sealed class GeneratedEndpointTests(ApiFixture api)
                 using var response = await TestApi.Send(client, new HttpMethod(endpoint.Method), url, body);
                 calls++;
                 var status = (int)response.StatusCode;
+                if (!documented(endpoint, status))
+                {
+                    failures.Add($"{endpoint} as {caller}: answered {status}, which its OpenAPI operation does not list");
+                }
                 var expectAllowed = Allowed(endpoint.Permission!.Value, caller);
                 var denied = status is 401 or 403;
                 if (expectAllowed && denied)
@@ -164,6 +169,7 @@ public sealed class GeneratedEndpointTests(ApiFixture api)
         var before = await TestApi.TenantSnapshotAsync(api, a.Id);
         var swept = new List<string>();
         var failures = new List<string>();
+        var documented = await EndpointCatalog.DocumentedStatusesAsync(api);
         foreach (var endpoint in catalog.Where(e => e.Parameters.Count > 0))
         {
             var missing = endpoint.Parameters.Where(p => !ids.ContainsKey(p)).ToList();
@@ -178,6 +184,10 @@ public sealed class GeneratedEndpointTests(ApiFixture api)
             if (response.StatusCode != expected)
             {
                 failures.Add($"{endpoint}: expected {(int)expected}, got {(int)response.StatusCode}");
+            }
+            if (!documented(endpoint, (int)response.StatusCode))
+            {
+                failures.Add($"{endpoint}: answered {(int)response.StatusCode}, which its OpenAPI operation does not list");
             }
         }
         Assert.True(failures.Count == 0, string.Join('\n', failures));

@@ -142,9 +142,86 @@ public sealed class OpenApiContractTests(ApiFixture api)
         {
             foreach (var method in Methods.Where(m => item.Value.TryGetProperty(m, out _)))
             {
-                Assert.False(item.Value.GetProperty(method).TryGetProperty("security", out _), $"{method} {item.Name} has security");
+                Assert.False(item.Value.GetProperty(method).TryGetProperty("security", out var security) && security.GetArrayLength() > 0,
+                    $"{method} {item.Name} has security");
             }
         }
+        // An anonymous operation says so ("security": []), which a linter tells apart from one that forgot.
+        var signIn = paths.GetProperty("/api/v1/auth/signin").GetProperty("post");
+        Assert.Equal(JsonValueKind.Array, signIn.GetProperty("security").ValueKind);
+        Assert.Equal(0, signIn.GetProperty("security").GetArrayLength());
+    }
+
+    private static string? ProblemSchema(JsonElement operation, string status) =>
+        operation.GetProperty("responses").TryGetProperty(status, out var response)
+        && response.TryGetProperty("content", out var content) && content.TryGetProperty("application/problem+json", out var problem)
+            ? problem.GetProperty("schema").GetProperty("$ref").GetString()
+            : null;
+
+    [Fact]
+    public async Task Every_operation_documents_the_refusals_its_pipeline_can_give_as_problems()
+    {
+        var paths = (await DocumentAsync()).GetProperty("paths");
+        var failures = new List<string>();
+        var endpoints = EndpointCatalog.All(api);
+        foreach (var endpoint in endpoints)
+        {
+            var operation = paths.GetProperty(EndpointCatalog.DocumentPath(endpoint)).GetProperty(endpoint.Method.ToLowerInvariant());
+            var anonymous = endpoint.Endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null;
+            var expected = new List<string> { "400", "503" };
+            if (!anonymous)
+            {
+                expected.AddRange(["401", "403", "429"]);
+            }
+            if (endpoint.Parameters.Count > 0)
+            {
+                expected.Add("404");
+            }
+            foreach (var status in expected)
+            {
+                var schema = ProblemSchema(operation, status);
+                if (schema is null || !schema.EndsWith("ProblemDetails", StringComparison.Ordinal))
+                {
+                    failures.Add($"{endpoint}: {status} is not documented as a problem ({schema ?? "absent"})");
+                }
+            }
+            // Validation problems carry errors keyed by field path: the 400 says so.
+            if (ProblemSchema(operation, "400") is { } bad && !bad.EndsWith("HttpValidationProblemDetails", StringComparison.Ordinal)
+                && endpoint.Name != "flowsheets.validate")
+            {
+                failures.Add($"{endpoint}: its 400 is {bad}, not a validation problem");
+            }
+            if (!operation.GetProperty("responses").EnumerateObject().Any(r => r.Name.StartsWith('2')))
+            {
+                failures.Add($"{endpoint}: no success response");
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        // Spot checks of what only some operations give: 402 while restricted (writes), 412/428 (If-Match), 415 (a JSON body).
+        var update = paths.GetProperty("/api/v1/flowsheets/{flowsheetId}").GetProperty("put");
+        foreach (var status in new[] { "402", "412", "415", "428" })
+        {
+            Assert.NotNull(ProblemSchema(update, status));
+        }
+        Assert.Null(ProblemSchema(paths.GetProperty("/api/v1/flowsheets/{flowsheetId}").GetProperty("get"), "402"));
+    }
+
+    [Fact]
+    public async Task Run_submission_documents_its_typed_body_its_idempotency_header_and_its_202()
+    {
+        var document = await DocumentAsync();
+        var submit = document.GetProperty("paths").GetProperty("/api/v1/runs").GetProperty("post");
+        var reference = submit.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString()!;
+        var schema = document.GetProperty("components").GetProperty("schemas").GetProperty(reference.Split('/')[^1]);
+        Assert.Equal("uuid", schema.GetProperty("properties").GetProperty("flowsheetId").GetProperty("format").GetString());
+        Assert.Equal(["flowsheetId"], schema.GetProperty("required").EnumerateArray().Select(r => r.GetString()));
+        Assert.Contains("integer", schema.GetProperty("properties").GetProperty("version").GetProperty("type").EnumerateArray().Select(t => t.GetString()));
+        Assert.False(schema.GetProperty("additionalProperties").GetBoolean());
+        Assert.Contains(submit.GetProperty("parameters").EnumerateArray(),
+            p => p.GetProperty("name").GetString() == "Idempotency-Key" && p.GetProperty("in").GetString() == "header");
+        Assert.EndsWith("RunSubmitted", submit.GetProperty("responses").GetProperty("202").GetProperty("content").GetProperty("application/json")
+            .GetProperty("schema").GetProperty("$ref").GetString(), StringComparison.Ordinal);
+        Assert.NotNull(ProblemSchema(submit, "422"));
     }
 
     [Fact]

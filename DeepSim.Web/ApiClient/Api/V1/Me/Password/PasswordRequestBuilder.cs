@@ -40,6 +40,11 @@ namespace DeepSim.Web.ApiClient.Api.V1.Me.Password
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::DeepSim.Web.ApiClient.Models.HttpValidationProblemDetails">When receiving a 400 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 401 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 403 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 415 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 429 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task PostAsync(global::DeepSim.Web.ApiClient.Models.ChangePasswordRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -54,6 +59,11 @@ namespace DeepSim.Web.ApiClient.Api.V1.Me.Password
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
                 { "400", global::DeepSim.Web.ApiClient.Models.HttpValidationProblemDetails.CreateFromDiscriminatorValue },
+                { "401", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "403", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "415", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "429", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "503", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             await RequestAdapter.SendNoContentAsync(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }

@@ -56,6 +56,12 @@ namespace DeepSim.Web.ApiClient.Api.V1.Webhooks.Item
         /// </summary>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.HttpValidationProblemDetails">When receiving a 400 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 401 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 403 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 404 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 429 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task DeleteAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -66,7 +72,16 @@ namespace DeepSim.Web.ApiClient.Api.V1.Webhooks.Item
         {
 #endif
             var requestInfo = ToDeleteRequestInformation(requestConfiguration);
-            await RequestAdapter.SendNoContentAsync(requestInfo, default, cancellationToken).ConfigureAwait(false);
+            var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
+            {
+                { "400", global::DeepSim.Web.ApiClient.Models.HttpValidationProblemDetails.CreateFromDiscriminatorValue },
+                { "401", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "403", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "404", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "429", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "503", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+            };
+            await RequestAdapter.SendNoContentAsync(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
         /// A webhook endpoint
@@ -74,6 +89,12 @@ namespace DeepSim.Web.ApiClient.Api.V1.Webhooks.Item
         /// <returns>A <see cref="global::DeepSim.Web.ApiClient.Models.WebhookResponse"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.HttpValidationProblemDetails">When receiving a 400 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 401 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 403 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 404 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 429 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::DeepSim.Web.ApiClient.Models.WebhookResponse?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -84,7 +105,16 @@ namespace DeepSim.Web.ApiClient.Api.V1.Webhooks.Item
         {
 #endif
             var requestInfo = ToGetRequestInformation(requestConfiguration);
-            return await RequestAdapter.SendAsync<global::DeepSim.Web.ApiClient.Models.WebhookResponse>(requestInfo, global::DeepSim.Web.ApiClient.Models.WebhookResponse.CreateFromDiscriminatorValue, default, cancellationToken).ConfigureAwait(false);
+            var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
+            {
+                { "400", global::DeepSim.Web.ApiClient.Models.HttpValidationProblemDetails.CreateFromDiscriminatorValue },
+                { "401", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "403", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "404", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "429", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "503", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+            };
+            return await RequestAdapter.SendAsync<global::DeepSim.Web.ApiClient.Models.WebhookResponse>(requestInfo, global::DeepSim.Web.ApiClient.Models.WebhookResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
         /// Change a webhook endpoint&apos;s URL, events or enabled flag
@@ -94,6 +124,12 @@ namespace DeepSim.Web.ApiClient.Api.V1.Webhooks.Item
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::DeepSim.Web.ApiClient.Models.HttpValidationProblemDetails">When receiving a 400 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 401 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 403 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 404 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 415 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 429 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::DeepSim.Web.ApiClient.Models.WebhookResponse?> PatchAsync(global::DeepSim.Web.ApiClient.Models.UpdateWebhookRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -108,6 +144,12 @@ namespace DeepSim.Web.ApiClient.Api.V1.Webhooks.Item
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
                 { "400", global::DeepSim.Web.ApiClient.Models.HttpValidationProblemDetails.CreateFromDiscriminatorValue },
+                { "401", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "403", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "404", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "415", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "429", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "503", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::DeepSim.Web.ApiClient.Models.WebhookResponse>(requestInfo, global::DeepSim.Web.ApiClient.Models.WebhookResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
@@ -127,6 +169,7 @@ namespace DeepSim.Web.ApiClient.Api.V1.Webhooks.Item
 #endif
             var requestInfo = new RequestInformation(Method.DELETE, UrlTemplate, PathParameters);
             requestInfo.Configure(requestConfiguration);
+            requestInfo.Headers.TryAdd("Accept", "application/problem+json");
             return requestInfo;
         }
         /// <summary>

@@ -41,6 +41,9 @@ namespace DeepSim.Web.ApiClient.Api.V1.Auth.Signup.Confirm
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::DeepSim.Web.ApiClient.Models.HttpValidationProblemDetails">When receiving a 400 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 409 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 415 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::DeepSim.Web.ApiClient.Models.TokenResponse?> PostAsync(global::DeepSim.Web.ApiClient.Models.SignUpConfirmRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -55,6 +58,9 @@ namespace DeepSim.Web.ApiClient.Api.V1.Auth.Signup.Confirm
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
                 { "400", global::DeepSim.Web.ApiClient.Models.HttpValidationProblemDetails.CreateFromDiscriminatorValue },
+                { "409", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "415", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "503", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::DeepSim.Web.ApiClient.Models.TokenResponse>(requestInfo, global::DeepSim.Web.ApiClient.Models.TokenResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }

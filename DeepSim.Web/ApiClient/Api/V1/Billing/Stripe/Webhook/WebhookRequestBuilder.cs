@@ -39,6 +39,8 @@ namespace DeepSim.Web.ApiClient.Api.V1.Billing.Stripe.Webhook
         /// <returns>A <see cref="global::DeepSim.Web.ApiClient.Models.StripeWebhookResponse"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.HttpValidationProblemDetails">When receiving a 400 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::DeepSim.Web.ApiClient.Models.StripeWebhookResponse?> PostAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -49,7 +51,12 @@ namespace DeepSim.Web.ApiClient.Api.V1.Billing.Stripe.Webhook
         {
 #endif
             var requestInfo = ToPostRequestInformation(requestConfiguration);
-            return await RequestAdapter.SendAsync<global::DeepSim.Web.ApiClient.Models.StripeWebhookResponse>(requestInfo, global::DeepSim.Web.ApiClient.Models.StripeWebhookResponse.CreateFromDiscriminatorValue, default, cancellationToken).ConfigureAwait(false);
+            var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
+            {
+                { "400", global::DeepSim.Web.ApiClient.Models.HttpValidationProblemDetails.CreateFromDiscriminatorValue },
+                { "503", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+            };
+            return await RequestAdapter.SendAsync<global::DeepSim.Web.ApiClient.Models.StripeWebhookResponse>(requestInfo, global::DeepSim.Web.ApiClient.Models.StripeWebhookResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
         /// Stripe&apos;s webhook events (signed with the endpoint secret; each applied once)

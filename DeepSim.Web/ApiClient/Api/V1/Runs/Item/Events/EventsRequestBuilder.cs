@@ -39,6 +39,12 @@ namespace DeepSim.Web.ApiClient.Api.V1.Runs.Item.Events
         /// <returns>A List&lt;global::DeepSim.Web.ApiClient.Models.RunEvent&gt;</returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.HttpValidationProblemDetails">When receiving a 400 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 401 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 403 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 404 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 429 status code</exception>
+        /// <exception cref="global::DeepSim.Web.ApiClient.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<List<global::DeepSim.Web.ApiClient.Models.RunEvent>?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -49,7 +55,16 @@ namespace DeepSim.Web.ApiClient.Api.V1.Runs.Item.Events
         {
 #endif
             var requestInfo = ToGetRequestInformation(requestConfiguration);
-            var collectionResult = await RequestAdapter.SendCollectionAsync<global::DeepSim.Web.ApiClient.Models.RunEvent>(requestInfo, global::DeepSim.Web.ApiClient.Models.RunEvent.CreateFromDiscriminatorValue, default, cancellationToken).ConfigureAwait(false);
+            var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
+            {
+                { "400", global::DeepSim.Web.ApiClient.Models.HttpValidationProblemDetails.CreateFromDiscriminatorValue },
+                { "401", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "403", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "404", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "429", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "503", global::DeepSim.Web.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
+            };
+            var collectionResult = await RequestAdapter.SendCollectionAsync<global::DeepSim.Web.ApiClient.Models.RunEvent>(requestInfo, global::DeepSim.Web.ApiClient.Models.RunEvent.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
             return collectionResult?.AsList();
         }
         /// <summary>
