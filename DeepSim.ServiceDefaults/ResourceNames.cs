@@ -8,6 +8,8 @@ public static class ResourceNames
 {
     public const string Postgres = "postgres";
     public const string Database = "deepsimdb";
+    /// <summary>The same database as the platform role: only the Api's operator endpoints connect with it.</summary>
+    public const string PlatformDatabase = "deepsimdb-platform";
     public const string Redis = "redis";
     public const string ClickHouse = "clickhouse";
     public const string Kafka = "kafka";
