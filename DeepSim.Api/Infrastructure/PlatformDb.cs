@@ -4,7 +4,7 @@ using Npgsql;
 namespace DeepSim.Api.Infrastructure;
 
 /// <summary>
-/// The operator endpoints' way to the database: the platform role (<c>ConnectionStrings:deepsimdb-platform</c>), which
+/// The operator endpoints' way to the database: the platform role (<c>ConnectionStrings:platformdb</c>), which
 /// may execute the platform functions and nothing else. Everything else in the Api goes through <see cref="TenantDb"/>
 /// as the application role, which may not execute them.
 /// </summary>
