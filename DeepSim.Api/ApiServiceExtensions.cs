@@ -54,6 +54,8 @@ public static class ApiServiceExtensions
         // Aspire's client integrations read ConnectionStrings:{name} here; StartupChecks fails fast when one is missing.
         // The data source brings the "PostgreSql" health check (select 1 through the pool), tracing and metrics.
         builder.AddNpgsqlDataSource(ResourceNames.Database);
+        // The platform role, for the operator endpoints alone: the application role above may not run operator functions.
+        builder.AddKeyedNpgsqlDataSource(ResourceNames.PlatformDatabase);
         builder.AddRedisClient(ResourceNames.Redis,
             // Aspire's Redis check pings with no bound of its own: while Redis is down the client's backlog holds the
             // ping for the whole command timeout, so /health would hang ~5 s. RedisHealthCheck bounds it at 1 s.
@@ -65,6 +67,7 @@ public static class ApiServiceExtensions
                 options.ConnectTimeout = RedisConnectTimeoutMs;
             });
         services.AddSingleton<TenantDb>();
+        services.AddSingleton<PlatformDb>();
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<PasswordHasher>();
@@ -180,6 +183,7 @@ internal sealed class StartupChecks(IConfiguration configuration) : IHostedServi
     public Task StartAsync(CancellationToken cancellationToken)
     {
         configuration.GetRequiredConnectionString(ResourceNames.Database);
+        configuration.GetRequiredConnectionString(ResourceNames.PlatformDatabase);
         configuration.GetRequiredConnectionString(ResourceNames.Redis);
         return Task.CompletedTask;
     }

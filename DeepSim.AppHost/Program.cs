@@ -25,6 +25,7 @@ var migrations = builder.AddProject<Projects.DeepSim_Api>(ResourceNames.ApiMigra
 
 var api = builder.AddDeepSimService<Projects.DeepSim_Api>(ResourceNames.Api, 5051)
     .WithReference(postgres.Database).WaitFor(postgres.Server)
+    .WithReference(postgres.PlatformDatabase)
     .WithReference(redis).WaitFor(redis)
     .WithOptionalReference(kafka)
     .WithOptionalReference(mail)

@@ -8,6 +8,11 @@ public static class ResourceNames
 {
     public const string Postgres = "postgres";
     public const string Database = "deepsimdb";
+    /// <summary>
+    /// The same database as the platform role: only the Api's operator endpoints connect with it. No hyphen: a published
+    /// environment variable name cannot carry one (ConnectionStrings__name), and configuration would not find it again.
+    /// </summary>
+    public const string PlatformDatabase = "platformdb";
     public const string Redis = "redis";
     public const string ClickHouse = "clickhouse";
     public const string Kafka = "kafka";

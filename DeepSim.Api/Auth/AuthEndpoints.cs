@@ -19,7 +19,7 @@ public static partial class AuthEndpoints
 {
     internal const string InvalidCredentialsDetail = "The email or password is incorrect, or the account is temporarily locked.";
 
-    internal sealed record UserRow(Guid Id, string Email, string DisplayName, string PasswordHash, bool IsPlatformOperator, int FailedSignIns, DateTime? LockedUntil);
+    internal sealed record UserRow(Guid Id, string Email, string DisplayName, string? PasswordParameters, bool IsPlatformOperator, int FailedSignIns, DateTime? LockedUntil);
     private sealed record MembershipRow(Guid TenantId, string TenantName, string TenantSlug, string TenantStatus, string Plan, string Role);
     private sealed record RefreshRow(Guid Id, Guid UserId, Guid FamilyId, byte[] TokenHash, DateTime ExpiresAt, bool Spent);
     private sealed record MemberState(string Status, string Plan, string? Role);
@@ -66,7 +66,7 @@ public static partial class AuthEndpoints
     }
 
     private const string UserColumns = """
-        id as "Id", email as "Email", display_name as "DisplayName", password_hash as "PasswordHash",
+        id as "Id", email as "Email", display_name as "DisplayName", auth_password_parameters(id) as "PasswordParameters",
         is_platform_operator as "IsPlatformOperator", failed_sign_ins as "FailedSignIns", locked_until as "LockedUntil"
         """;
 
@@ -77,9 +77,10 @@ public static partial class AuthEndpoints
     /// An existing user's password check under the lockout: a locked account fails even with the right password, and a
     /// wrong one counts toward the lock. Sign-in and sign-up share it, so neither is a way around the other's limit.
     /// </summary>
-    internal static async Task<bool> PasswordAcceptedAsync(TenantDb db, UserRow user, string password, AuthSettings settings, TimeProvider time, CancellationToken ct)
+    internal static async Task<bool> PasswordAcceptedAsync(
+        TenantDb db, PasswordHasher hasher, UserRow user, string password, AuthSettings settings, TimeProvider time, CancellationToken ct)
     {
-        var passwordOk = PasswordHasher.Verify(password, user.PasswordHash);
+        var passwordOk = await db.WithoutTenantAsync(s => PasswordMatchesAsync(s, hasher, user.Id, user.PasswordParameters, password, ct), ct);
         if (user.LockedUntil is { } until && until > time.GetUtcNow().UtcDateTime)
         {
             return false;
@@ -99,6 +100,19 @@ public static partial class AuthEndpoints
             """,
             new { threshold = settings.LockoutThreshold, baseSeconds = (double)settings.LockoutBaseSeconds, maxSeconds = (double)settings.LockoutMaxSeconds, id = user.Id }, ct), ct);
         return false;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="password"/> is the user's: the key is derived here with the stored hash's parameters
+    /// (<see cref="UserRow.PasswordParameters"/>) and compared by the database, the only place that reads the stored key.
+    /// With no parameters (no such user) the same work and the same round trip are spent, and the answer is false.
+    /// </summary>
+    internal static async Task<bool> PasswordMatchesAsync(DbScope s, PasswordHasher hasher, Guid userId, string? parameters, string password, CancellationToken ct)
+    {
+        var derived = hasher.DeriveOrDummy(password, parameters);
+        var matches = await s.ExecuteScalarAsync<bool>("select auth_password_matches(@userId, @derived)",
+            new { userId = derived is null ? Guid.Empty : userId, derived }, ct);
+        return derived is not null && matches;
     }
 
     public static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> SignIn(
@@ -121,10 +135,11 @@ public static partial class AuthEndpoints
         audit.Target = email;
         if (user is null)
         {
-            hasher.VerifyAgainstDummy(request.Password!); // same work as a real check: no timing difference to probe
+            // Same work and round trip as a real check: no timing difference to probe.
+            await db.WithoutTenantAsync(s => PasswordMatchesAsync(s, hasher, Guid.Empty, null, request.Password!, ct), ct);
             return invalid;
         }
-        if (!await PasswordAcceptedAsync(db, user, request.Password!, options.Value, time, ct))
+        if (!await PasswordAcceptedAsync(db, hasher, user, request.Password!, options.Value, time, ct))
         {
             return invalid;
         }

@@ -6,9 +6,9 @@ namespace DeepSim.Api.Auth;
 /// <summary>
 /// The one-time setup of the first platform operator from configuration (<c>Setup:OperatorEmail</c>,
 /// <c>Setup:OperatorPassword</c>, optional <c>Setup:OperatorName</c>). Does nothing when they are absent or an
-/// operator already exists; there is no built-in password.
+/// operator already exists; there is no built-in password. Runs as the platform role, like every operator function.
 /// </summary>
-public sealed partial class OperatorBootstrap(IConfiguration configuration, TenantDb db, IOptions<AuthSettings> auth, ILogger<OperatorBootstrap> logger) : IHostedService
+public sealed partial class OperatorBootstrap(IConfiguration configuration, PlatformDb db, IOptions<AuthSettings> auth, ILogger<OperatorBootstrap> logger) : IHostedService
 {
     public const string EmailKey = "Setup:OperatorEmail";
     public const string PasswordKey = "Setup:OperatorPassword";
@@ -26,7 +26,7 @@ public sealed partial class OperatorBootstrap(IConfiguration configuration, Tena
         {
             throw new InvalidOperationException($"Configuration '{PasswordKey}' must be at least {PasswordHasher.MinimumPasswordLength} characters.");
         }
-        var created = await db.WithoutTenantAsync(s => s.ExecuteScalarAsync<bool>(
+        var created = await db.RunAsync(s => s.ExecuteScalarAsync<bool>(
             "select platform_bootstrap_operator(@id, @email, @normalized, @name, @hash)",
             new
             {

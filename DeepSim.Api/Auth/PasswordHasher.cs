@@ -25,21 +25,44 @@ public sealed class PasswordHasher(IOptions<AuthSettings> settings)
         return string.Join('$', Scheme, iterations.ToString(CultureInfo.InvariantCulture), Convert.ToBase64String(salt), Convert.ToBase64String(hash));
     }
 
-    /// <summary>Constant-time check against a stored hash; false for any malformed hash.</summary>
-    public static bool Verify(string password, string stored)
+    /// <summary>
+    /// The candidate's key (base64) under a stored hash's parameters, <c>pbkdf2-sha256$iterations$salt</c>: what the
+    /// database's <c>auth_password_matches()</c> compares with the stored key, which the Api itself cannot read.
+    /// Null for parameters of another shape.
+    /// </summary>
+    public static string? Derive(string password, string? parameters)
     {
-        var parts = stored.Split('$');
-        if (parts.Length != 4 || parts[0] != Scheme
+        var parts = parameters?.Split('$');
+        if (parts is not { Length: 3 } || parts[0] != Scheme
             || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var iterations) || iterations < 1)
         {
-            return false;
+            return null;
         }
-        var salt = Convert.FromBase64String(parts[2]);
-        var expected = Convert.FromBase64String(parts[3]);
-        var actual = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, expected.Length);
-        return CryptographicOperations.FixedTimeEquals(actual, expected);
+        byte[] salt;
+        try
+        {
+            salt = Convert.FromBase64String(parts[2]);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+        return Convert.ToBase64String(Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, HashBytes));
     }
 
-    /// <summary>Spends the same work as a real check, for sign-ins whose email matches no user.</summary>
-    public void VerifyAgainstDummy(string password) => Verify(password, dummyHash.Value);
+    /// <summary>
+    /// <see cref="Derive"/> that spends the same work when there is nothing to derive against (no such user, a malformed
+    /// hash): the key under a dummy salt then, and null, so an unknown email takes as long as a known one.
+    /// </summary>
+    public string? DeriveOrDummy(string password, string? parameters)
+    {
+        if (Derive(password, parameters) is { } key)
+        {
+            return key;
+        }
+        var dummy = dummyHash.Value;
+        Derive(password, dummy[..dummy.LastIndexOf('$')]);
+        return null;
+    }
+
 }

@@ -82,7 +82,7 @@ public static class ProfileEndpoints
         audit.Target = userId.ToString();
         var user = await db.WithoutTenantAsync(s => s.QuerySingleOrDefaultAsync<AuthEndpoints.UserRow>(AuthEndpoints.UserByIdSql, new { id = userId }, ct), ct)
             ?? throw new InvalidOperationException("an authenticated user has no users row");
-        if (!await AuthEndpoints.PasswordAcceptedAsync(db, user, request.CurrentPassword!, options.Value, time, ct))
+        if (!await AuthEndpoints.PasswordAcceptedAsync(db, hasher, user, request.CurrentPassword!, options.Value, time, ct))
         {
             audit.Details = new { reason = "wrong current password or locked" };
             return Problems.Validation("currentPassword", "is incorrect, or the account is temporarily locked after too many wrong passwords");

@@ -27,7 +27,7 @@ public static class SignUpEndpoints
     internal const string AcceptedDetail =
         "Check your mail: a link to confirm the new workspace is on its way to that address. It is valid for 24 hours.";
 
-    private sealed record PendingRow(Guid Id, string EmailNormalized, string TenantName, string Slug, string DisplayName, string? PasswordHash, Guid? ExistingUserId);
+    private sealed record PendingRow(Guid Id, string EmailNormalized, string TenantName, string Slug, Guid? ExistingUserId);
 
     public static IEndpointRouteBuilder MapSignUpEndpoints(this IEndpointRouteBuilder routes)
     {
@@ -70,7 +70,7 @@ public static class SignUpEndpoints
         audit.Target = email;
         var existing = await db.WithoutTenantAsync(s => s.QuerySingleOrDefaultAsync<AuthEndpoints.UserRow>(AuthEndpoints.UserByEmailSql, new { email }, ct), ct);
         // The same work on every path (one password hash or one verification), so timing does not tell them apart either.
-        var accepted = existing is not null && await AuthEndpoints.PasswordAcceptedAsync(db, existing, request.Password!, auth.Value, clock, ct);
+        var accepted = existing is not null && await AuthEndpoints.PasswordAcceptedAsync(db, hasher, existing, request.Password!, auth.Value, clock, ct);
         var passwordHash = existing is null ? hasher.Hash(request.Password!) : null;
         var now = clock.GetUtcNow();
         await db.WithoutTenantAsync(async s =>
@@ -142,7 +142,7 @@ public static class SignUpEndpoints
                     update signup_requests set used_at = @now
                     where token_hash = @hash and used_at is null and expires_at > @now
                     returning id as "Id", email_normalized as "EmailNormalized", tenant_name as "TenantName", slug as "Slug",
-                              display_name as "DisplayName", password_hash as "PasswordHash", existing_user_id as "ExistingUserId"
+                              existing_user_id as "ExistingUserId"
                     """, new { hash = TokenService.HashOpaqueToken(request.Token.Trim()), now }, ct);
                 if (pending is null)
                 {
@@ -153,12 +153,11 @@ public static class SignUpEndpoints
                 var userId = pending.ExistingUserId ?? Guid.NewGuid();
                 if (pending.ExistingUserId is null)
                 {
-                    await s.ExecuteAsync(
-                        """
-                        insert into users (id, email, email_normalized, display_name, password_hash, email_verified_at)
-                        values (@userId, @email, @email, @displayName, @hash, @now)
-                        """,
-                        new { userId, email = pending.EmailNormalized, displayName = pending.DisplayName, hash = pending.PasswordHash, now }, ct);
+                    // The request's password hash is not readable here: the database moves it into the account.
+                    if (!await s.ExecuteScalarAsync<bool>("select signup_create_account(@id, @userId, @now)", new { id = pending.Id, userId, now }, ct))
+                    {
+                        throw new InvalidOperationException($"sign-up request {pending.Id} was spent but created no account");
+                    }
                 }
                 else
                 {

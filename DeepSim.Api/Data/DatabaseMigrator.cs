@@ -7,7 +7,7 @@ namespace DeepSim.Api.Data;
 /// <summary>
 /// Applies the embedded, ordered SQL migrations (<c>Data/Migrations/NNNN_name.sql</c>) as the owner role,
 /// under a PostgreSQL advisory lock, each in its own transaction and recorded in <c>schema_migrations</c>;
-/// then re-applies the application role's grants. Safe to run any number of times, also concurrently.
+/// then re-applies the application role's and the platform role's grants. Safe to run any number of times, also concurrently.
 /// </summary>
 public static class DatabaseMigrator
 {
@@ -16,6 +16,12 @@ public static class DatabaseMigrator
 
     /// <summary>The application role's name when <see cref="AppRoleKey"/> is not set.</summary>
     public const string DefaultAppRole = "deepsim_app";
+
+    /// <summary>Configuration key naming the platform role (the operator endpoints' login) to grant to.</summary>
+    public const string PlatformRoleKey = "Database:PlatformRole";
+
+    /// <summary>The platform role's name when <see cref="PlatformRoleKey"/> is not set.</summary>
+    public const string DefaultPlatformRole = "deepsim_platform";
 
     // An arbitrary fixed key: every migrator in every process contends for the same lock.
     private const long AdvisoryLockKey = 0x4465_6570_5369_6D01;
@@ -31,13 +37,14 @@ public static class DatabaseMigrator
             return 2;
         }
         var appRole = configuration[AppRoleKey] is { Length: > 0 } role ? role : DefaultAppRole;
+        var platformRole = configuration[PlatformRoleKey] is { Length: > 0 } platform ? platform : DefaultPlatformRole;
         try
         {
-            var applied = await MigrateAsync(connectionString, appRole, cancellationToken);
+            var applied = await MigrateAsync(connectionString, appRole, platformRole, cancellationToken);
             Console.WriteLine(applied.Count == 0
                 ? "migrate: database is up to date"
                 : $"migrate: applied {string.Join(", ", applied)}");
-            Console.WriteLine($"migrate: grants applied to role {appRole}");
+            Console.WriteLine($"migrate: grants applied to roles {appRole} and {platformRole}");
             return 0;
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
@@ -47,8 +54,13 @@ public static class DatabaseMigrator
         }
     }
 
+    /// <summary>Applies pending migrations and grants (platform role: <see cref="DefaultPlatformRole"/>).</summary>
+    public static Task<IReadOnlyList<string>> MigrateAsync(string ownerConnectionString, string appRole, CancellationToken cancellationToken = default) =>
+        MigrateAsync(ownerConnectionString, appRole, DefaultPlatformRole, cancellationToken);
+
     /// <summary>Applies pending migrations and grants; returns the versions applied by this call.</summary>
-    public static async Task<IReadOnlyList<string>> MigrateAsync(string ownerConnectionString, string appRole, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<string>> MigrateAsync(
+        string ownerConnectionString, string appRole, string platformRole, CancellationToken cancellationToken = default)
     {
         await using var connection = new NpgsqlConnection(ownerConnectionString);
         await connection.OpenAsync(cancellationToken);
@@ -86,7 +98,7 @@ public static class DatabaseMigrator
                 applied.Add(version);
             }
 
-            await ApplyGrantsAsync(connection, appRole, cancellationToken);
+            await ApplyGrantsAsync(connection, appRole, platformRole, cancellationToken);
             return applied;
         }
         finally
@@ -105,23 +117,34 @@ public static class DatabaseMigrator
             .ToList();
     }
 
-    private static async Task ApplyGrantsAsync(NpgsqlConnection connection, string appRole, CancellationToken cancellationToken)
+    private static async Task ApplyGrantsAsync(NpgsqlConnection connection, string appRole, string platformRole, CancellationToken cancellationToken)
     {
-        await using (var exists = new NpgsqlCommand("select exists (select 1 from pg_roles where rolname = @r)", connection))
+        await RequireRoleAsync(connection, appRole, $"the application role '{appRole}' does not exist (set {AppRoleKey} to the role the Api connects as)", cancellationToken);
+        await RequireRoleAsync(connection, platformRole,
+            $"the platform role '{platformRole}' does not exist (create it as the roles script does, or set {PlatformRoleKey} to the role the operator endpoints connect as)",
+            cancellationToken);
+        if (string.Equals(appRole, platformRole, StringComparison.Ordinal))
         {
-            exists.Parameters.AddWithValue("r", appRole);
-            if (await exists.ExecuteScalarAsync(cancellationToken) is not true)
-            {
-                throw new InvalidOperationException(
-                    $"the application role '{appRole}' does not exist (set {AppRoleKey} to the role the Api connects as)");
-            }
+            throw new InvalidOperationException($"{AppRoleKey} and {PlatformRoleKey} name the same role '{appRole}': the platform role must be a role of its own");
         }
-        var quoted = "\"" + appRole.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
         var sql = ReadResource(typeof(DatabaseMigrator).Assembly, "DeepSim.Api.Data.Grants.sql")
-            .Replace("{app_role}", quoted, StringComparison.Ordinal);
+            .Replace("{app_role}", QuoteIdentifier(appRole), StringComparison.Ordinal)
+            .Replace("{platform_role}", QuoteIdentifier(platformRole), StringComparison.Ordinal);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await ExecuteAsync(connection, transaction, sql, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static async Task RequireRoleAsync(NpgsqlConnection connection, string role, string missing, CancellationToken cancellationToken)
+    {
+        await using var exists = new NpgsqlCommand("select exists (select 1 from pg_roles where rolname = @r)", connection);
+        exists.Parameters.AddWithValue("r", role);
+        if (await exists.ExecuteScalarAsync(cancellationToken) is not true)
+        {
+            throw new InvalidOperationException(missing);
+        }
     }
 
     private static string ReadResource(Assembly assembly, string name)

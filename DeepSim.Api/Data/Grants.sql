@@ -1,4 +1,5 @@
--- Re-applied on every migrate run: what the application role may do. {app_role} is the quoted role name.
+-- Re-applied on every migrate run: what the application role and the platform role may do. {app_role} and
+-- {platform_role} are the quoted role names.
 -- Nothing here lets it own, alter or bypass anything.
 -- Start from nothing: default privileges set up by whoever created the database may have granted more.
 revoke all on all tables in schema public from {app_role};
@@ -12,8 +13,11 @@ grant select, insert on audit_log, event_outbox to {app_role};
 grant select on tenants to {app_role};
 grant insert (id, name, slug) on tenants to {app_role};
 grant update (name, updated_at) on tenants to {app_role};
--- Users: the operator flag is never writable by the application.
-grant select on users to {app_role};
+-- Users: the operator flag is never writable by the application. Password hashes are write-only for it: it reads every
+-- column but password_hash, and checks a password through auth_password_parameters() and auth_password_matches()
+-- (migration 0260). A column added to users later is unreadable until it is listed here.
+grant select (id, email, email_normalized, display_name, is_platform_operator, failed_sign_ins, locked_until, created_at, email_verified_at)
+    on users to {app_role};
 grant insert (id, email, email_normalized, display_name, password_hash, created_at, email_verified_at) on users to {app_role};
 grant update (display_name, password_hash, failed_sign_ins, locked_until, email_verified_at) on users to {app_role};
 grant usage, select on all sequences in schema public to {app_role};
@@ -41,7 +45,12 @@ grant update (outcome) on provider_events to {app_role};
 -- keys and rotation only through its SECURITY DEFINER functions.
 revoke all on signing_keys from {app_role};
 -- Sign-up requests and email verifications (migration 0250): written and spent by the application, never deleted by it.
-grant select, insert, update on signup_requests, email_verifications to {app_role};
+-- A pending sign-up's password hash is write-only (migration 0251): it moves into the account through signup_create_account().
+grant select, insert, update on email_verifications to {app_role};
+grant select (id, email_normalized, token_hash, tenant_name, slug, display_name, existing_user_id, created_at, expires_at, used_at)
+    on signup_requests to {app_role};
+grant insert on signup_requests to {app_role};
+grant update (used_at) on signup_requests to {app_role};
 -- Webhooks (migration 0270): the endpoint's secret may be written (create, rotate) but never read back; the dispatcher
 -- gets it through webhook_deliveries_claim(). Attempts are an append-only log; the dispatch checkpoint is its functions'.
 grant select (id, tenant_id, url, events, enabled, created_by, created_at, updated_at, secret_rotated_at) on webhook_endpoints to {app_role};
@@ -50,3 +59,31 @@ grant update (url, events, enabled, updated_at, secret, secret_rotated_at) on we
 grant select, insert, update on webhook_deliveries to {app_role};
 grant select, insert on webhook_attempts to {app_role};
 revoke all on webhook_dispatch_state from {app_role};
+-- Operator powers: only the platform role (the login of the Api's operator endpoints, a connection string of its own)
+-- executes the platform functions; it has no table, sequence or other function rights at all. Each function still
+-- re-checks that its caller is an operator. platform_is_operator() stays with the application (authentication asks it).
+revoke all on all tables in schema public from {platform_role};
+revoke all on all sequences in schema public from {platform_role};
+revoke execute on all functions in schema public from {platform_role};
+grant usage on schema public to {platform_role};
+revoke execute on function
+    platform_bootstrap_operator(uuid, text, text, text, text),
+    platform_require_operator(uuid),
+    platform_list_tenants(uuid, text, text, text, integer, integer),
+    platform_get_tenant(uuid, uuid),
+    platform_create_tenant(uuid, uuid, text, text, text, text),
+    platform_update_tenant(uuid, uuid, text, text, text),
+    platform_set_tenant_status(uuid, uuid, text, text),
+    platform_delete_tenant(uuid, uuid, text),
+    platform_read_audit(uuid, uuid, integer, integer)
+    from {app_role};
+grant execute on function
+    platform_bootstrap_operator(uuid, text, text, text, text),
+    platform_list_tenants(uuid, text, text, text, integer, integer),
+    platform_get_tenant(uuid, uuid),
+    platform_create_tenant(uuid, uuid, text, text, text, text),
+    platform_update_tenant(uuid, uuid, text, text, text),
+    platform_set_tenant_status(uuid, uuid, text, text),
+    platform_delete_tenant(uuid, uuid, text),
+    platform_read_audit(uuid, uuid, integer, integer)
+    to {platform_role};

@@ -14,6 +14,7 @@ internal static class BuildTimeDocument
     public static IReadOnlyDictionary<string, string?> PlaceholderSettings { get; } = new Dictionary<string, string?>
     {
         ["ConnectionStrings:deepsimdb"] = "Host=127.0.0.1;Port=1;Database=none;Username=none;Password=none",
+        ["ConnectionStrings:platformdb"] = "Host=127.0.0.1;Port=1;Database=none;Username=none;Password=none",
         ["ConnectionStrings:redis"] = "127.0.0.1:1,abortConnect=false",
         ["Auth:ServiceToken"] = new string('x', 64),
     };

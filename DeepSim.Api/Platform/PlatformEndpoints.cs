@@ -15,7 +15,8 @@ public sealed record PlatformUpdateTenantRequest(string? Name, string? Plan);
 
 /// <summary>
 /// Platform operators: every tenant's lifecycle and audit log. Each call goes through a SECURITY DEFINER function
-/// that re-checks the caller is an operator and audits the change in the same transaction.
+/// that re-checks the caller is an operator and audits the change in the same transaction; those functions run only as
+/// the platform role (<see cref="PlatformDb"/>), never as the application role.
 /// </summary>
 public static class PlatformEndpoints
 {
@@ -56,7 +57,7 @@ public static class PlatformEndpoints
     private static string? Client(HttpContext http) => http.Connection.RemoteIpAddress?.ToString();
 
     public static async Task<Results<Ok<Page<PlatformTenant>>, ValidationProblem>> List(
-        HttpContext http, TenantDb db, string? status, string? plan, string? search, int? page, int? pageSize, CancellationToken ct)
+        HttpContext http, PlatformDb db, string? status, string? plan, string? search, int? page, int? pageSize, CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (status is not null && !Statuses.Contains(status))
@@ -73,24 +74,24 @@ public static class PlatformEndpoints
         }
         var paging = PageRequest.From(page, pageSize);
         var actor = Actor.FromPrincipal(http.User);
-        var rows = (await db.WithoutTenantAsync(s => s.QueryAsync<Row>(
+        var rows = (await db.RunAsync(s => s.QueryAsync<Row>(
             $"select {RowColumns} from platform_list_tenants(@actor, @status, @plan, @search, @limit, @offset)",
             new { actor = actor.UserId, status, plan, search = string.IsNullOrWhiteSpace(search) ? null : search.Trim(), limit = paging.PageSize, offset = paging.Offset }, ct), ct)).ToList();
         return TypedResults.Ok(new Page<PlatformTenant>(rows.Select(r => r.ToTenant()).ToList(), paging.PageNumber, paging.PageSize, rows.Count > 0 ? rows[0].TotalCount : 0));
     }
 
-    public static async Task<Results<Ok<PlatformTenant>, ProblemHttpResult>> Get(Guid tenantId, HttpContext http, TenantDb db, AuditNotes audit, CancellationToken ct)
+    public static async Task<Results<Ok<PlatformTenant>, ProblemHttpResult>> Get(Guid tenantId, HttpContext http, PlatformDb db, AuditNotes audit, CancellationToken ct)
     {
         var row = await GetRowAsync(db, Actor.FromPrincipal(http.User), tenantId, ct);
         return row is null ? Problems.NotFound("No such tenant.") : TypedResults.Ok(row.ToTenant());
     }
 
-    private static Task<Row?> GetRowAsync(TenantDb db, Actor actor, Guid tenantId, CancellationToken ct) =>
-        db.WithoutTenantAsync(s => s.QuerySingleOrDefaultAsync<Row>(
+    private static Task<Row?> GetRowAsync(PlatformDb db, Actor actor, Guid tenantId, CancellationToken ct) =>
+        db.RunAsync(s => s.QuerySingleOrDefaultAsync<Row>(
             $"select {RowColumns} from platform_get_tenant(@actor, @tenantId)", new { actor = actor.UserId, tenantId }, ct), ct);
 
     public static async Task<Results<Created<PlatformTenant>, ValidationProblem, ProblemHttpResult>> Create(
-        CreateTenantRequest request, HttpContext http, TenantDb db, IOptions<AuthSettings> options, TimeProvider time, AuditNotes audit, CancellationToken ct)
+        CreateTenantRequest request, HttpContext http, PlatformDb platform, TenantDb db, IOptions<AuthSettings> options, TimeProvider time, AuditNotes audit, CancellationToken ct)
     {
         var errors = new FieldErrors().Required("name", request.Name, 200).Required("slug", request.Slug, 63);
         if (!string.IsNullOrWhiteSpace(request.Slug) && !AuthEndpoints.SlugPattern().IsMatch(request.Slug))
@@ -111,7 +112,7 @@ public static class PlatformEndpoints
         var plan = request.Plan ?? "free";
         try
         {
-            await db.WithoutTenantAsync(s => s.ExecuteAsync("select platform_create_tenant(@actor, @tenantId, @name, @slug, @plan, @client)",
+            await platform.RunAsync(s => s.ExecuteAsync("select platform_create_tenant(@actor, @tenantId, @name, @slug, @plan, @client)",
                 new { actor = actor.UserId, tenantId, name = request.Name!.Trim(), slug = request.Slug, plan, client = Client(http) }, ct), ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
@@ -136,12 +137,12 @@ public static class PlatformEndpoints
         }, ct);
         audit.TenantId = tenantId;
         audit.Target = tenantId.ToString();
-        var row = await GetRowAsync(db, actor, tenantId, ct);
+        var row = await GetRowAsync(platform, actor, tenantId, ct);
         return TypedResults.Created($"/api/v1/platform/tenants/{tenantId}", row!.ToTenant());
     }
 
     public static async Task<Results<Ok<PlatformTenant>, ValidationProblem, ProblemHttpResult>> Update(
-        Guid tenantId, PlatformUpdateTenantRequest request, HttpContext http, TenantDb db, AuditNotes audit, CancellationToken ct)
+        Guid tenantId, PlatformUpdateTenantRequest request, HttpContext http, PlatformDb db, AuditNotes audit, CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (request.Name is not null)
@@ -158,7 +159,7 @@ public static class PlatformEndpoints
         }
         var actor = Actor.FromPrincipal(http.User);
         audit.TenantId = tenantId;
-        var found = await db.WithoutTenantAsync(s => s.ExecuteScalarAsync<bool>("select platform_update_tenant(@actor, @tenantId, @name, @plan, @client)",
+        var found = await db.RunAsync(s => s.ExecuteScalarAsync<bool>("select platform_update_tenant(@actor, @tenantId, @name, @plan, @client)",
             new { actor = actor.UserId, tenantId, name = request.Name?.Trim(), plan = request.Plan, client = Client(http) }, ct), ct);
         if (!found)
         {
@@ -168,17 +169,17 @@ public static class PlatformEndpoints
         return TypedResults.Ok((await GetRowAsync(db, actor, tenantId, ct))!.ToTenant());
     }
 
-    public static Task<Results<Ok<PlatformTenant>, ProblemHttpResult>> Suspend(Guid tenantId, HttpContext http, TenantDb db, AuditNotes audit, CancellationToken ct) =>
+    public static Task<Results<Ok<PlatformTenant>, ProblemHttpResult>> Suspend(Guid tenantId, HttpContext http, PlatformDb db, AuditNotes audit, CancellationToken ct) =>
         SetStatusAsync(tenantId, "suspended", http, db, audit, ct);
 
-    public static Task<Results<Ok<PlatformTenant>, ProblemHttpResult>> Restore(Guid tenantId, HttpContext http, TenantDb db, AuditNotes audit, CancellationToken ct) =>
+    public static Task<Results<Ok<PlatformTenant>, ProblemHttpResult>> Restore(Guid tenantId, HttpContext http, PlatformDb db, AuditNotes audit, CancellationToken ct) =>
         SetStatusAsync(tenantId, "active", http, db, audit, ct);
 
     private static async Task<Results<Ok<PlatformTenant>, ProblemHttpResult>> SetStatusAsync(
-        Guid tenantId, string status, HttpContext http, TenantDb db, AuditNotes audit, CancellationToken ct)
+        Guid tenantId, string status, HttpContext http, PlatformDb db, AuditNotes audit, CancellationToken ct)
     {
         var actor = Actor.FromPrincipal(http.User);
-        var found = await db.WithoutTenantAsync(s => s.ExecuteScalarAsync<bool>("select platform_set_tenant_status(@actor, @tenantId, @status, @client)",
+        var found = await db.RunAsync(s => s.ExecuteScalarAsync<bool>("select platform_set_tenant_status(@actor, @tenantId, @status, @client)",
             new { actor = actor.UserId, tenantId, status, client = Client(http) }, ct), ct);
         if (!found)
         {
@@ -188,10 +189,10 @@ public static class PlatformEndpoints
         return TypedResults.Ok((await GetRowAsync(db, actor, tenantId, ct))!.ToTenant());
     }
 
-    public static async Task<Results<Ok<TenantDeletedResponse>, ProblemHttpResult>> Delete(Guid tenantId, HttpContext http, TenantDb db, AuditNotes audit, CancellationToken ct)
+    public static async Task<Results<Ok<TenantDeletedResponse>, ProblemHttpResult>> Delete(Guid tenantId, HttpContext http, PlatformDb db, AuditNotes audit, CancellationToken ct)
     {
         var actor = Actor.FromPrincipal(http.User);
-        var counts = await db.WithoutTenantAsync(s => s.ExecuteScalarAsync<string>("select platform_delete_tenant(@actor, @tenantId, @client)::text",
+        var counts = await db.RunAsync(s => s.ExecuteScalarAsync<string>("select platform_delete_tenant(@actor, @tenantId, @client)::text",
             new { actor = actor.UserId, tenantId, client = Client(http) }, ct), ct);
         if (counts is null)
         {
@@ -201,11 +202,11 @@ public static class PlatformEndpoints
         return TypedResults.Ok(new TenantDeletedResponse(tenantId, TenantEndpoints.ParseCounts(counts)));
     }
 
-    public static async Task<Ok<Page<AuditEntry>>> Audit(HttpContext http, TenantDb db, Guid? tenantId, int? page, int? pageSize, CancellationToken ct)
+    public static async Task<Ok<Page<AuditEntry>>> Audit(HttpContext http, PlatformDb db, Guid? tenantId, int? page, int? pageSize, CancellationToken ct)
     {
         var paging = PageRequest.From(page, pageSize);
         var actor = Actor.FromPrincipal(http.User);
-        var rows = await db.WithoutTenantAsync(s => s.QueryAsync<AuditEndpoints.Row>(
+        var rows = await db.RunAsync(s => s.QueryAsync<AuditEndpoints.Row>(
             $"select {AuditEndpoints.Columns} from platform_read_audit(@actor, @tenantId, @limit, @offset)",
             new { actor = actor.UserId, tenantId, limit = paging.PageSize, offset = paging.Offset }, ct), ct);
         var entries = rows.Select(r => r.ToEntry()).ToList();

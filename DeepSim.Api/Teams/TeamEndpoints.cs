@@ -21,7 +21,7 @@ public static class TeamEndpoints
 
     private sealed record MemberRole(string Role);
     private sealed record InvitationRow(Guid Id, string EmailNormalized, string Role, byte[] TokenHash, DateTime ExpiresAt, bool Open, string Plan, string Status);
-    private sealed record UserRow(Guid Id, string PasswordHash);
+    private sealed record UserRow(Guid Id, string? PasswordParameters);
 
     public static IEndpointRouteBuilder MapTeamEndpoints(this IEndpointRouteBuilder routes)
     {
@@ -273,7 +273,7 @@ public static class TeamEndpoints
                 return overLimit;
             }
             var user = await s.QuerySingleOrDefaultAsync<UserRow>(
-                "select id as \"Id\", password_hash as \"PasswordHash\" from users where email_normalized = @email", new { email = invitation.EmailNormalized }, ct);
+                "select id as \"Id\", auth_password_parameters(id) as \"PasswordParameters\" from users where email_normalized = @email", new { email = invitation.EmailNormalized }, ct);
             Guid userId;
             if (user is null)
             {
@@ -291,7 +291,8 @@ public static class TeamEndpoints
             else
             {
                 // An existing account joins only with its own password: the token alone does not grant a sign-in.
-                if (string.IsNullOrEmpty(request.Password) || !PasswordHasher.Verify(request.Password, user.PasswordHash))
+                if (string.IsNullOrEmpty(request.Password)
+                    || !await AuthEndpoints.PasswordMatchesAsync(s, hasher, user.Id, user.PasswordParameters, request.Password, ct))
                 {
                     return Problems.Unauthorized(AuthEndpoints.InvalidCredentialsDetail, ProblemTypes.InvalidCredentials);
                 }

@@ -19,14 +19,19 @@ public sealed class LocalPostgresResource(string name, string workingDirectory, 
         Endpoint.Property(EndpointProperty.Host), Endpoint.Property(EndpointProperty.Port), "postgres", DeepSimPostgres.OwnerRole, ownerPassword);
 }
 
-/// <summary>The PostgreSQL part of the graph: the server, the application role's database, the owner's string.</summary>
+/// <summary>
+/// The PostgreSQL part of the graph: the server, the application role's database, the platform role's (the operator
+/// endpoints only), the owner's string.
+/// </summary>
 public sealed record DeepSimPostgres(
     IResourceBuilder<IResourceWithConnectionString> Server,
     IResourceBuilder<IResourceWithConnectionString> Database,
+    IResourceBuilder<IResourceWithConnectionString> PlatformDatabase,
     ReferenceExpression OwnerConnectionString)
 {
     public const string OwnerRole = "deepsim_owner";
     public const string AppRole = "deepsim_app";
+    public const string PlatformRole = "deepsim_platform";
     private const string InitSuffix = "-init";
 
     internal static ReferenceExpression ConnectionString(
@@ -35,7 +40,8 @@ public sealed record DeepSimPostgres(
 
     internal static IResourceBuilder<LocalPostgresResource> AddLocal(
         IDistributedApplicationBuilder builder, string name, string databaseName,
-        IResourceBuilder<ParameterResource> ownerPassword, IResourceBuilder<ParameterResource> appPassword)
+        IResourceBuilder<ParameterResource> ownerPassword, IResourceBuilder<ParameterResource> appPassword,
+        IResourceBuilder<ParameterResource> platformPassword)
     {
         var binDirectory = Path.GetDirectoryName(builder.RequireBinary(
             name, "postgresql", "/usr/lib/postgresql/15/bin/postgres", "/usr/lib/postgresql/16/bin/postgres", "/usr/lib/postgresql/17/bin/postgres"))!;
@@ -46,6 +52,7 @@ public sealed record DeepSimPostgres(
         var init = builder.AddExecutable(name + InitSuffix, "bash", state, LocalMachine.Script("postgres-init.sh"), state, binDirectory)
             .WithEnvironment("DEEPSIM_OWNER_PASSWORD", ownerPassword)
             .WithEnvironment("DEEPSIM_APP_PASSWORD", appPassword)
+            .WithEnvironment("DEEPSIM_PLATFORM_PASSWORD", platformPassword)
             .WithEnvironment("DEEPSIM_DATABASE", databaseName);
         Directory.CreateDirectory(state);
 
@@ -83,14 +90,15 @@ public sealed record DeepSimPostgres(
 public static class PostgresResourceExtensions
 {
     /// <summary>
-    /// PostgreSQL with DeepSim's two login roles (an owner for migrations, an application role without BYPASSRLS)
-    /// and its database. Run mode: the Debian server under DCP after an init step. Publish mode: a PostgreSQL container
+    /// PostgreSQL with DeepSim's three login roles (an owner for migrations, an application role without BYPASSRLS, a
+    /// platform role that may only run the operator functions) and its database. Run mode: the Debian server under DCP after an init step. Publish mode: a PostgreSQL container
     /// that applies the same roles script on first start.
     /// </summary>
     public static DeepSimPostgres AddDeepSimPostgres(this IDistributedApplicationBuilder builder, string name, string databaseName)
     {
         var ownerPassword = builder.AddSecret($"{name}-owner-password");
         var appPassword = builder.AddSecret($"{name}-app-password");
+        var platformPassword = builder.AddSecret($"{name}-platform-password");
         IResourceBuilder<IResourceWithConnectionString> server;
         EndpointReference endpoint;
         if (builder.ExecutionContext.IsPublishMode)
@@ -99,6 +107,7 @@ public static class PostgresResourceExtensions
                 .WithInitFiles(Path.Combine(builder.AppHostDirectory, "scripts", "initdb"))
                 .WithEnvironment("DEEPSIM_OWNER_PASSWORD", ownerPassword)
                 .WithEnvironment("DEEPSIM_APP_PASSWORD", appPassword)
+                .WithEnvironment("DEEPSIM_PLATFORM_PASSWORD", platformPassword)
                 .WithEnvironment("DEEPSIM_DATABASE", databaseName)
                 .WithDataVolume();
             endpoint = container.Resource.PrimaryEndpoint;
@@ -106,7 +115,7 @@ public static class PostgresResourceExtensions
         }
         else
         {
-            var local = DeepSimPostgres.AddLocal(builder, name, databaseName, ownerPassword, appPassword);
+            var local = DeepSimPostgres.AddLocal(builder, name, databaseName, ownerPassword, appPassword, platformPassword);
             endpoint = local.Resource.Endpoint;
             server = local;
         }
@@ -114,7 +123,9 @@ public static class PostgresResourceExtensions
         var port = endpoint.Property(EndpointProperty.Port);
         var database = builder.AddConnectionString(databaseName,
             DeepSimPostgres.ConnectionString(host, port, databaseName, DeepSimPostgres.AppRole, appPassword.Resource));
-        return new DeepSimPostgres(server, database,
+        var platformDatabase = builder.AddConnectionString(ResourceNames.PlatformDatabase,
+            DeepSimPostgres.ConnectionString(host, port, databaseName, DeepSimPostgres.PlatformRole, platformPassword.Resource));
+        return new DeepSimPostgres(server, database, platformDatabase,
             DeepSimPostgres.ConnectionString(host, port, databaseName, DeepSimPostgres.OwnerRole, ownerPassword.Resource));
     }
 }

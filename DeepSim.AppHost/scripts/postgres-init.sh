@@ -45,4 +45,4 @@ fi
 trap '"${as_postgres[@]}" "$bin/pg_ctl" -D "$cluster" -s -w -t 60 -m fast stop' EXIT
 # The DEEPSIM_* variables pass through setpriv's exec unchanged; nothing secret goes on a command line.
 "${as_postgres[@]}" /usr/bin/psql -X -q -h "$cluster" -U postgres -d postgres -f "$here/initdb/10-deepsim-roles.sql" >/dev/null
-echo "roles deepsim_owner and deepsim_app and database $DEEPSIM_DATABASE are ready"
+echo "roles deepsim_owner, deepsim_app and deepsim_platform and database $DEEPSIM_DATABASE are ready"

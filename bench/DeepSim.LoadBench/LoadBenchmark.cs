@@ -74,7 +74,7 @@ public static class LoadBenchmark
             await owner.ExecuteAsync("do $$ begin execute format('alter database %I set synchronous_commit = off', current_database()); end $$");
             Console.WriteLine("diagnostic: synchronous_commit = off");
         }
-        var app = await StartApiAsync(postgres.AppConnectionString, redis.ConnectionString, total.Token);
+        var app = await StartApiAsync(postgres.AppConnectionString, postgres.PlatformConnectionString, redis.ConnectionString, total.Token);
         try
         {
             var url = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -245,7 +245,7 @@ public static class LoadBenchmark
         return sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
     }
 
-    private static async Task<WebApplication> StartApiAsync(string database, string redis, CancellationToken ct)
+    private static async Task<WebApplication> StartApiAsync(string database, string platformDatabase, string redis, CancellationToken ct)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -255,6 +255,7 @@ public static class LoadBenchmark
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [$"ConnectionStrings:{ResourceNames.Database}"] = database,
+            [$"ConnectionStrings:{ResourceNames.PlatformDatabase}"] = platformDatabase,
             [$"ConnectionStrings:{ResourceNames.Redis}"] = redis,
             ["Auth:ServiceToken"] = ServiceToken,
             ["Auth:Pbkdf2Iterations"] = "1000",

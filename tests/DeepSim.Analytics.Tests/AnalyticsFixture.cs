@@ -54,6 +54,7 @@ public sealed class AnalyticsFixture : IAsyncLifetime
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [$"ConnectionStrings:{ResourceNames.Database}"] = servers.Postgres.AppConnectionString,
+            [$"ConnectionStrings:{ResourceNames.PlatformDatabase}"] = servers.Postgres.PlatformConnectionString,
             [$"ConnectionStrings:{ResourceNames.Redis}"] = servers.Redis.ConnectionString,
             ["Auth:ServiceToken"] = ServiceToken,
             // Fast hashing in tests only; production keeps the OWASP work factor.

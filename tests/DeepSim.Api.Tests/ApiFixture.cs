@@ -47,6 +47,8 @@ public sealed class ApiFixture : IAsyncLifetime
     public string OwnerConnectionString => servers!.Postgres.OwnerConnectionString;
     public string AppConnectionString => servers!.Postgres.AppConnectionString;
     public string AppRole => servers!.Postgres.AppRole;
+    public string PlatformConnectionString => servers!.Postgres.PlatformConnectionString;
+    public string PlatformRole => servers!.Postgres.PlatformRole;
 
     public async Task InitializeAsync()
     {
@@ -75,6 +77,7 @@ public sealed class ApiFixture : IAsyncLifetime
             var settings = new Dictionary<string, string?>
             {
                 [$"ConnectionStrings:{ResourceNames.Database}"] = AppConnectionString,
+                [$"ConnectionStrings:{ResourceNames.PlatformDatabase}"] = PlatformConnectionString,
                 [$"ConnectionStrings:{ResourceNames.Redis}"] = Redis.ConnectionString,
                 ["Auth:ServiceToken"] = "test-service-token-0123456789abcdef",
                 ["Auth:Pbkdf2Iterations"] = TestPbkdf2Iterations.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -93,6 +93,7 @@ public sealed class HostTests(ApiFixture api)
     [Theory]
     [InlineData("ConnectionStrings:redis")]
     [InlineData("ConnectionStrings:deepsimdb")]
+    [InlineData("ConnectionStrings:platformdb")]
     public void A_missing_setting_stops_the_start_naming_its_key(string key)
     {
         using var factory = api.CreateFactory(new Dictionary<string, string?> { [key] = "" });

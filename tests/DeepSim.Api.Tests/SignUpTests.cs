@@ -1,5 +1,6 @@
 using System.Net;
 using DeepSim.Api.Auth;
+using Npgsql;
 
 namespace DeepSim.Api.Tests;
 
@@ -76,6 +77,35 @@ public sealed class SignUpTests(ApiFixture api)
         Assert.Equal(HttpStatusCode.BadRequest, again.Status);
         Assert.Contains("\"token\"", again.Body, StringComparison.Ordinal);
         Assert.Equal(1L, await CountAsync("select count(*) from tenants where slug = @s", ("s", slug)));
+    }
+
+    [Fact]
+    public async Task A_pending_sign_ups_password_hash_is_unreadable_by_the_application_role_and_gone_once_confirmed()
+    {
+        var email = TestApi.UniqueEmail("hashed");
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync("/api/v1/auth/signup", Request(email))).Status);
+        Assert.Equal(1L, await CountAsync("select count(*) from signup_requests where email_normalized = @e and password_hash is not null", ("e", email)));
+
+        await using (var app = await api.OpenAppAsync())
+        {
+            foreach (var sql in new[] { "select password_hash from signup_requests limit 1", "select * from signup_requests limit 1" })
+            {
+                await using var command = new NpgsqlCommand(sql, app);
+                var denied = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteScalarAsync());
+                Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, denied.SqlState);
+            }
+            // Nor can it make an account out of a request nobody confirmed.
+            await using var create = new NpgsqlCommand(
+                "select signup_create_account((select id from signup_requests where email_normalized = @e), gen_random_uuid(), now())", app);
+            create.Parameters.AddWithValue("e", email);
+            Assert.Equal(false, await create.ExecuteScalarAsync());
+        }
+        Assert.Equal(0L, await CountAsync("select count(*) from users where email_normalized = @e", ("e", email)));
+
+        Assert.Equal(HttpStatusCode.Created, (await PostAsync("/api/v1/auth/signup/confirm",
+            new { token = await TestApi.MailedTokenAsync(api, email, SignUpEndpoints.TokenPrefix) })).Status);
+        Assert.Equal(0L, await CountAsync("select count(*) from signup_requests where email_normalized = @e and password_hash is not null", ("e", email)));
+        await TestApi.SignInAsync(api, email, TestApi.Password);
     }
 
     [Fact]

@@ -46,6 +46,10 @@ public sealed class PlatformTests(PlatformFixture platform)
 
         Assert.Contains("Username=deepsim_app", api[$"ConnectionStrings__{ResourceNames.Database}"], StringComparison.Ordinal);
         Assert.Contains("Username=deepsim_owner", migrations[$"ConnectionStrings__{ResourceNames.Database}"], StringComparison.Ordinal);
+        // The operator endpoints' role: to the Api alone.
+        Assert.Contains("Username=deepsim_platform", api[$"ConnectionStrings__{ResourceNames.PlatformDatabase}"], StringComparison.Ordinal);
+        Assert.DoesNotContain(worker.Keys.Concat(analytics.Keys).Concat(web.Keys).Concat(migrations.Keys),
+            key => key == $"ConnectionStrings__{ResourceNames.PlatformDatabase}");
         Assert.True(api.ContainsKey("Auth__ServiceToken") && api.ContainsKey($"ConnectionStrings__{ResourceNames.Redis}"));
         Assert.DoesNotContain(migrations.Keys, key => key.StartsWith("Auth__", StringComparison.Ordinal));
         // Mail goes out through the Api alone, locally to the maildev catcher.

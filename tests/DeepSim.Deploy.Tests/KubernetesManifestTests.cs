@@ -57,6 +57,8 @@ public sealed class KubernetesManifestTests(PublishedManifests published)
             migrations.EnvVar($"ConnectionStrings__{ResourceNames.Database}")["valueFrom"]["secretKeyRef"]["key"].Text);
         Assert.Equal("deepsimdb-connection-string",
             WorkloadFor(ResourceNames.Api).EnvVar($"ConnectionStrings__{ResourceNames.Database}")["valueFrom"]["secretKeyRef"]["key"].Text);
+        Assert.Equal("platformdb-connection-string",
+            WorkloadFor(ResourceNames.Api).EnvVar($"ConnectionStrings__{ResourceNames.PlatformDatabase}")["valueFrom"]["secretKeyRef"]["key"].Text);
     }
 
     [Fact]
@@ -75,7 +77,7 @@ public sealed class KubernetesManifestTests(PublishedManifests published)
     {
         var workers = WorkloadFor(ResourceNames.Simulation);
         Assert.DoesNotContain($"ConnectionStrings__{ResourceNames.Database}", workers.EnvNames);
-        string[] forbiddenKeys = ["deepsimdb-connection-string", "deepsimdb-owner-connection-string"];
+        string[] forbiddenKeys = ["deepsimdb-connection-string", "deepsimdb-owner-connection-string", "platformdb-connection-string"];
         var keys = workers.Env.Select(variable => variable["valueFrom"]["secretKeyRef"]["key"].Text).OfType<string>().ToList();
         Assert.Empty(keys.Intersect(forbiddenKeys));
         Assert.False(workers.Container["envFrom"].Exists, "envFrom would hand the worker the whole Secret");

@@ -17,7 +17,7 @@ public sealed class ManifestTests(PublishedManifests published)
 
     private static readonly string[] SecretParameters =
     [
-        "postgres-owner-password", "postgres-app-password", "redis-password", "clickhouse-password",
+        "postgres-owner-password", "postgres-app-password", "postgres-platform-password", "redis-password", "clickhouse-password",
         "auth-service-token", "operator-password",
     ];
 
@@ -25,7 +25,11 @@ public sealed class ManifestTests(PublishedManifests published)
     public void The_manifest_publishes_and_names_every_resource_and_binding()
     {
         var manifest = published.Default;
-        var expectedType = new Dictionary<string, string>(StringComparer.Ordinal) { [ResourceNames.Database] = "value.v0" };
+        var expectedType = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [ResourceNames.Database] = "value.v0",
+            [ResourceNames.PlatformDatabase] = "value.v0",
+        };
         foreach (var server in Servers)
         {
             expectedType[server] = "container.v0";
@@ -71,7 +75,11 @@ public sealed class ManifestTests(PublishedManifests published)
         Assert.NotEmpty(env);
         Assert.DoesNotContain($"ConnectionStrings__{ResourceNames.Database}", env.Keys);
         // Nor under another name: no value, resolved, reaches PostgreSQL or its passwords (the signing keys live there).
-        string[] forbidden = [ResourceNames.Postgres, ResourceNames.Database, "postgres-owner-password", "postgres-app-password"];
+        string[] forbidden =
+        [
+            ResourceNames.Postgres, ResourceNames.Database, ResourceNames.PlatformDatabase,
+            "postgres-owner-password", "postgres-app-password", "postgres-platform-password",
+        ];
         foreach (var (key, value) in env)
         {
             var referenced = manifest.ReferencedResources(value);
@@ -89,6 +97,14 @@ public sealed class ManifestTests(PublishedManifests published)
         Assert.Equal("deepsim_app", manifest.PostgresUser(manifest.Env(ResourceNames.Api)[key]));
         Assert.Equal("deepsim_owner", manifest.PostgresUser(manifest.Env(ResourceNames.ApiMigrations)[key]));
         Assert.Contains("{postgres-owner-password.value}", manifest.Resolve(manifest.Env(ResourceNames.ApiMigrations)[key]), StringComparison.Ordinal);
+        // The operator endpoints' role comes as a string of its own, to the Api alone, with a password of its own.
+        var platformKey = $"ConnectionStrings__{ResourceNames.PlatformDatabase}";
+        Assert.Equal("deepsim_platform", manifest.PostgresUser(manifest.Env(ResourceNames.Api)[platformKey]));
+        Assert.Contains("{postgres-platform-password.value}", manifest.Resolve(manifest.Env(ResourceNames.Api)[platformKey]), StringComparison.Ordinal);
+        foreach (var service in manifest.ProjectNames.Where(name => name != ResourceNames.Api))
+        {
+            Assert.DoesNotContain(platformKey, manifest.Env(service).Keys);
+        }
 
         // The owner's password goes nowhere else; the migrations get nothing but their one string.
         foreach (var service in manifest.ProjectNames.Where(name => name != ResourceNames.ApiMigrations))

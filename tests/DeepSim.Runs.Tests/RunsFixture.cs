@@ -47,6 +47,7 @@ public sealed class RunsFixture : IAsyncLifetime
         var settings = new Dictionary<string, string?>
         {
             [$"ConnectionStrings:{ResourceNames.Database}"] = servers!.Postgres.AppConnectionString,
+            [$"ConnectionStrings:{ResourceNames.PlatformDatabase}"] = servers.Postgres.PlatformConnectionString,
             [$"ConnectionStrings:{ResourceNames.Redis}"] = redisConnectionString,
             ["Auth:ServiceToken"] = ServiceToken,
             // Fast hashing in tests only; production keeps the OWASP work factor.

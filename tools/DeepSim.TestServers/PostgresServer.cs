@@ -22,6 +22,7 @@ public sealed class PostgresServer : LocalServer
     private readonly string _clusterDirectory;
     private readonly string _ownerPassword;
     private readonly string _appPassword;
+    private readonly string _platformPassword;
 
     // SIGINT is PostgreSQL's fast shutdown (what `pg_ctl stop -m fast` sends).
     private PostgresServer(string dataDirectory)
@@ -31,6 +32,7 @@ public sealed class PostgresServer : LocalServer
         _clusterDirectory = Path.Combine(dataDirectory, "data");
         _ownerPassword = NewPassword();
         _appPassword = NewPassword();
+        _platformPassword = NewPassword();
     }
 
     /// <summary>The initdb cluster, under the data directory.</summary>
@@ -45,11 +47,17 @@ public sealed class PostgresServer : LocalServer
     /// <summary>What the services log in as: no superuser, no BYPASSRLS, owns nothing.</summary>
     public string AppRole { get; } = "deepsim_app";
 
+    /// <summary>What the operator endpoints log in as: owns nothing, may only execute the platform functions.</summary>
+    public string PlatformRole { get; } = "deepsim_platform";
+
     /// <summary>Npgsql connection string of the owner role (migrations) to the main database.</summary>
     public string OwnerConnectionString => ConnectionString(DatabaseName, OwnerRole, _ownerPassword);
 
     /// <summary>Npgsql connection string of the application role to the main database.</summary>
     public string AppConnectionString => ConnectionString(DatabaseName, AppRole, _appPassword);
+
+    /// <summary>Npgsql connection string of the platform role to the main database.</summary>
+    public string PlatformConnectionString => ConnectionString(DatabaseName, PlatformRole, _platformPassword);
 
     /// <summary>Starts (creating on first use) a cluster under <paramref name="dataDirectory"/> on any free port.</summary>
     public static async Task<PostgresServer> StartAsync(string dataDirectory, CancellationToken cancellationToken)
@@ -163,6 +171,7 @@ public sealed class PostgresServer : LocalServer
     {
         var owner = QuoteIdentifier(OwnerRole);
         var app = QuoteIdentifier(AppRole);
+        var platform = QuoteIdentifier(PlatformRole);
         var database = QuoteIdentifier(databaseName);
         await using (var connection = new NpgsqlConnection(SuperuserSocketConnectionString("postgres")))
         {
@@ -173,9 +182,11 @@ public sealed class PostgresServer : LocalServer
                 BEGIN
                   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {QuoteLiteral(OwnerRole)}) THEN CREATE ROLE {owner}; END IF;
                   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {QuoteLiteral(AppRole)}) THEN CREATE ROLE {app}; END IF;
+                  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {QuoteLiteral(PlatformRole)}) THEN CREATE ROLE {platform}; END IF;
                 END $$;
                 ALTER ROLE {owner} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD {QuoteLiteral(_ownerPassword)};
                 ALTER ROLE {app} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD {QuoteLiteral(_appPassword)};
+                ALTER ROLE {platform} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD {QuoteLiteral(_platformPassword)};
                 """, cancellationToken);
             await using var exists = new NpgsqlCommand("SELECT count(*) FROM pg_database WHERE datname = @name", connection);
             exists.Parameters.AddWithValue("name", databaseName);
@@ -191,8 +202,9 @@ public sealed class PostgresServer : LocalServer
             await ExecuteAsync(connection, $"""
                 REVOKE ALL ON DATABASE {database} FROM PUBLIC;
                 GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {app};
+                GRANT CONNECT ON DATABASE {database} TO {platform};
                 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-                GRANT USAGE ON SCHEMA public TO {app};
+                GRANT USAGE ON SCHEMA public TO {app}, {platform};
                 ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app};
                 ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {app};
                 """, cancellationToken);
