@@ -159,7 +159,16 @@ public sealed class AssistantChat(
             entry.Change = change;
         }
         await _changed();
-        return text;
+        // JSON goes back to the model as JSON, not as a string holding JSON.
+        try
+        {
+            using var parsed = JsonDocument.Parse(text);
+            return parsed.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return text;
+        }
     }
 
     private async Task<McpClient> McpAsync(CancellationToken ct)
