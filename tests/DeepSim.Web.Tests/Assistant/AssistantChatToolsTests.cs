@@ -13,13 +13,15 @@ public sealed partial class AssistantChatToolsTests
     {
         var source = File.ReadAllText(Path.Combine(Repo.Root, "DeepSim.Api", "Mcp", "DeepSimTools.cs"));
         var tools = new Dictionary<string, string?>(StringComparer.Ordinal);
-        var blocks = ToolAttribute().Split(source);
-        var names = ToolAttribute().Matches(source).Select(m => m.Groups[1].Value).ToList();
-        for (var i = 0; i < names.Count; i++)
+        var declared = ToolAttribute().Matches(source);
+        for (var i = 0; i < declared.Count; i++)
         {
-            var gate = GateCall().Match(blocks[i + 1]);
-            Assert.True(gate.Success, $"no gate.RunAsync(…, Permission.X) found for {names[i]}");
-            tools[names[i]] = gate.Groups[1].Value == "Authenticated" ? null : Dotted(gate.Groups[1].Value);
+            // The tool's method: from its attribute to the next tool's.
+            var end = i + 1 < declared.Count ? declared[i + 1].Index : source.Length;
+            var name = declared[i].Groups[1].Value;
+            var gate = GateCall().Match(source[declared[i].Index..end]);
+            Assert.True(gate.Success, $"no gate.RunAsync(…, Permission.X) found for {name}");
+            tools[name] = gate.Groups[1].Value == "Authenticated" ? null : Dotted(gate.Groups[1].Value);
         }
         return tools;
     }
