@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
@@ -54,6 +54,9 @@ public sealed class AssistantChatFlowTests(AssistantBrowserFixture fixture, ITes
         "edit_flowsheet", "run_flowsheet", "get_run_result", "explain_run", "run_study", "get_study", "get_usage",
     ];
 
+    // Playwright's HasText ignores case ("cooler" is the unit's type too): match the JSON lines exactly.
+    private static Regex Line(string text) => new(Regex.Escape(text), RegexOptions.None, TimeSpan.FromSeconds(1));
+
     private static async Task AskAsync(IPage page, string text)
     {
         await page.GetByTestId("assistant-toggle").ClickAsync();
@@ -85,9 +88,9 @@ public sealed class AssistantChatFlowTests(AssistantBrowserFixture fixture, ITes
         await Expect(edit.GetByTestId("assistant-tool-text")).ToContainTextAsync("stored as v2: added unit 'COOLER' (cooler)");
         await Expect(page.GetByTestId("assistant-answer")).ToContainTextAsync("stored as version 2");
         var diff = page.GetByTestId("assistant-diff");
-        await Expect(diff.Locator(".added").Filter(new() { HasText = "\"COOLER\"" })).ToHaveCountAsync(1);
-        await Expect(diff.Locator(".removed").Filter(new() { HasText = "\"DRUM.in\"" })).ToHaveCountAsync(1);
-        await Expect(diff.Locator(".added").Filter(new() { HasText = "\"COOLER.out\"" })).ToHaveCountAsync(1);
+        await Expect(diff.Locator(".added").Filter(new() { HasTextRegex = Line("\"id\": \"COOLER\"") })).ToHaveCountAsync(1);
+        await Expect(diff.Locator(".added").Filter(new() { HasTextRegex = Line("\"to\": \"COOLER.in\"") })).ToHaveCountAsync(1);
+        await Expect(diff.Locator(".added").Filter(new() { HasTextRegex = Line("\"from\": \"COOLER.out\"") })).ToHaveCountAsync(1);
         await Shots.TakeAsync(page, "assistant-diff");
         // Not adopted yet: the designer still holds v1.
         await Expect(page.GetByTestId("flowsheet-version")).ToHaveTextAsync("v1");
@@ -114,7 +117,7 @@ public sealed class AssistantChatFlowTests(AssistantBrowserFixture fixture, ITes
         // The version is the Api's: its history shows it, and a fresh load of the designer opens it.
         await page.GotoAsync($"/flowsheets/{id}/versions");
         await Expect(page.GetByTestId("version-table")).ToContainTextAsync("v2");
-        await Expect(page.GetByTestId("diff").Locator(".added").Filter(new() { HasText = "\"COOLER\"" })).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("diff").Locator(".added").Filter(new() { HasTextRegex = Line("\"id\": \"COOLER\"") })).ToHaveCountAsync(1);
         await page.GotoAsync($"/flowsheets/{id}");
         await Expect(page.GetByTestId("flowsheet-version")).ToHaveTextAsync("v2");
         await Expect(page.GetByTestId("unit-COOLER")).ToBeVisibleAsync();
@@ -141,7 +144,7 @@ public sealed class AssistantChatFlowTests(AssistantBrowserFixture fixture, ITes
         await Expect(page.GetByTestId("stream-S1")).ToHaveCountAsync(1);
         await Expect(page.GetByTestId("unit-COOLER")).ToHaveCountAsync(0);
         await page.GotoAsync($"/flowsheets/{id}/versions");
-        await Expect(page.GetByTestId("diff").Locator(".removed").Filter(new() { HasText = "\"COOLER\"" })).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("diff").Locator(".removed").Filter(new() { HasTextRegex = Line("\"id\": \"COOLER\"") })).ToHaveCountAsync(1);
     });
 
     [Fact]
