@@ -46,11 +46,13 @@ builder.AddDeepSimService<Projects.DeepSim_Analytics>(ResourceNames.Analytics, 5
 
 var web = builder.AddDeepSimService<Projects.DeepSim_Web>(ResourceNames.Web, 5050)
     .WithReference(redis).WaitFor(redis)
-    .WithReference(api).WaitFor(api);
+    .WithReference(api).WaitFor(api)
+    // The designer's assistant: an OpenAI-compatible model (Assistant:Endpoint, ApiKey, Model); without one the panel says so.
+    .WithSectionIfConfigured(builder.Configuration, "Assistant");
 
 // Links in mail (invitations) and Stripe's way back point at the web app.
 api.WithEnvironment("Mail__WebUrl", web.GetEndpoint("http"))
-    .WithStripeIfConfigured(builder.Configuration);
+    .WithSectionIfConfigured(builder.Configuration, "Stripe");
 
 // Local runs only (never a publish): webhooks may target this machine (a receiver on localhost) over plain http.
 if (builder.ExecutionContext.IsRunMode)

@@ -1,6 +1,7 @@
 using DeepSim.ServiceDefaults;
 using DeepSim.Web;
 using DeepSim.Web.Account;
+using DeepSim.Web.Assistant;
 using DeepSim.Web.Components;
 using DeepSim.Web.Flowsheets;
 
@@ -10,6 +11,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.UseStaticWebAssets();
 builder.AddServiceDefaults();
 builder.AddWebServices();
+builder.AddAssistant();
 
 var app = builder.Build();
 app.UseExceptionHandler("/error", createScopeForErrors: true);

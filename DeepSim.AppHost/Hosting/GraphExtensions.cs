@@ -44,14 +44,16 @@ public static class GraphExtensions
         => source is null ? builder : builder.WithReference(source);
 
     /// <summary>
-    /// The AppHost's <c>Stripe</c> section (user secrets, <c>Stripe__SecretKey</c>-style variables or arguments), given to
-    /// the service as it is: Stripe billing is on exactly when <c>Stripe:SecretKey</c> is set there.
+    /// The AppHost's <paramref name="section"/> (user secrets, <c>Stripe__SecretKey</c>-style variables or arguments), given
+    /// to the service as it is, setting by setting; nothing when the section is empty. Stripe billing is on exactly when
+    /// <c>Stripe:SecretKey</c> is set there, the web's assistant when <c>Assistant:Endpoint</c> is.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithStripeIfConfigured(this IResourceBuilder<ProjectResource> builder, IConfiguration configuration)
+    public static IResourceBuilder<ProjectResource> WithSectionIfConfigured(this IResourceBuilder<ProjectResource> builder,
+        IConfiguration configuration, string section)
     {
-        foreach (var setting in configuration.GetSection("Stripe").GetChildren().Where(s => !string.IsNullOrEmpty(s.Value)))
+        foreach (var setting in configuration.GetSection(section).GetChildren().Where(s => !string.IsNullOrEmpty(s.Value)))
         {
-            builder.WithEnvironment($"Stripe__{setting.Key}", setting.Value);
+            builder.WithEnvironment($"{section}__{setting.Key}", setting.Value);
         }
         return builder;
     }

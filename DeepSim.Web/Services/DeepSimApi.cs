@@ -140,7 +140,8 @@ public sealed class DeepSimApi : IDisposable
         return state.User.FindFirst(WebClaims.SessionId)?.Value;
     }
 
-    private async Task<string> AccessTokenAsync(CancellationToken ct)
+    /// <summary>The person's access token, refreshed shortly before it expires; "" when they have no session (the Api then answers 401).</summary>
+    internal async Task<string> AccessTokenAsync(CancellationToken ct)
     {
         var id = await SessionIdAsync();
         if (id is null || await _sessions.GetAsync(id, ct) is not { } session)
