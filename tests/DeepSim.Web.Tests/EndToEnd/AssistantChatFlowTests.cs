@@ -6,33 +6,10 @@ using static Microsoft.Playwright.Assertions;
 namespace DeepSim.Web.Tests.EndToEnd;
 
 /// <summary>The platform with the web's assistant pointed at the scripted <see cref="FakeModel"/>.</summary>
-public sealed class AssistantBrowserFixture : IAsyncLifetime
+public sealed class AssistantBrowserFixture() : FakeBackedBrowserFixture<FakeModel>(new FakeModel(), model =>
+    [$"--Assistant:Endpoint={model.Url}", $"--Assistant:ApiKey={FakeModel.ApiKey}", $"--Assistant:Model={FakeModel.Model}"])
 {
-    public AssistantBrowserFixture()
-    {
-        Browser = new BrowserFixture([
-            $"--Assistant:Endpoint={Model.Url}", $"--Assistant:ApiKey={FakeModel.ApiKey}", $"--Assistant:Model={FakeModel.Model}"]);
-    }
-
-    public FakeModel Model { get; } = new();
-
-    public BrowserFixture Browser { get; }
-
-    public Task InitializeAsync() => Browser.InitializeAsync();
-
-    /// <summary>Also runs after a failed start: the platform, then the fake it was talking to.</summary>
-    public async Task DisposeAsync()
-    {
-        try
-        {
-            await Browser.DisposeAsync();
-        }
-        finally
-        {
-            Browser.Dispose();
-            Model.Dispose();
-        }
-    }
+    public FakeModel Model => Fake;
 }
 
 [CollectionDefinition(Name)]

@@ -13,33 +13,10 @@ namespace DeepSim.Web.Tests.EndToEnd;
 /// local fake Stripe server: Stripe's service cannot run here, and its hosted Checkout and Billing Portal pages are
 /// answered by the browser context itself.
 /// </summary>
-public sealed class StripeBrowserFixture : IAsyncLifetime
+public sealed class StripeBrowserFixture() : FakeBackedBrowserFixture<FakeStripe>(new FakeStripe(), stripe =>
+    [$"--Stripe:SecretKey={FakeStripe.SecretKey}", $"--Stripe:WebhookSecret={FakeStripe.WebhookSecret}", $"--Stripe:ApiBase={stripe.Url}"])
 {
-    public StripeBrowserFixture()
-    {
-        Browser = new BrowserFixture([
-            $"--Stripe:SecretKey={FakeStripe.SecretKey}", $"--Stripe:WebhookSecret={FakeStripe.WebhookSecret}", $"--Stripe:ApiBase={Stripe.Url}"]);
-    }
-
-    public FakeStripe Stripe { get; } = new();
-
-    public BrowserFixture Browser { get; }
-
-    public Task InitializeAsync() => Browser.InitializeAsync();
-
-    /// <summary>Also runs after a failed start: the platform, then the fake it was talking to.</summary>
-    public async Task DisposeAsync()
-    {
-        try
-        {
-            await Browser.DisposeAsync();
-        }
-        finally
-        {
-            Browser.Dispose();
-            Stripe.Dispose();
-        }
-    }
+    public FakeStripe Stripe => Fake;
 }
 
 [CollectionDefinition(Name)]
