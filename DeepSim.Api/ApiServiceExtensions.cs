@@ -55,7 +55,8 @@ public static class ApiServiceExtensions
         // The data source brings the "PostgreSql" health check (select 1 through the pool), tracing and metrics.
         builder.AddNpgsqlDataSource(ResourceNames.Database);
         // The platform role, for the operator endpoints alone: the application role above may not run operator functions.
-        builder.AddKeyedNpgsqlDataSource(ResourceNames.PlatformDatabase);
+        // Its health check is PlatformDatabaseHealthCheck, which survives the idle pool's dead connections after a restart.
+        builder.AddKeyedNpgsqlDataSource(ResourceNames.PlatformDatabase, configureSettings: settings => settings.DisableHealthChecks = true);
         builder.AddRedisClient(ResourceNames.Redis,
             // Aspire's Redis check pings with no bound of its own: while Redis is down the client's backlog holds the
             // ping for the whole command timeout, so /health would hang ~5 s. RedisHealthCheck bounds it at 1 s.
@@ -108,7 +109,8 @@ public static class ApiServiceExtensions
 
         services.AddHealthChecks()
             // Degraded even if the check itself fails: the Api serves without Redis (RedisHealthCheck).
-            .AddCheck<RedisHealthCheck>(ResourceNames.Redis, failureStatus: Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
+            .AddCheck<RedisHealthCheck>(ResourceNames.Redis, failureStatus: Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded)
+            .AddCheck<PlatformDatabaseHealthCheck>(PlatformDatabaseHealthCheck.Name);
 
         services.AddAuthentication(DeepSimAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, DeepSimAuthenticationHandler>(DeepSimAuthenticationHandler.SchemeName, null);

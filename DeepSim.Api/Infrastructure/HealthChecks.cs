@@ -1,3 +1,4 @@
+using DeepSim.ServiceDefaults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
@@ -25,6 +26,38 @@ public sealed class RedisHealthCheck(IConnectionMultiplexer redis, RedisCircuit 
         {
             return HealthCheckResult.Degraded(
                 $"Redis did not answer PING: serving without it (cache misses, per-process rate limits, revocations from the database); {circuit.Describe()}", ex);
+        }
+    }
+}
+
+/// <summary>
+/// The platform role logs in and runs a query. Its pool sits idle most of the time (only operator requests use it), so
+/// after a database restart its idle connections are dead, and the first use of one fails ("terminating connection due
+/// to administrator command") and discards it. That says nothing about the database now: the check tries a second time,
+/// on a new connection, before it reports Unhealthy.
+/// </summary>
+public sealed class PlatformDatabaseHealthCheck([FromKeyedServices(ResourceNames.PlatformDatabase)] Npgsql.NpgsqlDataSource dataSource) : IHealthCheck
+{
+    public const string Name = "PostgreSql_platformdb";
+    private const int Attempts = 2;
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var command = dataSource.CreateCommand("select 1");
+                await command.ExecuteScalarAsync(cancellationToken);
+                return HealthCheckResult.Healthy(attempt == 1 ? null : "answered on a new connection after a broken pooled one");
+            }
+            catch (Npgsql.NpgsqlException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (attempt == Attempts)
+                {
+                    return HealthCheckResult.Unhealthy(ex.Message, ex);
+                }
+            }
         }
     }
 }
