@@ -253,7 +253,7 @@ public static partial class AuthEndpoints
         };
     }
 
-    public static async Task<NoContent> SignOut(HttpContext http, TenantDb db, RevokedTokens revoked, TokenService tokens, CancellationToken ct)
+    public static async Task<NoContent> SignOut(HttpContext http, TenantDb db, RevokedTokens revoked, TokenService tokens, TimeProvider time, CancellationToken ct)
     {
         var actor = Actor.FromPrincipal(http.User);
         var hasSession = Guid.TryParse(http.User.FindFirst(ClaimNames.Session)?.Value, out var family);
@@ -263,9 +263,14 @@ public static partial class AuthEndpoints
             {
                 await revoked.RevokeAsync(jti, tokens.AccessTokenLifetime);
             }
-            catch (Exception ex) when (hasSession && actor.TenantId is not null && ex is RedisConnectionException or RedisTimeoutException)
+            catch (Exception ex) when ((actor.IsOperator || (hasSession && actor.TenantId is not null)) && ex is RedisConnectionException or RedisTimeoutException)
             {
-                // Revoking the session family below is enough: every request checks it in the database.
+                // Revoking the session family (or recording the operator's token) below is enough: every request checks it in the database.
+            }
+            if (actor.IsOperator)
+            {
+                await db.WithoutTenantAsync(s => s.ExecuteAsync("select auth_operator_sign_out(@user, @jti, @expires)",
+                    new { user = actor.UserId, jti, expires = time.GetUtcNow().UtcDateTime + tokens.AccessTokenLifetime }, ct), ct);
             }
         }
         if (actor.TenantId is { } tenant && hasSession)

@@ -68,16 +68,12 @@ public sealed class DeepSimAuthenticationHandler(
         var ct = Context.RequestAborted;
         if (kind == Actor.KindOperator)
         {
-            // An operator's sign-out lives only in Redis: without it, refuse rather than accept a signed-out token.
-            if (signedOut is null)
-            {
-                return AuthenticateResult.Fail("the revocation list is unavailable");
-            }
-            var stillOperator = await db.WithoutTenantAsync(
-                s => s.ExecuteScalarAsync<bool>("select platform_is_operator(@u)", new { u = userId }, ct), ct);
-            return stillOperator
+            // An operator's sign-out is recorded in PostgreSQL as well as in Redis, so this holds while Redis cannot answer.
+            var stillValid = await db.WithoutTenantAsync(
+                s => s.ExecuteScalarAsync<bool>("select auth_operator_token_valid(@u, @t)", new { u = userId, t = tokenId }, ct), ct);
+            return stillValid
                 ? Success(userId, null, null, Roles.PlatformOperator, null, PermissionTable.For(Roles.PlatformOperator).Select(PermissionTable.Name), Actor.KindOperator, null, tokenId)
-                : AuthenticateResult.Fail("not a platform operator");
+                : AuthenticateResult.Fail("not a platform operator, or signed out");
         }
         if (kind != Actor.KindUser || !Guid.TryParse(identity.FindFirst(ClaimNames.Tenant)?.Value, out var tenantId))
         {
@@ -199,9 +195,9 @@ public sealed class DeepSimAuthenticationHandler(
 /// Signed-out access tokens, kept in Redis until they would have expired anyway. Calls go through
 /// <see cref="RedisCircuit"/>: bounded, never an exception for Redis trouble.
 /// While Redis is unavailable the check answers "unknown" and the handler fails safe per kind of token: a tenant user's
-/// token with a session is accepted when it is otherwise valid, because sign-out also revokes its session family in
-/// PostgreSQL, which every request checks; a token without a session (and every operator token, whose sign-out lives
-/// only here) is refused. Each unknown answer is logged and counted (the circuit's counters, /health).
+/// token with a session, and an operator's token, is accepted when it is otherwise valid, because sign-out also
+/// revokes the session family (or records the operator's token) in PostgreSQL, which every request checks; a token
+/// without either is refused. Each unknown answer is logged and counted (the circuit's counters, /health).
 /// </summary>
 public sealed partial class RevokedTokens(RedisCircuit redis, ILogger<RevokedTokens> logger)
 {

@@ -26,7 +26,7 @@ public sealed partial class RedisCircuit(IConnectionMultiplexer redis, TimeProvi
     /// A healthy Redis next to the Api answers in about a millisecond, so a call this late means Redis is frozen or
     /// overloaded; the budget is also the most a request waits on Redis before the circuit opens (an authenticated
     /// tenant request makes at most two calls: revocation and rate limit). Not lower: at 75 ms, thread-pool stalls on a
-    /// loaded 2-core machine opened the circuit with Redis healthy (operators' tokens are refused while it is open).
+    /// loaded 2-core machine opened the circuit with Redis healthy.
     /// </summary>
     public static readonly TimeSpan CallBudget = TimeSpan.FromMilliseconds(250);
 
