@@ -27,7 +27,7 @@ public static class SignUpEndpoints
     internal const string AcceptedDetail =
         "Check your mail: a link to confirm the new workspace is on its way to that address. It is valid for 24 hours.";
 
-    private sealed record PendingRow(Guid Id, string EmailNormalized, string TenantName, string Slug, Guid? ExistingUserId);
+    private sealed record PendingRow(Guid Id, string TenantName, string Slug, Guid? ExistingUserId);
 
     public static IEndpointRouteBuilder MapSignUpEndpoints(this IEndpointRouteBuilder routes)
     {
@@ -141,7 +141,7 @@ public static class SignUpEndpoints
                     """
                     update signup_requests set used_at = @now
                     where token_hash = @hash and used_at is null and expires_at > @now
-                    returning id as "Id", email_normalized as "EmailNormalized", tenant_name as "TenantName", slug as "Slug",
+                    returning id as "Id", tenant_name as "TenantName", slug as "Slug",
                               existing_user_id as "ExistingUserId"
                     """, new { hash = TokenService.HashOpaqueToken(request.Token.Trim()), now }, ct);
                 if (pending is null)

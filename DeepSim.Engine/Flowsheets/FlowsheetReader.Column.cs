@@ -59,8 +59,7 @@ public static partial class FlowsheetReader
             }
 
             var feedStages = ReadFeedStages(unit, r, n, condenser);
-            r.Quantity("topPressure", Dimension.Pressure, Range.Positive);
-            r.Quantity("pressureDrop", Dimension.PressureDifference, Range.NonNegative);
+            ReadStagePressures(unit, r, n);
             r.Quantity("murphreeEfficiency", Dimension.Dimensionless, Range.Efficiency);
             r.Present("maxIterations");
             if (Cursor.Integer(r.Spec, "maxIterations", r.Path, 1, 10_000) is { } iterations)
@@ -139,6 +138,68 @@ public static partial class FlowsheetReader
                 }
             }
             return ok ? result : null;
+        }
+
+        /// <summary>
+        /// The pressure profile: "topPressure" with an optional "pressureDrop" per stage, or "stagePressures": { "J":
+        /// pressure, ... } for the stages whose pressure is known (at least one), kept as parameters "stagePressures.J"
+        /// (so a study can vary them) and interpolated linearly between them by <see cref="RigorousColumn"/>. Pressure may
+        /// not fall going down the column: vapour rises only against a pressure drop.
+        /// </summary>
+        private void ReadStagePressures(UnitEntry unit, SpecReader r, int stages)
+        {
+            if (!r.Present("stagePressures"))
+            {
+                r.Quantity("topPressure", Dimension.Pressure, Range.Positive);
+                r.Quantity("pressureDrop", Dimension.PressureDifference, Range.NonNegative);
+                return;
+            }
+            var path = JsonCursor.Child(r.Path, "stagePressures");
+            foreach (var other in new[] { "topPressure", "pressureDrop" })
+            {
+                if (r.Present(other))
+                {
+                    Cursor.Error(JsonCursor.Child(r.Path, other), $"give either 'stagePressures' or '{other}', not both");
+                }
+            }
+            var map = r.Get("stagePressures");
+            if (!Cursor.IsObject(map, path))
+            {
+                return;
+            }
+            var given = new List<(int Stage, double Pressure, string Path)>();
+            foreach (var prop in map.EnumerateObject())
+            {
+                var at = JsonCursor.Child(path, prop.Name);
+                if (!int.TryParse(prop.Name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var stage)
+                    || stage < 1 || stage > stages)
+                {
+                    Cursor.Error(at, $"'{prop.Name}' is not a stage number of this column (1 to {stages})");
+                    continue;
+                }
+                if (Cursor.Quantity(map, prop.Name, path, Dimension.Pressure, Range.Positive) is { } pressure)
+                {
+                    given.Add((stage, pressure, at));
+                }
+            }
+            if (!map.EnumerateObject().Any())
+            {
+                Cursor.Error(path, "'stagePressures' needs the pressure of at least one stage, e.g. { \"1\": ..., \"20\": ... }");
+            }
+            given.Sort((a, b) => a.Stage.CompareTo(b.Stage));
+            for (var i = 1; i < given.Count; i++)
+            {
+                if (given[i].Pressure < given[i - 1].Pressure)
+                {
+                    Cursor.Error(given[i].Path, $"the pressure falls from stage {given[i - 1].Stage} to stage {given[i].Stage}: it must not fall going down the column (vapour rises only against a pressure drop)");
+                }
+            }
+            foreach (var (stage, pressure, _) in given)
+            {
+                var parameter = RigorousColumn.StagePressureParameter(stage);
+                r.Parameters[parameter] = pressure;
+                unit.ParameterMeta[parameter] = (Dimension.Pressure, Range.Positive);
+            }
         }
 
         /// <summary>"sideDraws": { port: { "stage", "phase": "liquid" | "vapor", "molarFlow" } }; the flow is parameter "sideDraws.PORT".</summary>

@@ -18,7 +18,7 @@ public sealed record ColumnDrawPort(string Port, int Stage, Phase Phase)
 /// Rigorous equilibrium-stage column (type "column"), solved by <see cref="ColumnSolver"/>. Feeds arrive by named
 /// inlet ports, each on its stage; the products leave by "distillate" (the condensate or, without a condenser, the
 /// top stage's vapour), "bottoms" (the last stage's liquid) and the side-draw ports. Stage pressures are
-/// topPressure + (j − 1)·pressureDrop. Results carry the stage profile as "stage.J.*" details.
+/// topPressure + (j − 1)·pressureDrop, or the given "stagePressures" interpolated between their stages. Results carry the stage profile as "stage.J.*" details.
 /// </summary>
 public sealed class RigorousColumn(
     string id,
@@ -58,13 +58,7 @@ public sealed class RigorousColumn(
             feeds.Add(new ColumnFeed(stage, s));
             lowestFeedPressure = Math.Min(lowestFeedPressure, s.PressurePa);
         }
-        var top = context.ParameterOr("topPressure", lowestFeedPressure);
-        var drop = context.ParameterOr("pressureDrop", 0);
-        var pressures = new double[stages];
-        for (var j = 0; j < stages; j++)
-        {
-            pressures[j] = top + j * drop;
-        }
+        var pressures = StagePressures(context, lowestFeedPressure);
         var draws = new ColumnSideDraw[sideDraws.Count];
         for (var d = 0; d < draws.Length; d++)
         {
@@ -103,6 +97,53 @@ public sealed class RigorousColumn(
             outlets[sideDraws[d].Port] = StreamFactory.FromPhase(package, draws[d].Phase, solution.TemperatureK[j], solution.PressurePa[j], draws[d].MolarFlow, Normalised(solution.SideDrawFlows[d]));
         }
         return Balanced(context, outlets, solution.CondenserDutyW + solution.ReboilerDutyW, 0, Details(package, solution));
+    }
+
+    /// <summary>The parameter holding stage <paramref name="stage"/>'s given pressure (1 = top).</summary>
+    public static string StagePressureParameter(int stage) => "stagePressures." + stage.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Each stage's pressure: the given stage pressures interpolated linearly between them and held beyond the first and
+    /// last given; without them topPressure (default: the lowest feed pressure) plus (j − 1)·pressureDrop.
+    /// </summary>
+    private double[] StagePressures(UnitContext context, double lowestFeedPressure)
+    {
+        var pressures = new double[stages];
+        var given = new List<(int Index, double Pressure)>();
+        for (var j = 0; j < stages; j++)
+        {
+            if (context.Parameters.TryGetValue(StagePressureParameter(j + 1), out var p))
+            {
+                given.Add((j, p));
+            }
+        }
+        if (given.Count == 0)
+        {
+            var top = context.ParameterOr("topPressure", lowestFeedPressure);
+            var drop = context.ParameterOr("pressureDrop", 0);
+            for (var j = 0; j < stages; j++)
+            {
+                pressures[j] = top + j * drop;
+            }
+            return pressures;
+        }
+        var k = 0;
+        for (var j = 0; j < stages; j++)
+        {
+            while (k < given.Count - 1 && given[k + 1].Index <= j)
+            {
+                k++;
+            }
+            var (a, pa) = given[k];
+            if (j <= a || k == given.Count - 1)
+            {
+                pressures[j] = pa;
+                continue;
+            }
+            var (b, pb) = given[k + 1];
+            pressures[j] = pa + (pb - pa) * (j - a) / (b - a);
+        }
+        return pressures;
     }
 
     private Dictionary<string, double> Details(IPropertyPackage package, ColumnSolution solution)

@@ -192,7 +192,7 @@ public static class UnitCatalog
             Q("topPressure", "Top pressure", Dimension.Pressure, 1, "atm", optional: true),
             Q("bottomPressure", "Bottom pressure", Dimension.Pressure, 1, "atm", optional: true),
         ], [new("reflux", "Reflux", ["refluxRatioFactor", "refluxRatio"])]),
-        // Extra feeds, side draws and the per-component specifications are edited in the JSON view.
+        // Extra feeds, side draws, a stage pressure profile and the per-component specifications are edited in the JSON view.
         new("column", "Rigorous column", "RCOL", ["in"], ["distillate", "bottoms"],
         [
             N("stages", "Stages (with condenser and reboiler)", 10),

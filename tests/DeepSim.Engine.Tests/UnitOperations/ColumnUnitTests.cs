@@ -34,6 +34,79 @@ public class ColumnUnitTests
     }
 
     [Fact]
+    public void Stage_pressures_given_at_the_ends_solve_the_same_column_as_top_pressure_and_drop()
+    {
+        var byDrop = ExampleFiles.Solve(ExampleFiles.Text("benzene-toluene-column"));
+        var f = Example();
+        Spec(f).Remove("topPressure");
+        Spec(f).Remove("pressureDrop");
+        Spec(f)["stagePressures"] = new JsonObject
+        {
+            ["1"] = new JsonObject { ["value"] = 101325, ["unit"] = "Pa" },
+            ["23"] = new JsonObject { ["value"] = 101325 + 22 * 908, ["unit"] = "Pa" },
+        };
+        var byProfile = ExampleFiles.Solve(f.ToJsonString());
+        Assert.True(byProfile.Converged, byProfile.FailureReason);
+        var a = byDrop.Units[ExampleFiles.UnitIndex(byDrop, "COLUMN")]!;
+        var b = byProfile.Units[ExampleFiles.UnitIndex(byProfile, "COLUMN")]!;
+        for (var j = 1; j <= 23; j++)
+        {
+            Assert.Equal(a.Details[$"stage.{j}.pressurePa"], b.Details[$"stage.{j}.pressurePa"], 1e-6);
+            Assert.Equal(a.Details[$"stage.{j}.temperatureK"], b.Details[$"stage.{j}.temperatureK"], 1e-6);
+        }
+        Assert.Equal(a.DutyW, b.DutyW, 1e-6 * Math.Abs(a.DutyW));
+    }
+
+    [Fact]
+    public void Stage_pressures_are_interpolated_between_the_given_stages_and_held_beyond_them()
+    {
+        // A condenser below the top tray's pressure, then a linear drop over the trays to a kettle at the bottom tray's.
+        var f = Example();
+        Spec(f).Remove("topPressure");
+        Spec(f).Remove("pressureDrop");
+        Spec(f)["stagePressures"] = new JsonObject
+        {
+            ["1"] = new JsonObject { ["value"] = 1.0, ["unit"] = "bar" },
+            ["2"] = new JsonObject { ["value"] = 1.1, ["unit"] = "bar" },
+            ["22"] = new JsonObject { ["value"] = 1.3, ["unit"] = "bar" },
+        };
+        var r = ExampleFiles.Solve(f.ToJsonString());
+        Assert.True(r.Converged, r.FailureReason);
+        var u = Balanced(r.Units[ExampleFiles.UnitIndex(r, "COLUMN")]!, r.Streams[ExampleFiles.StreamIndex(r, "F")]!);
+        Assert.Equal(1.0e5, u.Details["stage.1.pressurePa"], 1e-6);
+        Assert.Equal(1.1e5, u.Details["stage.2.pressurePa"], 1e-6);
+        Assert.Equal(1.2e5, u.Details["stage.12.pressurePa"], 1e-6);
+        Assert.Equal(1.3e5, u.Details["stage.22.pressurePa"], 1e-6);
+        Assert.Equal(1.3e5, u.Details["stage.23.pressurePa"], 1e-6);
+        Assert.Equal(1.0e5, r.Streams[ExampleFiles.StreamIndex(r, "D")]!.PressurePa, 1e-6);
+        Assert.Equal(1.3e5, r.Streams[ExampleFiles.StreamIndex(r, "B")]!.PressurePa, 1e-6);
+    }
+
+    [Fact]
+    public void Stage_pressures_are_refused_at_their_field_when_they_cannot_hold()
+    {
+        JsonObject With(JsonNode profile, bool keepTop = false)
+        {
+            var f = Example();
+            if (!keepTop)
+            {
+                Spec(f).Remove("topPressure");
+                Spec(f).Remove("pressureDrop");
+            }
+            Spec(f)["stagePressures"] = profile;
+            return f;
+        }
+        JsonObject Bar(double v) => new() { ["value"] = v, ["unit"] = "bar" };
+        Rejected(With(new JsonObject { ["1"] = Bar(1) }, keepTop: true), "$.units[1].spec.topPressure", "either 'stagePressures' or 'topPressure'");
+        Rejected(With(new JsonObject { ["24"] = Bar(1) }), "$.units[1].spec.stagePressures['24']", "not a stage number of this column (1 to 23)");
+        Rejected(With(new JsonObject { ["top"] = Bar(1) }), "$.units[1].spec.stagePressures.top", "not a stage number");
+        Rejected(With(new JsonObject { ["1"] = Bar(2), ["10"] = Bar(1.5) }), "$.units[1].spec.stagePressures['10']", "falls from stage 1 to stage 10");
+        Rejected(With(new JsonObject { ["1"] = Bar(-1) }), "$.units[1].spec.stagePressures['1']", "must be positive");
+        Rejected(With(new JsonObject()), "$.units[1].spec.stagePressures", "at least one stage");
+        Rejected(With(new JsonArray()), "$.units[1].spec.stagePressures", "object");
+    }
+
+    [Fact]
     public void Absorber_example_converges_with_no_specification()
     {
         var r = ExampleFiles.Solve(ExampleFiles.Text("absorber"));
