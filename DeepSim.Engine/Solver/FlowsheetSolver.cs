@@ -91,6 +91,9 @@ public static class FlowsheetSolver
         private readonly long deadline = Stopwatch.GetTimestamp() + (long)Math.Min(flowsheet.Options.TimeLimitSeconds * Stopwatch.Frequency, long.MaxValue / 2);
 
         private readonly long started = Stopwatch.GetTimestamp();
+        // The tear streams of the last solve whose recycle converged: a design specification solves the flowsheet
+        // again and again at nearby values of what it varies, and each of those solves starts its recycles from here.
+        private readonly MaterialStream?[] warmTears = new MaterialStream?[flowsheet.Streams.Count];
         private int iterations;
         private int solves;
 
@@ -254,7 +257,22 @@ public static class FlowsheetSolver
                 }
                 else
                 {
-                    var (report, reason) = Converge(block, streamValues, unitResults);
+                    var warm = block.TearStreams.All(t => warmTears[t] is not null);
+                    var (report, reason) = Converge(block, streamValues, unitResults, warm);
+                    if (reason is not null && warm)
+                    {
+                        // The previous solve's tears were no help here (far from this solve's answer): start as the file says.
+                        var (coldReport, coldReason) = Converge(block, streamValues, unitResults, warmStart: false);
+                        report = coldReport with { Notes = [$"a start from the previous solve's tears did not converge ({reason}); solved again from the initial guesses", .. coldReport.Notes] };
+                        reason = coldReason;
+                    }
+                    if (reason is null)
+                    {
+                        foreach (var t in block.TearStreams)
+                        {
+                            warmTears[t] = streamValues[t];
+                        }
+                    }
                     reports.Add(report);
                     failure = reason;
                 }
@@ -405,7 +423,11 @@ public static class FlowsheetSolver
             return worst;
         }
 
-        private (BlockReport Report, string? Failure) Converge(CalculationBlock block, MaterialStream?[] streamValues, UnitResult?[] unitResults)
+        /// <summary>
+        /// Converges one recycle block. Its tears start from the file's initial guesses (or empty streams), or with
+        /// <paramref name="warmStart"/> from the tears of the last solve that converged this block.
+        /// </summary>
+        private (BlockReport Report, string? Failure) Converge(CalculationBlock block, MaterialStream?[] streamValues, UnitResult?[] unitResults, bool warmStart)
         {
             var options = flowsheet.Options;
             var tears = block.TearStreams;
@@ -428,6 +450,11 @@ public static class FlowsheetSolver
             var fromGuess = false;
             for (var t = 0; t < tears.Count; t++)
             {
+                if (warmStart)
+                {
+                    current[t] = warmTears[tears[t]]!;
+                    continue;
+                }
                 var (stream, failure) = InitialGuess(tears[t]);
                 if (failure is not null)
                 {
@@ -435,6 +462,10 @@ public static class FlowsheetSolver
                 }
                 current[t] = stream!;
                 fromGuess |= flowsheet.Streams[tears[t]].InitialGuess is not null;
+            }
+            if (warmStart)
+            {
+                notes.Add("started from the tears of the previous converged solve");
             }
 
             var fedInto = new double[n];

@@ -160,6 +160,28 @@ public class FlowsheetSolverTests
     }
 
     [Fact]
+    public void A_design_spec_around_a_recycle_restarts_the_loop_from_the_last_converged_tears()
+    {
+        var doc = ExampleFiles.Json("ammonia-synthesis-loop");
+        var alone = ExampleFiles.Solve(doc.ToJsonString());
+        Assert.True(alone.Converged, alone.FailureReason);
+        doc["designSpecs"] = JsonNode.Parse("""
+        [ { "id": "ARGON", "vary": { "unit": "PURGESPLIT", "parameter": "fractions.purge", "minimum": 0.02, "maximum": 0.2 },
+            "target": { "stream": "GAS", "property": "moleFraction", "component": "argon", "value": 0.03 }, "tolerance": 1e-6 } ]
+        """);
+        var r = ExampleFiles.Solve(doc.ToJsonString());
+        Assert.True(r.Converged, r.FailureReason);
+        var spec = Assert.Single(r.DesignSpecs);
+        Assert.True(spec.Iterations >= 4, $"{spec.Iterations} evaluations");
+        // The last solve repeats the root Brent found: from the tears of the solve just before it (the same value), the
+        // loop is converged at once, where a cold start takes as many iterations as the example alone.
+        var loop = Assert.Single(r.Blocks, b => b.TearStreams.Count > 0);
+        Assert.Contains("started from the tears of the previous converged solve", loop.Notes);
+        Assert.True(loop.Iterations <= 2, $"{loop.Iterations} iterations in the last solve; {alone.Iterations} for a cold one");
+        Assert.True(alone.Iterations > 5, $"{alone.Iterations}");
+    }
+
+    [Fact]
     public void Two_design_specs_nest_and_both_are_met()
     {
         var doc = ExampleFiles.Json("design-spec-heater-duty");
