@@ -364,6 +364,88 @@ public sealed class DesignerState
 
     public void SetPropertyPackage(string name) => SetTop("propertyPackage", name);
 
+    // ---- Solver options and design specifications ----------------------------------------------------------
+
+    /// <summary>The document's "solver" options (a copy; empty when none are given, i.e. every default).</summary>
+    public JsonObject SolverOptions => document["solver"] is JsonObject o ? (JsonObject)o.DeepClone() : [];
+
+    /// <summary>Sets (or with null removes) one solver option; the "solver" object goes when its last option does.</summary>
+    public void SetSolverOption(string key, JsonNode? value) => Apply(d =>
+    {
+        if (d["solver"] is not JsonObject solver)
+        {
+            if (value is null)
+            {
+                return;
+            }
+            solver = [];
+            d["solver"] = solver;
+        }
+        if (value is null)
+        {
+            solver.Remove(key);
+        }
+        else
+        {
+            solver[key] = value.DeepClone();
+        }
+        if (solver.Count == 0)
+        {
+            d.Remove("solver");
+        }
+    });
+
+    /// <summary>The document's design specifications, in order (copies).</summary>
+    public IReadOnlyList<JsonObject> DesignSpecs =>
+        document["designSpecs"] is JsonArray a ? a.Select(n => n as JsonObject ?? []).Select(o => (JsonObject)o.DeepClone()).ToList() : [];
+
+    /// <summary>
+    /// Adds a design specification for the person to complete: DS1, DS2…, varying nothing yet, aiming the first
+    /// stream's temperature at 300 K. The engine names what is missing until it is filled in.
+    /// </summary>
+    public void AddDesignSpec()
+    {
+        var id = NextId("DS", DesignSpecs.Select(d => d["id"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : ""));
+        var spec = new JsonObject
+        {
+            ["id"] = id,
+            ["vary"] = new JsonObject(),
+            ["target"] = new JsonObject { ["stream"] = streams.Count > 0 ? streams[0].Id : "", ["property"] = "temperature", ["value"] = Quantity(300, "K") },
+        };
+        Apply(d =>
+        {
+            var list = d["designSpecs"] as JsonArray;
+            if (list is null)
+            {
+                list = [];
+                d["designSpecs"] = list;
+            }
+            list.Add(spec);
+        });
+    }
+
+    /// <summary>Replaces design specification <paramref name="index"/> with <paramref name="spec"/>.</summary>
+    public void SetDesignSpec(int index, JsonObject spec) => Apply(d =>
+    {
+        if (d["designSpecs"] is JsonArray list && index >= 0 && index < list.Count)
+        {
+            list[index] = spec.DeepClone();
+        }
+    });
+
+    /// <summary>Removes design specification <paramref name="index"/>; the list goes when it is empty.</summary>
+    public void RemoveDesignSpec(int index) => Apply(d =>
+    {
+        if (d["designSpecs"] is JsonArray list && index >= 0 && index < list.Count)
+        {
+            list.RemoveAt(index);
+            if (list.Count == 0)
+            {
+                d.Remove("designSpecs");
+            }
+        }
+    });
+
     public void SetComponents(IReadOnlyList<string> names)
     {
         var value = new JsonArray(names.Distinct(StringComparer.OrdinalIgnoreCase).Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());

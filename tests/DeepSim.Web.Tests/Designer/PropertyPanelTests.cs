@@ -138,4 +138,75 @@ public class PropertyPanelTests : BunitContext, IAsyncLifetime
         Assert.NotNull(state.Unit("E-100"));
         Assert.Equal(Unit("E-100"), renamed);
     }
+
+    [Fact]
+    public void Solver_options_are_written_to_the_document_and_removed_when_cleared()
+    {
+        var cut = RenderPanel(null);
+        cut.Find("[data-testid=solver-method]").Change("broyden");
+        cut.Find("[data-testid=field-solver-tolerance]").Change("1e-6");
+        Assert.Equal("broyden", state.SolverOptions["method"]!.GetValue<string>());
+        Assert.Equal(1e-6, state.SolverOptions["tolerance"]!.GetValue<double>());
+
+        cut.Find("[data-testid=solver-method]").Change("");
+        cut.Find("[data-testid=field-solver-tolerance]").Change("");
+        Assert.DoesNotContain("\"solver\"", state.ToJson(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_design_specification_is_built_in_the_panel_in_the_file_format()
+    {
+        Assert.True(state.TryConnect("FEED1.out", "HEATER1.in", out var stream), stream);
+        var cut = RenderPanel(null);
+        cut.Find("[data-testid=design-spec-add]").Click();
+        cut.Find("[data-testid=design-spec-0-vary-unit]").Change("HEATER1");
+        // The heater is given an outlet temperature, so that is what it can vary.
+        Assert.Equal("outletTemperature", state.DesignSpecs[0]["vary"]!["parameter"]!.GetValue<string>());
+        cut.Find("[data-testid=field-ds0-minimum]").Change("50");
+        cut.Find("[data-testid=field-ds0-maximum]").Change("150");
+        cut.Find("[data-testid=design-spec-0-target-object]").Change(stream);
+        cut.Find("[data-testid=design-spec-0-target-property]").Change("moleFraction");
+        cut.Find("[data-testid=design-spec-0-target-component]").Change("toluene");
+        cut.Find("[data-testid=field-ds0-target]").Change("0.4");
+
+        var spec = Assert.Single(state.DesignSpecs);
+        Assert.Equal("DS1", spec["id"]!.GetValue<string>());
+        var vary = spec["vary"]!;
+        Assert.Equal("HEATER1", vary["unit"]!.GetValue<string>());
+        Assert.Equal(50, vary["minimum"]!["value"]!.GetValue<double>());
+        Assert.Equal("C", vary["minimum"]!["unit"]!.GetValue<string>());
+        Assert.Equal(150, vary["maximum"]!["value"]!.GetValue<double>());
+        var target = spec["target"]!;
+        Assert.Equal(stream, target["stream"]!.GetValue<string>());
+        Assert.Equal("moleFraction", target["property"]!.GetValue<string>());
+        Assert.Equal("toluene", target["component"]!.GetValue<string>());
+        Assert.Equal(0.4, target["value"]!.GetValue<double>());
+
+        // A unit's property: the component goes, and the value is given afresh in the new dimension.
+        cut.Find("[data-testid=design-spec-0-target-kind]").Change("unit");
+        target = state.DesignSpecs[0]["target"]!;
+        Assert.Null(target["stream"]);
+        Assert.Null(target["component"]);
+        Assert.Null(target["value"]);
+        Assert.Equal("duty", target["property"]!.GetValue<string>());
+
+        cut.Find("[data-testid=design-spec-0-remove]").Click();
+        Assert.Empty(state.DesignSpecs);
+        Assert.DoesNotContain("designSpecs", state.ToJson(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_design_specification_issue_is_shown_on_its_card()
+    {
+        state.AddDesignSpec();
+        state.AddDesignSpec();
+        var cut = RenderPanel(null,
+            new ValidationIssue("$.designSpecs[1].vary.minimum", "is required"),
+            new ValidationIssue("$.solver.tolerance", "must be > 0"));
+
+        Assert.Equal("vary.minimum: is required", cut.Find("[data-testid=design-spec-1-issue]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=design-spec-0-issue]"));
+        Assert.Equal("must be > 0", cut.Find("[data-testid=solver-issue]").TextContent);
+        Assert.Equal(["DS1", "DS2"], state.DesignSpecs.Select(d => d["id"]!.GetValue<string>()));
+    }
 }
