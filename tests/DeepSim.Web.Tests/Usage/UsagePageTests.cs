@@ -93,7 +93,7 @@ public sealed class UsagePageTests : BunitContext, IAsyncLifetime
         var cut = RenderPage("2026-12-09", "2026-12-10");
 
         cut.WaitForAssertion(() => Assert.Equal("3", cut.Find("[data-testid=total-runs-value]").TextContent));
-        Assert.Equal("0.5", cut.Find("[data-testid=total-solver-hours-value]").TextContent);
+        Assert.Equal("30 min", cut.Find("[data-testid=total-solver-time-value]").TextContent);
         var row = cut.Find("[data-testid=runs-row]");
         Assert.Contains("Benzene column", row.TextContent, StringComparison.Ordinal); // the Api's name for the id
         Assert.Empty(cut.FindAll("[data-testid=usage-empty]"));

@@ -52,8 +52,19 @@ public sealed class UsageRangeTests
     public void Weeks_are_labelled_by_their_monday_and_months_by_name()
     {
         var monday = new Microsoft.Kiota.Abstractions.Date(2026, 11, 30);
-        Assert.Equal("2026-11-30", UsageCharts.PeriodLabel(monday, GetGranularityQueryParameterType.Week));
+        Assert.Equal("Nov 30", UsageCharts.PeriodLabel(monday, GetGranularityQueryParameterType.Week));
+        Assert.Equal("Nov 30 2026", UsageCharts.PeriodLabel(monday, GetGranularityQueryParameterType.Day, withYear: true));
         Assert.Equal("Nov 2026", UsageCharts.PeriodLabel(new Microsoft.Kiota.Abstractions.Date(2026, 11, 1), GetGranularityQueryParameterType.Month));
+    }
+
+    [Theory]
+    [InlineData(0.0001, "0.4 s")]
+    [InlineData(0.25, "15 min")]
+    [InlineData(3.21, "3.2 h")]
+    [InlineData(0, "0 s")]
+    public void Solver_time_is_shown_in_the_unit_that_suits_it(double hours, string shown)
+    {
+        Assert.Equal(shown, UsageCharts.SolverTime(hours));
     }
 
     [Fact]
