@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using DeepSim.Analytics.Auth;
 using DeepSim.Analytics.ClickHouse;
+using DeepSim.Analytics.Infrastructure;
 using DeepSim.Analytics.Ingest;
 using DeepSim.Analytics.Usage;
 using DeepSim.ServiceDefaults;
@@ -20,6 +21,7 @@ public static class AnalyticsServiceExtensions
         app.UseExceptionHandler();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.MapOpenApi().AllowAnonymous();
         app.MapCallerEndpoints();
         app.MapUsageEndpoints();
         app.MapDefaultEndpoints();
@@ -37,6 +39,7 @@ public static class AnalyticsServiceExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         // Unexpected failures answer a problem document with a trace id (and are logged once by the handler).
         builder.Services.AddProblemDetails();
+        builder.Services.AddAnalyticsOpenApi();
         // ClickHouse's HTTP interface is called directly: no retries on top, the callers decide.
         builder.Services.AddHttpClient(ClickHouseHealthCheck.HttpClientName);
         builder.Services.AddHealthChecks()
