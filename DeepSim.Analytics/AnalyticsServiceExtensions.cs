@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using DeepSim.Analytics.Auth;
 using DeepSim.Analytics.ClickHouse;
+using DeepSim.Analytics.Infrastructure;
 using DeepSim.Analytics.Ingest;
 using DeepSim.Analytics.Platform;
 using DeepSim.Analytics.Usage;
@@ -21,6 +22,7 @@ public static class AnalyticsServiceExtensions
         app.UseExceptionHandler();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.MapOpenApi().AllowAnonymous();
         app.MapCallerEndpoints();
         app.MapUsageEndpoints();
         app.MapPlatformAnalyticsEndpoints();
@@ -42,6 +44,7 @@ public static class AnalyticsServiceExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         // Unexpected failures answer a problem document with a trace id (and are logged once by the handler).
         builder.Services.AddProblemDetails();
+        builder.Services.AddAnalyticsOpenApi();
         // ClickHouse's HTTP interface is called directly: no retries on top, the callers decide.
         builder.Services.AddHttpClient(ClickHouseHealthCheck.HttpClientName);
         builder.Services.AddHealthChecks()

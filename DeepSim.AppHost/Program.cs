@@ -38,7 +38,7 @@ builder.AddDeepSimService<Projects.DeepSim_Simulation>(ResourceNames.Simulation,
     .WithReference(api).WaitFor(api)
     .WithEnvironment("Auth__ServiceToken", serviceToken);
 
-builder.AddDeepSimService<Projects.DeepSim_Analytics>(ResourceNames.Analytics, 5053)
+var analytics = builder.AddDeepSimService<Projects.DeepSim_Analytics>(ResourceNames.Analytics, 5053)
     .WithReference(clickhouse).WaitFor(clickhouse)
     .WithReference(api).WaitFor(api)
     .WithOptionalReference(kafka)
@@ -47,6 +47,8 @@ builder.AddDeepSimService<Projects.DeepSim_Analytics>(ResourceNames.Analytics, 5
 var web = builder.AddDeepSimService<Projects.DeepSim_Web>(ResourceNames.Web, 5050)
     .WithReference(redis).WaitFor(redis)
     .WithReference(api).WaitFor(api)
+    // The usage page; not waited for: while Analytics is down that page says so and the rest of the app works.
+    .WithReference(analytics)
     // The designer's assistant: an OpenAI-compatible model (Assistant:Endpoint, ApiKey, Model); without one the panel says so.
     .WithSectionIfConfigured(builder.Configuration, "Assistant");
 

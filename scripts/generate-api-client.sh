@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Regenerates the web app's typed Api client (DeepSim.Web/ApiClient, Kiota) from the OpenAPI document the Api's build
-# writes to contracts/DeepSim.Api.json. Run it after changing an endpoint; the web build then fails wherever a page
-# used what changed. A test (ApiClientContractTests) fails while the committed client lags the document.
+# Regenerates the web app's typed clients (Kiota) from the OpenAPI documents the services' builds write to contracts/:
+# the Api's (contracts/DeepSim.Api.json → DeepSim.Web/ApiClient) and Analytics' (contracts/DeepSim.Analytics.json →
+# DeepSim.Web/AnalyticsClient). Run it after changing an endpoint; the web build then fails wherever a page used what
+# changed. A test (ApiClientContractTests) fails while a committed client lags its document.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -11,8 +12,12 @@ if [ ! -f tools/openapi/node_modules/.package-lock.json ] || [ tools/openapi/pac
   (cd tools/openapi && npm ci --no-audit --no-fund --loglevel=error)
 fi
 dotnet build DeepSim.Api/DeepSim.Api.csproj -nologo -v quiet -clp:ErrorsOnly
+dotnet build DeepSim.Analytics/DeepSim.Analytics.csproj -nologo -v quiet -clp:ErrorsOnly
 dotnet tool restore >/dev/null
-dotnet kiota generate -l CSharp -d contracts/DeepSim.Api.json -o DeepSim.Web/ApiClient \
-  -n DeepSim.Web.ApiClient -c DeepSimApiClient --clean-output --exclude-backward-compatible --log-level Warning
-# Kiota also writes its warnings (printed above) to a log in the output folder: not part of the client.
-rm -f DeepSim.Web/ApiClient/.kiota.log
+generate() { # contract, output folder, namespace, client class
+  dotnet kiota generate -l CSharp -d "$1" -o "$2" -n "$3" -c "$4" --clean-output --exclude-backward-compatible --log-level Warning
+  # Kiota also writes its warnings (printed above) to a log in the output folder: not part of the client.
+  rm -f "$2/.kiota.log"
+}
+generate contracts/DeepSim.Api.json DeepSim.Web/ApiClient DeepSim.Web.ApiClient DeepSimApiClient
+generate contracts/DeepSim.Analytics.json DeepSim.Web/AnalyticsClient DeepSim.Web.AnalyticsClient DeepSimAnalyticsClient

@@ -15,7 +15,8 @@ public static class CallerEndpoints
     public static IEndpointRouteBuilder MapCallerEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/analytics").WithTags("Analytics").RequireAuthorization();
-        group.MapGet("/me", GetMe).WithName("GetAnalyticsCaller").WithSummary("The caller's user, tenant and role, from the Api's access token");
+        group.MapGet("/me", GetMe).WithName("GetAnalyticsCaller").WithSummary("The caller's user, tenant and role, from the Api's access token")
+            .Produces(StatusCodes.Status401Unauthorized);
         return routes;
     }
 

@@ -32,6 +32,29 @@ public sealed class AnalyticsQuery
     private static readonly DateOnly Earliest = new(1970, 1, 1);
     private static readonly DateOnly Latest = new(2105, 12, 31);
 
+    /// <summary>A query parameter as the OpenAPI document describes it (see <see cref="Infrastructure.OpenApiContract.DocumentQuery"/>).</summary>
+    public sealed record Parameter(string Name, string Description, string? Format = null, IReadOnlyList<string>? Values = null);
+
+    /// <summary>The parameters parsed below, for the document: names and values come from the same code that reads them.</summary>
+    public static class Parameters
+    {
+        public static readonly Parameter From = new("from",
+            $"First UTC day, YYYY-MM-DD, included; not after 'to', at most {DayRange.MaxDays} days before it. By default {DefaultDays - 1} days before 'to'.", "date");
+
+        public static readonly Parameter To = new("to", "Last UTC day, YYYY-MM-DD, included. By default today.", "date");
+
+        public static readonly Parameter Granularity = new("granularity",
+            "Bucket size: day, week (ISO weeks, labelled by their Monday) or month (labelled by the 1st). By default day.", Values: Names<Usage.Granularity>());
+
+        public static readonly Parameter By = new("by",
+            "Group runs by their latest status, their flowsheet id or their submitting user id. By default status.", Values: Names<RunsBy>());
+
+        public static readonly Parameter Format = new("format",
+            "json or csv (a text/csv attachment with a header row); without it, 'Accept: text/csv' asks for CSV.", Values: Names<ResultFormat>());
+
+        private static string[] Names<T>() where T : struct, Enum => Enum.GetValues<T>().Select(Name).ToArray();
+    }
+
     private readonly Dictionary<string, List<string>> errors = new(StringComparer.Ordinal);
 
     public bool Valid => errors.Count == 0;

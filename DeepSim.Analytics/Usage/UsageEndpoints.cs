@@ -1,3 +1,4 @@
+using DeepSim.Analytics.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DeepSim.Analytics.Usage;
@@ -11,13 +12,15 @@ public static class UsageEndpoints
     public static IEndpointRouteBuilder MapUsageEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/analytics").WithTags("Analytics").RequireAuthorization()
-            .AddEndpointFilter<TenantAnalyticsFilter>();
+            .AddEndpointFilter<TenantAnalyticsFilter>().DocumentRefusals();
         group.MapGet("/usage", GetUsage).WithName("GetTenantUsage")
             .WithSummary("The caller's tenant's usage per day, week or month: runs by status, solver hours, API calls, active users, flowsheets created")
-            .Produces<UsageResponse>(contentType: "application/json").Produces(StatusCodes.Status200OK, contentType: Csv.MediaType);
+            .Produces<UsageResponse>(contentType: "application/json").DocumentCsv()
+            .DocumentQuery(AnalyticsQuery.Parameters.From, AnalyticsQuery.Parameters.To, AnalyticsQuery.Parameters.Granularity, AnalyticsQuery.Parameters.Format);
         group.MapGet("/runs", GetRuns).WithName("GetTenantRuns")
             .WithSummary("The caller's tenant's runs submitted in a range, by status, flowsheet or submitting user")
-            .Produces<RunsResponse>(contentType: "application/json").Produces(StatusCodes.Status200OK, contentType: Csv.MediaType);
+            .Produces<RunsResponse>(contentType: "application/json").DocumentCsv()
+            .DocumentQuery(AnalyticsQuery.Parameters.From, AnalyticsQuery.Parameters.To, AnalyticsQuery.Parameters.By, AnalyticsQuery.Parameters.Format);
         return routes;
     }
 

@@ -22,6 +22,7 @@ public static class WebExtensions
     public static IHostApplicationBuilder AddWebServices(this IHostApplicationBuilder builder)
     {
         builder.Configuration.GetRequiredServiceUri(ResourceNames.Api);
+        builder.Configuration.GetRequiredServiceUri(ResourceNames.Analytics);
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.Services.AddSingleton(TimeProvider.System);
@@ -29,9 +30,13 @@ public static class WebExtensions
         builder.Services.AddTransient<ApiProblemHandler>();
         builder.Services.AddHttpClient(DeepSimApi.HttpClientName, client => client.BaseAddress = new Uri($"http://{ResourceNames.Api}"))
             .AddHttpMessageHandler<ApiProblemHandler>();
+        // The usage page's figures come from Analytics (not a readiness dependency: without it that page says so, the rest works).
+        builder.Services.AddHttpClient(DeepSimAnalytics.HttpClientName, client => client.BaseAddress = new Uri($"http://{ResourceNames.Analytics}"))
+            .AddHttpMessageHandler<ApiProblemHandler>();
         builder.Services.AddHttpClient<ApiStatus>(client => client.BaseAddress = new Uri($"http://{ResourceNames.Api}"));
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<DeepSimApi>();
+        builder.Services.AddScoped<DeepSimAnalytics>();
         builder.Services.AddScoped<Account.SignInFlow>();
         builder.Services.AddScoped<Flowsheets.RunTracker>();
 

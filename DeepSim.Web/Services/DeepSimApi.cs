@@ -34,8 +34,8 @@ public sealed class DeepSimApi : IDisposable
         _time = time;
         _anonymousAdapter = new HttpClientRequestAdapter(new AnonymousAuthenticationProvider(), httpClient: httpClients.CreateClient(HttpClientName));
         Anonymous = new DeepSimApiClient(_anonymousAdapter);
-        _adapter = new HttpClientRequestAdapter(
-            new BaseBearerTokenAuthenticationProvider(new TokenProvider(this)), httpClient: httpClients.CreateClient(HttpClientName));
+        BearerAuthentication = new BaseBearerTokenAuthenticationProvider(new TokenProvider(this));
+        _adapter = new HttpClientRequestAdapter(BearerAuthentication, httpClient: httpClients.CreateClient(HttpClientName));
         Client = new DeepSimApiClient(_adapter);
     }
 
@@ -64,6 +64,9 @@ public sealed class DeepSimApi : IDisposable
 
     public DeepSimApiClient Client { get; }
 
+    /// <summary>Sets this person's access token (refreshed when due) on a Kiota request: the Api's and Analytics' clients share it.</summary>
+    internal IAuthenticationProvider BearerAuthentication { get; }
+
     private readonly IHttpClientFactory _httpClients;
 
     /// <summary>A client for a token just issued (at sign-in, before the session cookie exists).</summary>
@@ -84,11 +87,17 @@ public sealed class DeepSimApi : IDisposable
     /// Calls the Api; a 401 (session revoked, tenant suspended, tokens expired) ends the web session and sends the person
     /// to sign-in, coming back here afterwards. Other refusals are thrown as <see cref="ApiProblemException"/>.
     /// </summary>
-    public async Task<T> CallAsync<T>(Func<DeepSimApiClient, Task<T>> call)
+    public Task<T> CallAsync<T>(Func<DeepSimApiClient, Task<T>> call) => GuardAsync(() => call(Client));
+
+    /// <summary>
+    /// A call to a DeepSim service with this person's token (the Api, or Analytics through <see cref="DeepSimAnalytics"/>),
+    /// as a page sees it: a 401 ends the session, and a service that does not answer is a 503 refusal.
+    /// </summary>
+    internal async Task<T> GuardAsync<T>(Func<Task<T>> call)
     {
         try
         {
-            return await call(Client);
+            return await call();
         }
         catch (ApiProblemException problem) when (problem.Status == System.Net.HttpStatusCode.Unauthorized)
         {
@@ -99,14 +108,21 @@ public sealed class DeepSimApi : IDisposable
             _navigation.NavigateTo($"account/signin?returnUrl={back}&{reason}", forceLoad: true);
             throw;
         }
-        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or Polly.ExecutionRejectedException or TaskCanceledException)
+        catch (Exception ex) when (IsNoAnswer(ex))
         {
-            // The Api did not answer (down, slow past the resilience handler's limits, its circuit open): a refusal the page
-            // shows like any other, never an exception that ends the person's circuit.
-            throw new ApiProblemException(System.Net.HttpStatusCode.ServiceUnavailable, null, "Service unavailable",
-                "The platform did not answer in time. Try again in a moment.", new Dictionary<string, string[]>(), null);
+            // The service did not answer (down, slow past the resilience handler's limits, its circuit open): a refusal the
+            // page shows like any other, never an exception that ends the person's circuit.
+            throw Unavailable();
         }
     }
+
+    /// <summary>How a call to a service that did not answer ends (down, slow past the resilience limits, circuit open).</summary>
+    internal static bool IsNoAnswer(Exception ex) =>
+        ex is HttpRequestException or TimeoutException or Polly.ExecutionRejectedException or TaskCanceledException;
+
+    internal static ApiProblemException Unavailable() =>
+        new(System.Net.HttpStatusCode.ServiceUnavailable, null, "Service unavailable",
+            "The platform did not answer in time. Try again in a moment.", new Dictionary<string, string[]>(), null);
 
     public async Task CallAsync(Func<DeepSimApiClient, Task> call) =>
         await CallAsync(async c => { await call(c); return true; });

@@ -28,6 +28,8 @@ public class ServiceConfigurationTests
             if (redis is not null)
             {
                 variables[$"ConnectionStrings__{ResourceNames.Redis}"] = redis.ConnectionString;
+                // Where the usage page asks for its figures; not called at start, and not part of the web's health.
+                variables[$"services__{ResourceNames.Analytics}__http__0"] = api.Url.ToString();
             }
             await using var process = ServiceProcess.Start(service, variables);
 

@@ -7,9 +7,9 @@ using Microsoft.OpenApi.Reader;
 namespace DeepSim.Web.Tests;
 
 /// <summary>
-/// The committed Kiota client (DeepSim.Web/ApiClient) is what scripts/generate-api-client.sh makes from the committed
-/// contract (contracts/DeepSim.Api.json). OpenApiContractTests in DeepSim.Api.Tests check that contract against the
-/// running Api; these check the client against the contract.
+/// The committed Kiota clients (DeepSim.Web/ApiClient, DeepSim.Web/AnalyticsClient) are what scripts/generate-api-client.sh
+/// makes from the committed contracts (contracts/DeepSim.Api.json, contracts/DeepSim.Analytics.json). The services' own
+/// tests check each contract against the running service; these check each client against its contract.
 /// </summary>
 public sealed class ApiClientContractTests
 {
@@ -28,7 +28,17 @@ public sealed class ApiClientContractTests
     }
 
     private static string ContractPath => Path.Combine(Root, "contracts", "DeepSim.Api.json");
-    private static string ClientPath => Path.Combine(Root, "DeepSim.Web", "ApiClient");
+
+    /// <summary>Each generated client: its contract, its folder under DeepSim.Web, its namespace and class (as the script gives them).</summary>
+    public static TheoryData<string, string, string, string> Clients { get; } = new()
+    {
+        { "DeepSim.Api.json", "ApiClient", "DeepSim.Web.ApiClient", "DeepSimApiClient" },
+        { "DeepSim.Analytics.json", "AnalyticsClient", "DeepSim.Web.AnalyticsClient", "DeepSimAnalyticsClient" },
+    };
+
+    private static string Contract(string file) => Path.Combine(Root, "contracts", file);
+
+    private static string ClientFolder(string folder) => Path.Combine(Root, "DeepSim.Web", folder);
 
     private static JsonObject Lock(string clientFolder) =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(clientFolder, "kiota-lock.json")))!.AsObject();
@@ -48,14 +58,16 @@ public sealed class ApiClientContractTests
         return await read.Document.GetHashCodeAsync(timeout.Token);
     }
 
-    [Fact]
-    public async Task The_committed_client_was_generated_from_the_committed_contract()
+    [Theory]
+    [MemberData(nameof(Clients))]
+    public async Task The_committed_client_was_generated_from_the_committed_contract(string contract, string folder, string @namespace, string className)
     {
-        var recorded = Lock(ClientPath);
-        Assert.Equal("../../contracts/DeepSim.Api.json", recorded["descriptionLocation"]!.GetValue<string>());
-        var hash = await DescriptionHashAsync(ContractPath);
+        var recorded = Lock(ClientFolder(folder));
+        Assert.Equal("../../contracts/" + contract, recorded["descriptionLocation"]!.GetValue<string>());
+        Assert.Equal((@namespace, className), (recorded["clientNamespaceName"]!.GetValue<string>(), recorded["clientClassName"]!.GetValue<string>()));
+        var hash = await DescriptionHashAsync(Contract(contract));
         Assert.True(hash == recorded["descriptionHash"]!.GetValue<string>(),
-            "DeepSim.Web/ApiClient was not regenerated after contracts/DeepSim.Api.json changed: run scripts/generate-api-client.sh and commit both. "
+            $"DeepSim.Web/{folder} was not regenerated after contracts/{contract} changed: run scripts/generate-api-client.sh and commit both. "
             + $"(contract hash {hash[..16]}…, kiota-lock.json {recorded["descriptionHash"]!.GetValue<string>()[..16]}…)");
     }
 
@@ -81,33 +93,36 @@ public sealed class ApiClientContractTests
         }
     }
 
-    [Fact]
-    public void The_lock_records_the_kiota_version_of_the_tool_manifest()
+    [Theory]
+    [InlineData("ApiClient")]
+    [InlineData("AnalyticsClient")]
+    public void The_lock_records_the_kiota_version_of_the_tool_manifest(string folder)
     {
         // The hash above is recomputed with the OpenAPI.NET version this Kiota carries: bump both together.
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(Root, ".config", "dotnet-tools.json")))!;
         var tool = manifest["tools"]!["microsoft.openapi.kiota"]!["version"]!.GetValue<string>();
-        Assert.Equal(tool, Lock(ClientPath)["kiotaVersion"]!.GetValue<string>());
+        Assert.Equal(tool, Lock(ClientFolder(folder))["kiotaVersion"]!.GetValue<string>());
         Assert.Equal("1.38.0", tool);
     }
 
-    [Fact]
-    public async Task Regenerating_the_client_from_the_committed_contract_changes_no_file()
+    [Theory]
+    [MemberData(nameof(Clients))]
+    public async Task Regenerating_the_client_from_the_committed_contract_changes_no_file(string contract, string folder, string @namespace, string className)
     {
         var output = Directory.CreateTempSubdirectory("deepsim-kiota-").FullName;
         try
         {
             await RunAsync("dotnet", ["tool", "restore"]);
             // The same arguments as scripts/generate-api-client.sh, into a folder of its own.
-            await RunAsync("dotnet", ["kiota", "generate", "-l", "CSharp", "-d", ContractPath, "-o", output, "-n", "DeepSim.Web.ApiClient",
-                "-c", "DeepSimApiClient", "--clean-output", "--exclude-backward-compatible", "--log-level", "Error"]);
+            await RunAsync("dotnet", ["kiota", "generate", "-l", "CSharp", "-d", Contract(contract), "-o", output, "-n", @namespace,
+                "-c", className, "--clean-output", "--exclude-backward-compatible", "--log-level", "Error"]);
             var expected = Files(output);
-            var committed = Files(ClientPath);
+            var committed = Files(ClientFolder(folder));
             var differences = expected.Keys.Union(committed.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal)
                 .Where(name => !expected.TryGetValue(name, out var a) || !committed.TryGetValue(name, out var b) || a != b)
                 .Take(20).ToList();
             Assert.True(differences.Count == 0,
-                "DeepSim.Web/ApiClient differs from a fresh generation (hand-edited, or not regenerated): run scripts/generate-api-client.sh. Files: "
+                $"DeepSim.Web/{folder} differs from a fresh generation (hand-edited, or not regenerated): run scripts/generate-api-client.sh. Files: "
                 + string.Join(", ", differences));
         }
         finally
