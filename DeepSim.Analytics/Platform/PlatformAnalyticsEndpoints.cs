@@ -1,3 +1,4 @@
+using DeepSim.Analytics.Infrastructure;
 using DeepSim.Analytics.Usage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -13,12 +14,13 @@ public static class PlatformAnalyticsEndpoints
     public static IEndpointRouteBuilder MapPlatformAnalyticsEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/analytics/platform").WithTags("Platform analytics").RequireAuthorization()
-            .AddEndpointFilter<PlatformAnalystFilter>();
+            .AddEndpointFilter<PlatformAnalystFilter>().DocumentRefusals();
         group.MapGet("/overview", GetOverview).WithName("GetPlatformOverview")
             .WithSummary("Platform analysts: active and new tenants, runs, solver hours, plan mix, conversions, MRR/ARR, churn and ARPA per day, week or month; quota use per plan; top tenants")
-            .Produces<PlatformOverview>(contentType: "application/json").Produces(StatusCodes.Status200OK, contentType: Csv.MediaType)
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .Produces<PlatformOverview>(contentType: "application/json").DocumentCsv()
+            // A revoked or signed-out analyst's token is refused with a problem (the Api said so), not only the bearer challenge.
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .DocumentQuery(AnalyticsQuery.Parameters.From, AnalyticsQuery.Parameters.To, AnalyticsQuery.Parameters.Granularity, AnalyticsQuery.Parameters.Format);
         return routes;
     }
 
