@@ -48,11 +48,12 @@ public static class PlatformChartData
     public static IList<ITrace> Revenue(IReadOnlyList<PlatformBucket> series)
     {
         var x = series.Select(b => (object)Label(b)).ToList();
-        return
-        [
-            Line("MRR", x, series.Select(b => (object)((b.MrrCents ?? 0) / 100m)).ToList(), "y"),
-            Line("ARR", x, series.Select(b => (object)((b.ArrCents ?? 0) / 100m)).ToList(), "y2"),
-        ];
+        // ARR is MRR × 12, so on its own axis the two lines coincide: MRR wide and pale underneath, ARR dashed on top.
+        var mrr = Line("MRR", x, series.Select(b => (object)((b.MrrCents ?? 0) / 100m)).ToList(), "y");
+        mrr.Line = new Plotly.Blazor.Traces.ScatterLib.Line { Width = 6, Color = "rgba(31, 119, 180, 0.45)" };
+        var arr = Line("ARR", x, series.Select(b => (object)((b.ArrCents ?? 0) / 100m)).ToList(), "y2");
+        arr.Line = new Plotly.Blazor.Traces.ScatterLib.Line { Width = 2, Dash = "dash", Color = "#d95f02" };
+        return [mrr, arr];
     }
 
     // Free first, then the paid plans by price, then anything else: the stack reads bottom-up from free to enterprise.

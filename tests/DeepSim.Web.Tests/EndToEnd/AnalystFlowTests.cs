@@ -86,6 +86,13 @@ public sealed class AnalystFlowTests(BrowserFixture browser, ITestOutputHelper o
         await page.GetByTestId("platform-granularity").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "month" }).ClickAsync();
         await Expect(page.GetByTestId("platform-csv")).ToHaveAttributeAsync("href", new Regex("granularity=month", RegexOptions.None, TimeSpan.FromSeconds(1)));
+        // Each chart drawn again (new buckets, new charts): the plan mix has its bars, revenue its lines.
+        await Expect(page.Locator("[data-testid=chart-plan-mix] g.trace.bars").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Expect(page.Locator("[data-testid=chart-revenue] g.trace.scatter").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Expect(page.Locator("[data-testid=chart-activity] g.trace.scatter").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        // 90 days by month: three or four rows, the last one this month.
+        await Expect(page.GetByTestId("churn-table").Locator("tbody tr").Nth(2)).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("churn-table").Locator("tbody tr").Last).ToContainTextAsync(DateTime.UtcNow.ToString("yyyy-MM-01", System.Globalization.CultureInfo.InvariantCulture));
         await Shots.TakeAsync(page, "dashboard-monthly");
         var href = await page.GetByTestId("platform-csv").GetAttributeAsync("href") ?? throw new InvalidOperationException("no CSV link");
         var csv = await page.Context.APIRequest.GetAsync(new Uri(new Uri(page.Url), "/" + href.TrimStart('/')).ToString());
