@@ -3,6 +3,7 @@ using DeepSim.Analytics.Auth;
 using DeepSim.Analytics.ClickHouse;
 using DeepSim.Analytics.Infrastructure;
 using DeepSim.Analytics.Ingest;
+using DeepSim.Analytics.Platform;
 using DeepSim.Analytics.Usage;
 using DeepSim.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -24,6 +25,7 @@ public static class AnalyticsServiceExtensions
         app.MapOpenApi().AllowAnonymous();
         app.MapCallerEndpoints();
         app.MapUsageEndpoints();
+        app.MapPlatformAnalyticsEndpoints();
         app.MapDefaultEndpoints();
         return app;
     }
@@ -36,6 +38,9 @@ public static class AnalyticsServiceExtensions
         builder.Services.AddSingleton(clickHouse);
         builder.Services.AddSingleton<ClickHouseDatabase>();
         builder.Services.AddSingleton<TenantAnalytics>();
+        builder.Services.AddSingleton<PlatformAnalytics>();
+        // The Api, asked to confirm each platform analyst's token (PlatformAnalystFilter); the name resolves by service discovery.
+        builder.Services.AddHttpClient(PlatformAnalystFilter.ApiClientName, http => http.BaseAddress = new Uri("http://" + ResourceNames.Api));
         builder.Services.TryAddSingleton(TimeProvider.System);
         // Unexpected failures answer a problem document with a trace id (and are logged once by the handler).
         builder.Services.AddProblemDetails();

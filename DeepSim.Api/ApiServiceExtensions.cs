@@ -159,6 +159,7 @@ public static class ApiServiceExtensions
         api.MapApiKeyEndpoints();
         api.MapWebhookEndpoints();
         api.MapPlatformEndpoints();
+        api.MapAnalystEndpoints();
         api.MapBillingEndpoints();
         api.MapRunGroups();
         app.MapDeepSimMcp();

@@ -1,6 +1,7 @@
 using DeepSim.ServiceDefaults;
 using DeepSim.Web;
 using DeepSim.Web.Account;
+using DeepSim.Web.Analytics;
 using DeepSim.Web.Assistant;
 using DeepSim.Web.Components;
 using DeepSim.Web.Flowsheets;
@@ -24,5 +25,6 @@ app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAccountEndpoints();
 app.MapDownloadEndpoints();
+app.MapPlatformAnalyticsDownloads();
 app.MapDefaultEndpoints();
 app.Run();

@@ -46,6 +46,19 @@ public static class ClickHouseSql
     /// <summary>A Date literal, <c>toDate('YYYY-MM-DD')</c>.</summary>
     public static string Literal(DateOnly value) => $"toDate({Literal(value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))})";
 
+    /// <summary>A UTC DateTime literal to the second, <c>toDateTime('YYYY-MM-DD hh:mm:ss', 'UTC')</c>; a local or unspecified time throws.</summary>
+    public static string Literal(DateTime value)
+    {
+        if (value.Kind != DateTimeKind.Utc)
+        {
+            throw new ArgumentException("only UTC times become ClickHouse literals", nameof(value));
+        }
+        return $"toDateTime({Literal(value.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))}, 'UTC')";
+    }
+
+    /// <summary>A list of string literals, <c>['a', 'b']</c>.</summary>
+    public static string Literal(IEnumerable<string> values) => "[" + string.Join(", ", values.Select(Literal)) + "]";
+
     /// <summary>A database or table name: letters, digits and underscores, not starting with a digit; anything else throws.</summary>
     public static string Identifier(string name)
     {

@@ -22,6 +22,7 @@ public static class OpenApiContract
     private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
     {
         ["Analytics"] = "The caller's tenant's usage and runs over a date range, from the event store (JSON or CSV).",
+        ["Platform analytics"] = "Platform analysts only (signed in with asAnalyst): every tenant's activity, revenue and churn over a date range (JSON or CSV).",
     };
 
     private static readonly Dictionary<int, string> RefusalDescriptions = new()

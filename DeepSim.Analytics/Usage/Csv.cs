@@ -41,7 +41,7 @@ public static class Csv
     }
 
     // RFC 4180 quoting; a leading = + - @ is prefixed with ' so a spreadsheet never runs a key as a formula.
-    private static string Field(string value)
+    internal static string Field(string value)
     {
         if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' && !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
         {

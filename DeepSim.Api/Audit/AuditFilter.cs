@@ -138,8 +138,9 @@ public sealed partial class AuditWriter(TenantDb db, AuditNotes notes, ILogger<A
         var tenant = actor.TenantId ?? notes.TenantId;
         if (actor.IsOperator || tenant is null)
         {
-            var kind = actor.IsOperator ? Actor.KindOperator : Actor.KindAnonymous;
-            return new Entry(tenant, true, kind, actor.IsOperator ? actor.UserId : null, actor.IsOperator ? tenant : null, null, null,
+            // A platform token (operator, analyst) is recorded as its person; an analyst never acts on a tenant.
+            var kind = actor.IsPlatform ? actor.Kind : Actor.KindAnonymous;
+            return new Entry(actor.IsAnalyst ? null : tenant, true, kind, actor.IsPlatform ? actor.UserId : null, actor.IsOperator ? tenant : null, null, null,
                 action, target, outcome, status, client, details);
         }
         var actorKind = actor.Kind == Actor.KindAnonymous ? (notes.UserId is null ? Actor.KindAnonymous : Actor.KindUser) : actor.Kind;

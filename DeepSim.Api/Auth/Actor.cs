@@ -17,11 +17,28 @@ public sealed record Actor(
     public const string KindUser = "user";
     public const string KindApiKey = "api_key";
     public const string KindOperator = "operator";
+    public const string KindAnalyst = "analyst";
     public const string KindAnonymous = "anonymous";
 
     public static readonly Actor Anonymous = new(KindAnonymous, null, null, null, null, null, FrozenSet<Permission>.Empty);
 
     public bool IsOperator => Kind == KindOperator;
+
+    public bool IsAnalyst => Kind == KindAnalyst;
+
+    /// <summary>A platform token (operator or analyst): no tenant, no session; checked in the database on every request.</summary>
+    public bool IsPlatform => Kind is KindOperator or KindAnalyst;
+
+    /// <summary>A person signed in with their password (not an API key).</summary>
+    public bool IsPerson => Kind is KindUser or KindOperator or KindAnalyst;
+
+    /// <summary>The platform role a platform token kind stands for in the permission table.</summary>
+    public static string PlatformRole(string kind) => kind switch
+    {
+        KindOperator => Roles.PlatformOperator,
+        KindAnalyst => Roles.PlatformAnalyst,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a platform token kind"),
+    };
 
     /// <summary>The user or API key acting, for created_by / audit columns.</summary>
     public Guid Id => UserId ?? ApiKeyId ?? throw new InvalidOperationException("an anonymous caller has no actor id");

@@ -8,7 +8,11 @@ using StackExchange.Redis;
 
 namespace DeepSim.Api.Auth;
 
-public sealed record SignInRequest(string? Email, string? Password, Guid? TenantId, bool? AsOperator);
+/// <summary>
+/// <c>asOperator</c> or <c>asAnalyst</c> (at most one) asks for a platform token instead of a tenant's: an operator's, or
+/// an analyst's (read-only platform analytics), for a person holding that platform role.
+/// </summary>
+public sealed record SignInRequest(string? Email, string? Password, Guid? TenantId, bool? AsOperator, bool? AsAnalyst);
 public sealed record RefreshRequest(string? RefreshToken);
 public sealed record TokenResponse(string AccessToken, string TokenType, DateTime ExpiresAt, string? RefreshToken, Guid? TenantId, string Role);
 public sealed record TenantChoice(Guid TenantId, string Name, string Slug, string Role);
@@ -19,7 +23,8 @@ public static partial class AuthEndpoints
 {
     internal const string InvalidCredentialsDetail = "The email or password is incorrect, or the account is temporarily locked.";
 
-    internal sealed record UserRow(Guid Id, string Email, string DisplayName, string? PasswordParameters, bool IsPlatformOperator, int FailedSignIns, DateTime? LockedUntil);
+    internal sealed record UserRow(Guid Id, string Email, string DisplayName, string? PasswordParameters, bool IsPlatformOperator, int FailedSignIns,
+        DateTime? LockedUntil, bool IsPlatformAnalyst);
     private sealed record MembershipRow(Guid TenantId, string TenantName, string TenantSlug, string TenantStatus, string Plan, string Role);
     private sealed record RefreshRow(Guid Id, Guid UserId, Guid FamilyId, byte[] TokenHash, DateTime ExpiresAt, bool Spent);
     private sealed record MemberState(string Status, string Plan, string? Role);
@@ -30,7 +35,7 @@ public static partial class AuthEndpoints
     public static RouteGroupBuilder MapAuthEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/auth").WithTags("Auth");
-        group.MapPost("/signin", SignIn).WithName("auth.signin").WithSummary("Sign in by email and password to one tenant (or as a platform operator)")
+        group.MapPost("/signin", SignIn).WithName("auth.signin").WithSummary("Sign in by email and password to one tenant (or as a platform operator or analyst)")
             // 401 invalid credentials, 403 a tenant not available to the person, 409 several tenants and none chosen.
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict)
             .RequirePermission(Permission.Anonymous);
@@ -67,7 +72,8 @@ public static partial class AuthEndpoints
 
     private const string UserColumns = """
         id as "Id", email as "Email", display_name as "DisplayName", auth_password_parameters(id) as "PasswordParameters",
-        is_platform_operator as "IsPlatformOperator", failed_sign_ins as "FailedSignIns", locked_until as "LockedUntil"
+        is_platform_operator as "IsPlatformOperator", failed_sign_ins as "FailedSignIns", locked_until as "LockedUntil",
+        exists (select 1 from platform_roles r where r.user_id = users.id and r.role = 'analyst') as "IsPlatformAnalyst"
         """;
 
     internal const string UserByEmailSql = "select " + UserColumns + " from users where email_normalized = @email";
@@ -125,6 +131,14 @@ public static partial class AuthEndpoints
         {
             errors.Add("password", "is required");
         }
+        if (request.AsAnalyst == true && request.AsOperator == true)
+        {
+            errors.Add("asAnalyst", "cannot be combined with asOperator: sign in as one or the other");
+        }
+        if (request.AsAnalyst == true && request.TenantId is not null)
+        {
+            errors.Add("asAnalyst", "cannot be combined with tenantId: an analyst's token is for no tenant");
+        }
         if (errors.Any)
         {
             return errors.ToProblem();
@@ -155,9 +169,21 @@ public static partial class AuthEndpoints
         }, ct);
         audit.UserId = user.Id;
 
+        if (request.AsAnalyst == true)
+        {
+            // Asked after the password, so the answer tells nothing to someone without it.
+            return user.IsPlatformAnalyst
+                ? TypedResults.Ok(ToResponse(sessions.IssuePlatform(user.Id, Actor.KindAnalyst)))
+                : Problems.Forbidden("You are not a platform analyst: an operator grants the role.", ProblemTypes.NotPlatformAnalyst);
+        }
         if (user.IsPlatformOperator && request.TenantId is null && (request.AsOperator == true || memberships.Count == 0))
         {
-            return TypedResults.Ok(ToResponse(sessions.IssueOperator(user.Id)));
+            return TypedResults.Ok(ToResponse(sessions.IssuePlatform(user.Id, Actor.KindOperator)));
+        }
+        if (user.IsPlatformAnalyst && request.TenantId is null && memberships.Count == 0)
+        {
+            // Nothing else to sign in to (their last tenant was deleted, the role kept them).
+            return TypedResults.Ok(ToResponse(sessions.IssuePlatform(user.Id, Actor.KindAnalyst)));
         }
         MembershipRow? chosen;
         if (request.TenantId is { } wanted)
@@ -263,14 +289,14 @@ public static partial class AuthEndpoints
             {
                 await revoked.RevokeAsync(jti, tokens.AccessTokenLifetime);
             }
-            catch (Exception ex) when ((actor.IsOperator || (hasSession && actor.TenantId is not null)) && ex is RedisConnectionException or RedisTimeoutException)
+            catch (Exception ex) when ((actor.IsPlatform || (hasSession && actor.TenantId is not null)) && ex is RedisConnectionException or RedisTimeoutException)
             {
-                // Revoking the session family (or recording the operator's token) below is enough: every request checks it in the database.
+                // Revoking the session family (or recording the platform token) below is enough: every request checks it in the database.
             }
-            if (actor.IsOperator)
+            if (actor.IsPlatform)
             {
-                await db.WithoutTenantAsync(s => s.ExecuteAsync("select auth_operator_sign_out(@user, @jti, @expires)",
-                    new { user = actor.UserId, jti, expires = time.GetUtcNow().UtcDateTime + tokens.AccessTokenLifetime }, ct), ct);
+                await db.WithoutTenantAsync(s => s.ExecuteAsync("select auth_platform_sign_out(@user, @kind, @jti, @expires)",
+                    new { user = actor.UserId, kind = actor.Kind, jti, expires = time.GetUtcNow().UtcDateTime + tokens.AccessTokenLifetime }, ct), ct);
             }
         }
         if (actor.TenantId is { } tenant && hasSession)

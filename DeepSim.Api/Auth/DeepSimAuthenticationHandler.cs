@@ -66,14 +66,16 @@ public sealed class DeepSimAuthenticationHandler(
         }
         var kind = identity.FindFirst(ClaimNames.Kind)?.Value;
         var ct = Context.RequestAborted;
-        if (kind == Actor.KindOperator)
+        if (kind is Actor.KindOperator or Actor.KindAnalyst)
         {
-            // An operator's sign-out is recorded in PostgreSQL as well as in Redis, so this holds while Redis cannot answer.
+            // A platform token's sign-out is recorded in PostgreSQL as well as in Redis, so this holds while Redis cannot
+            // answer; and the grant itself is asked for, so a revoked analyst (or operator) is refused at once.
             var stillValid = await db.WithoutTenantAsync(
-                s => s.ExecuteScalarAsync<bool>("select auth_operator_token_valid(@u, @t)", new { u = userId, t = tokenId }, ct), ct);
+                s => s.ExecuteScalarAsync<bool>("select auth_platform_token_valid(@u, @k, @t)", new { u = userId, k = kind, t = tokenId }, ct), ct);
+            var role = Actor.PlatformRole(kind);
             return stillValid
-                ? Success(userId, null, null, Roles.PlatformOperator, null, PermissionTable.For(Roles.PlatformOperator).Select(PermissionTable.Name), Actor.KindOperator, null, tokenId)
-                : AuthenticateResult.Fail("not a platform operator, or signed out");
+                ? Success(userId, null, null, role, null, PermissionTable.For(role).Select(PermissionTable.Name), kind, null, tokenId)
+                : AuthenticateResult.Fail($"no longer a platform {kind}, or signed out");
         }
         if (kind != Actor.KindUser || !Guid.TryParse(identity.FindFirst(ClaimNames.Tenant)?.Value, out var tenantId))
         {
@@ -195,8 +197,8 @@ public sealed class DeepSimAuthenticationHandler(
 /// Signed-out access tokens, kept in Redis until they would have expired anyway. Calls go through
 /// <see cref="RedisCircuit"/>: bounded, never an exception for Redis trouble.
 /// While Redis is unavailable the check answers "unknown" and the handler fails safe per kind of token: a tenant user's
-/// token with a session, and an operator's token, is accepted when it is otherwise valid, because sign-out also
-/// revokes the session family (or records the operator's token) in PostgreSQL, which every request checks; a token
+/// token with a session, and a platform (operator or analyst) token, is accepted when it is otherwise valid, because
+/// sign-out also revokes the session family (or records the platform token) in PostgreSQL, which every request checks; a token
 /// without either is refused. Each unknown answer is logged and counted (the circuit's counters, /health).
 /// </summary>
 public sealed partial class RevokedTokens(RedisCircuit redis, ILogger<RevokedTokens> logger)

@@ -39,7 +39,7 @@ public static class EmailVerificationEndpoints
         HttpContext http, TenantDb db, IOptions<MailSettings> mail, TimeProvider clock, AuditNotes audit, CancellationToken ct)
     {
         var actor = Actor.FromPrincipal(http.User);
-        if (actor is not { Kind: Actor.KindUser or Actor.KindOperator, UserId: { } userId })
+        if (actor is not { IsPerson: true, UserId: { } userId })
         {
             return Problems.Forbidden(PersonOnly);
         }

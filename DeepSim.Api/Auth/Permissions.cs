@@ -7,7 +7,7 @@ public enum Permission
 {
     /// <summary>No credentials needed (sign-up, sign-in, refresh, accepting an invitation).</summary>
     Anonymous,
-    /// <summary>Any valid credentials: a tenant member, an API key or a platform operator.</summary>
+    /// <summary>Any valid credentials: a tenant member, an API key, a platform operator or analyst.</summary>
     Authenticated,
     TenantRead,
     FlowsheetsRead,
@@ -26,6 +26,10 @@ public enum Permission
     PlatformTenants,
     /// <summary>Platform operator: every tenant's audit log.</summary>
     PlatformAudit,
+    /// <summary>Platform operator: who holds the platform analyst role (grant, list, revoke).</summary>
+    PlatformAnalysts,
+    /// <summary>Platform analyst: the platform-wide analytics (DeepSim.Analytics' /platform endpoints); nothing in a tenant.</summary>
+    PlatformAnalyticsRead,
     /// <summary>The person's own profile and password: every person holds it (members and operators), no API key does.</summary>
     ProfileEdit,
 }
@@ -40,6 +44,9 @@ public static class Roles
 
     /// <summary>Not a tenant role: the platform operator's pseudo-role in the permission table.</summary>
     public const string PlatformOperator = "platform-operator";
+
+    /// <summary>Not a tenant role: the platform analyst's pseudo-role (granted by an operator, platform_roles).</summary>
+    public const string PlatformAnalyst = "platform-analyst";
 
     public static readonly IReadOnlyList<string> TenantRoles = [Viewer, Engineer, Admin, Owner];
 
@@ -63,7 +70,10 @@ public static class PermissionTable
         [.. AdminPermissions, Permission.BillingManage, Permission.TenantDelete];
 
     private static readonly Permission[] OperatorPermissions =
-        [Permission.ProfileEdit, Permission.PlatformTenants, Permission.PlatformAudit];
+        [Permission.ProfileEdit, Permission.PlatformTenants, Permission.PlatformAudit, Permission.PlatformAnalysts];
+
+    private static readonly Permission[] AnalystPermissions =
+        [Permission.ProfileEdit, Permission.PlatformAnalyticsRead];
 
     public static readonly FrozenDictionary<string, FrozenSet<Permission>> ByRole = new Dictionary<string, FrozenSet<Permission>>
     {
@@ -72,6 +82,7 @@ public static class PermissionTable
         [Roles.Admin] = AdminPermissions.ToFrozenSet(),
         [Roles.Owner] = OwnerPermissions.ToFrozenSet(),
         [Roles.PlatformOperator] = OperatorPermissions.ToFrozenSet(),
+        [Roles.PlatformAnalyst] = AnalystPermissions.ToFrozenSet(),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Permissions an API key may carry: tenant permissions, never owner-only or platform ones.</summary>
@@ -102,6 +113,8 @@ public static class PermissionTable
         Permission.TenantDelete => "tenant.delete",
         Permission.PlatformTenants => "platform.tenants",
         Permission.PlatformAudit => "platform.audit",
+        Permission.PlatformAnalysts => "platform.analysts",
+        Permission.PlatformAnalyticsRead => "platform.analytics.read",
         Permission.Anonymous => "anonymous",
         Permission.Authenticated => "authenticated",
         _ => throw new ArgumentOutOfRangeException(nameof(permission), permission, null),

@@ -59,7 +59,7 @@ public static class ProfileEndpoints
         TimeProvider time, AuditNotes audit, CancellationToken ct)
     {
         var actor = Actor.FromPrincipal(http.User);
-        if (actor is not { Kind: Actor.KindUser or Actor.KindOperator, UserId: { } userId })
+        if (actor is not { IsPerson: true, UserId: { } userId })
         {
             return Problems.Forbidden(PersonOnly);
         }

@@ -36,9 +36,11 @@ public sealed class Sessions(TokenService tokens, TimeProvider time)
         return new IssuedTokens(access, expires, refreshToken, tenantId, role);
     }
 
-    public IssuedTokens IssueOperator(Guid userId)
+    /// <summary>A platform token (kind operator or analyst): no tenant, no refresh token, no session family.</summary>
+    public IssuedTokens IssuePlatform(Guid userId, string kind)
     {
-        var (access, expires) = tokens.CreateAccessToken(new AccessTokenSubject(userId, null, Roles.PlatformOperator, null, null, Actor.KindOperator));
-        return new IssuedTokens(access, expires, null, null, Roles.PlatformOperator);
+        var role = Actor.PlatformRole(kind);
+        var (access, expires) = tokens.CreateAccessToken(new AccessTokenSubject(userId, null, role, null, null, kind));
+        return new IssuedTokens(access, expires, null, null, role);
     }
 }

@@ -165,7 +165,7 @@ public static class SignUpEndpoints
                 }
                 await s.ExecuteAsync("insert into memberships (tenant_id, user_id, role) values (@tenantId, @userId, 'owner')",
                     new { tenantId, userId }, ct);
-                await Outbox.AddAsync(s, "tenant.created", new { tenantId, plan = "free", ownerUserId = userId }, ct);
+                await Outbox.AddWithTenantStateAsync(s, "tenant.created", new { tenantId, plan = "free", ownerUserId = userId }, ct);
                 return (userId, await sessions.StartAsync(s, userId, Roles.Owner, "free", ct));
             }, ct);
             if (created is not { } done)

@@ -171,7 +171,7 @@ public sealed partial class BillingService
             }, ct);
         await s.ExecuteAsync("select billing_sync_plan()", null, ct);
         plans.Invalidate();
-        await Outbox.AddAsync(s, "billing.subscription.synced", new { subscription = id, plan, cycle, status, periodStart = start, periodEnd = end }, ct);
+        await Outbox.AddWithTenantStateAsync(s, "billing.subscription.synced", new { subscription = id, plan, cycle, status, periodStart = start, periodEnd = end }, ct);
         return "applied";
     }
 

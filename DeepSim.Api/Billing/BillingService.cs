@@ -112,7 +112,7 @@ public sealed partial class BillingService(PlanCatalog plans, TimeProvider clock
                     await s.ExecuteAsync(
                         "update subscriptions set pending_plan = null, pending_cycle = null, cancel_at_period_end = false, updated_at = now() where tenant_id = current_tenant_id()",
                         null, ct);
-                    await Outbox.AddAsync(s, "billing.subscription.kept", new { plan = sub.Plan, cycle = sub.Cycle }, ct);
+                    await Outbox.AddWithTenantStateAsync(s, "billing.subscription.kept", new { plan = sub.Plan, cycle = sub.Cycle }, ct);
                 }
                 return await ResultAsync(s, planName, cycle, "none", now, [], null, ct);
 
@@ -138,7 +138,7 @@ public sealed partial class BillingService(PlanCatalog plans, TimeProvider clock
                     await s.ExecuteAsync(
                         "update subscriptions set pending_plan = @plan, pending_cycle = @cycle, cancel_at_period_end = false, updated_at = now() where tenant_id = current_tenant_id()",
                         new { plan = planName, cycle }, ct);
-                    await Outbox.AddAsync(s, "billing.subscription.downgrade_scheduled",
+                    await Outbox.AddWithTenantStateAsync(s, "billing.subscription.downgrade_scheduled",
                         new { from = sub.Plan, to = planName, cycle, effectiveAt = later.EffectiveAt }, ct);
                 }
                 return await ResultAsync(s, planName, cycle, "periodEnd", later.EffectiveAt, [], null, ct);
@@ -174,7 +174,7 @@ public sealed partial class BillingService(PlanCatalog plans, TimeProvider clock
                     where tenant_id = current_tenant_id()
                     """, new { plan = planName, cycle, start = immediate.PeriodStart.UtcDateTime, end = immediate.PeriodEnd.UtcDateTime }, ct);
                 await s.ExecuteAsync("select billing_sync_plan()", null, ct);
-                await Outbox.AddAsync(s, "billing.subscription.updated",
+                await Outbox.AddWithTenantStateAsync(s, "billing.subscription.updated",
                     new { from = sub.Plan, fromCycle = sub.Cycle, to = planName, cycle, periodStart = immediate.PeriodStart, periodEnd = immediate.PeriodEnd }, ct);
                 var reason = ChargeOf(sub, prices) == 0 ? "subscription_create" : "subscription_update";
                 var invoice = immediate.Lines.Count == 0 || onStripe ? null
@@ -227,7 +227,7 @@ public sealed partial class BillingService(PlanCatalog plans, TimeProvider clock
         await s.ExecuteAsync(
             "update subscriptions set cancel_at_period_end = true, pending_plan = null, pending_cycle = null, updated_at = now() where tenant_id = current_tenant_id()",
             null, ct);
-        await Outbox.AddAsync(s, "billing.subscription.cancel_scheduled", new { plan = sub.Plan, effectiveAt = sub.PeriodEnd }, ct);
+        await Outbox.AddWithTenantStateAsync(s, "billing.subscription.cancel_scheduled", new { plan = sub.Plan, effectiveAt = sub.PeriodEnd }, ct);
         return null;
     }
 
@@ -243,7 +243,7 @@ public sealed partial class BillingService(PlanCatalog plans, TimeProvider clock
         await s.ExecuteAsync(
             "update subscriptions set cancel_at_period_end = false, pending_plan = null, pending_cycle = null, updated_at = now() where tenant_id = current_tenant_id()",
             null, ct);
-        await Outbox.AddAsync(s, "billing.subscription.reactivated", new { plan = sub.Plan, cycle = sub.Cycle }, ct);
+        await Outbox.AddWithTenantStateAsync(s, "billing.subscription.reactivated", new { plan = sub.Plan, cycle = sub.Cycle }, ct);
         return null;
     }
 
@@ -294,7 +294,7 @@ public sealed partial class BillingService(PlanCatalog plans, TimeProvider clock
             new { invoiceId = id, number, reason, currency = sub.Currency, subtotal, creditApplied = credit, amountDue = due }, ct);
         if (status == InvoiceStatus.Paid)
         {
-            await Outbox.AddAsync(s, "billing.invoice.paid", new { invoiceId = id, number, amountPaid = 0L, currency = sub.Currency }, ct);
+            await Outbox.AddAsync(s, "billing.invoice.paid", new { invoiceId = id, number, amountPaid = 0L, currency = sub.Currency, reason }, ct);
         }
         else if (sub.Provider == Providers.Ledger)
         {
@@ -318,17 +318,17 @@ public sealed partial class BillingService(PlanCatalog plans, TimeProvider clock
     public async Task<bool> SettleAsync(DbScope s, Guid invoiceId, string reference, CancellationToken ct)
     {
         var now = Now();
-        var paid = await s.QuerySingleOrDefaultAsync<(string Number, long Amount, string Currency)?>(
+        var paid = await s.QuerySingleOrDefaultAsync<(string Number, long Amount, string Currency, string Reason)?>(
             """
             update invoices set status = 'paid', amount_paid = amount_due, paid_at = @now
-            where id = @id and status = 'open' returning number, amount_due, currency
+            where id = @id and status = 'open' returning number, amount_due, currency, reason
             """, new { id = invoiceId, now = now.UtcDateTime }, ct);
         if (paid is not { } p)
         {
             return false;
         }
         await PostAsync(s, invoiceId, "payment", -p.Amount, p.Currency, reference, ct);
-        await Outbox.AddAsync(s, "billing.invoice.paid", new { invoiceId, number = p.Number, amountPaid = p.Amount, currency = p.Currency }, ct);
+        await Outbox.AddAsync(s, "billing.invoice.paid", new { invoiceId, number = p.Number, amountPaid = p.Amount, currency = p.Currency, reason = p.Reason }, ct);
         await RestoreIfSettledAsync(s, ct);
         return true;
     }
@@ -449,7 +449,7 @@ public sealed partial class BillingService(PlanCatalog plans, TimeProvider clock
                 where tenant_id = current_tenant_id()
                 """, new { plan, cycle, status, start = start.UtcDateTime, end = end.UtcDateTime, complimentary }, ct);
             await s.ExecuteAsync("select billing_sync_plan()", null, ct);
-            await Outbox.AddAsync(s, sub.CancelAtPeriodEnd ? "billing.subscription.canceled" : "billing.subscription.renewed",
+            await Outbox.AddWithTenantStateAsync(s, sub.CancelAtPeriodEnd ? "billing.subscription.canceled" : "billing.subscription.renewed",
                 new { from = sub.Plan, to = plan, cycle, periodStart = start, periodEnd = end }, ct);
             if (lines.Count > 0)
             {

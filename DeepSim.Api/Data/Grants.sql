@@ -59,6 +59,10 @@ grant update (url, events, enabled, updated_at, secret, secret_rotated_at) on we
 grant select, insert, update on webhook_deliveries to {app_role};
 grant select, insert on webhook_attempts to {app_role};
 revoke all on webhook_dispatch_state from {app_role};
+-- Platform roles (migration 0290): readable (sign-in asks whether a person is an analyst), written only by the platform
+-- functions. Platform sign-outs (migration 0280): nothing on the table; only its auth_platform_* functions.
+grant select on platform_roles to {app_role};
+revoke all on platform_signouts from {app_role};
 -- Operator powers: only the platform role (the login of the Api's operator endpoints, a connection string of its own)
 -- executes the platform functions; it has no table, sequence or other function rights at all. Each function still
 -- re-checks that its caller is an operator. platform_is_operator() stays with the application (authentication asks it).
@@ -75,7 +79,10 @@ revoke execute on function
     platform_update_tenant(uuid, uuid, text, text, text),
     platform_set_tenant_status(uuid, uuid, text, text),
     platform_delete_tenant(uuid, uuid, text),
-    platform_read_audit(uuid, uuid, integer, integer)
+    platform_read_audit(uuid, uuid, integer, integer),
+    platform_list_analysts(uuid),
+    platform_grant_analyst(uuid, text, text),
+    platform_revoke_analyst(uuid, uuid, text)
     from {app_role};
 grant execute on function
     platform_bootstrap_operator(uuid, text, text, text, text),
@@ -85,5 +92,8 @@ grant execute on function
     platform_update_tenant(uuid, uuid, text, text, text),
     platform_set_tenant_status(uuid, uuid, text, text),
     platform_delete_tenant(uuid, uuid, text),
-    platform_read_audit(uuid, uuid, integer, integer)
+    platform_read_audit(uuid, uuid, integer, integer),
+    platform_list_analysts(uuid),
+    platform_grant_analyst(uuid, text, text),
+    platform_revoke_analyst(uuid, uuid, text)
     to {platform_role};

@@ -33,7 +33,7 @@ public static class OpenApiContract
         ["Catalog"] = "Components, unit types and property packages a flowsheet can use.",
         ["Audit"] = "The tenant's audit log.",
         ["API keys"] = "Keys for programs, each with its own permissions; sent as 'Authorization: Bearer <key>'.",
-        ["Platform"] = "Platform operators only: every tenant and the platform audit log.",
+        ["Platform"] = "Platform operators only: every tenant, the platform audit log and who holds the platform analyst role.",
         ["Billing"] = "Plans, prices, the subscription, invoices and payment.",
         ["Runs"] = "Simulation runs: submit (idempotently), follow, cancel, and read results.",
         ["Plans"] = "The plans and their limits.",

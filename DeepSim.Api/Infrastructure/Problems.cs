@@ -17,6 +17,7 @@ public static class ProblemTypes
     public const string RefreshTokenReused = Base + "refresh-token-reused";
     public const string TenantSelectionRequired = Base + "tenant-selection-required";
     public const string TenantUnavailable = Base + "tenant-unavailable";
+    public const string NotPlatformAnalyst = Base + "not-platform-analyst";
     public const string InvitationInvalid = Base + "invitation-invalid";
     public const string LastOwner = Base + "last-owner";
     public const string PreconditionFailed = Base + "precondition-failed";

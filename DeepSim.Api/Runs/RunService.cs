@@ -69,7 +69,9 @@ public sealed class RunService(ResultCache cache, TimeProvider clock, IOptions<R
             """, new { tenant = s.RequireTenant(), count, limit = plan.Limit }, ct);
         if (used is { } counted)
         {
-            await Outbox.AddAsync(s, "usage.runs", new { count, runsThisMonth = counted.Runs, month = DateOnly.FromDateTime(counted.Month) }, ct);
+            // The plan and its quota ride along, so quota utilisation per plan needs no other source (docs/analytics.md).
+            await Outbox.AddAsync(s, "usage.runs",
+                new { count, runsThisMonth = counted.Runs, month = DateOnly.FromDateTime(counted.Month), plan = plan.Name, runsPerMonth = plan.Limit }, ct);
             return null;
         }
         var usage = await s.ExecuteScalarAsync<int>(

@@ -44,7 +44,7 @@ public static class TenantEndpoints
         var tenant = await db.ForActorAsync(Actor.FromPrincipal(http.User), async s =>
         {
             await s.ExecuteAsync("update tenants set name = @name, updated_at = now() where id = current_tenant_id()", new { name = request.Name!.Trim() }, ct);
-            await Outbox.AddAsync(s, "tenant.renamed", new { tenantId = s.TenantId, name = request.Name.Trim() }, ct);
+            await Outbox.AddWithTenantStateAsync(s, "tenant.renamed", new { tenantId = s.TenantId, name = request.Name.Trim() }, ct);
             return await s.QuerySingleOrDefaultAsync<TenantResponse>(SelectTenant, null, ct);
         }, ct);
         return tenant is null ? Problems.NotFound() : TypedResults.Ok(tenant);

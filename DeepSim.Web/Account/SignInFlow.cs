@@ -21,10 +21,14 @@ public sealed class SignInFlow(DeepSimApi api, WebSessionStore sessions)
         }
         var id = await sessions.CreateAsync(session, ct);
         var principal = WebExtensions.SessionPrincipal(id, me.UserId ?? Guid.Empty, me.Email ?? "", me.DisplayName ?? me.Email ?? "",
-            me.TenantId, tenantName ?? (me.Kind == "operator" ? "Platform operator" : null), me.Role ?? session.Role, me.Permissions ?? []);
+            me.TenantId, tenantName ?? me.Kind switch { "operator" => "Platform operator", "analyst" => "Platform analyst", _ => null },
+            me.Role ?? session.Role, me.Permissions ?? []);
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal,
             new AuthenticationProperties { IsPersistent = true });
     }
+
+    /// <summary>Where a platform analyst starts: the platform dashboard.</summary>
+    public const string AnalystHome = "/analytics/platform";
 
     /// <summary>Only local paths: a return URL is never a way to send someone to another site.</summary>
     public static string SafeReturnUrl(string? returnUrl) =>

@@ -10,6 +10,7 @@ public static class Roles
     public const string Admin = "admin";
     public const string Owner = "owner";
     public const string PlatformOperator = "platform-operator";
+    public const string PlatformAnalyst = "platform-analyst";
 
     public static readonly string[] TenantRoles = [Viewer, Engineer, Admin, Owner];
 

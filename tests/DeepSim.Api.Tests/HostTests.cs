@@ -26,6 +26,8 @@ public sealed class HostTests(ApiFixture api)
         var secondSession = await TestApi.SignInAsync(api, a.OwnerEmail, a.OwnerPassword);
         var operatorTokens = await TestApi.OperatorAsync(api);
         var secondOperatorTokens = await TestApi.OperatorAsync(api);
+        var (analystTenant, analystTokens) = await TestApi.AnalystAsync(api);
+        var secondAnalystTokens = await TestApi.SignInAsync(api, analystTenant.OwnerEmail, analystTenant.OwnerPassword, asAnalyst: true);
         using var timeout = new CancellationTokenSource(ServerBudget);
         await api.Redis.StopAsync();
         try
@@ -70,6 +72,22 @@ public sealed class HostTests(ApiFixture api)
             {
                 Assert.Equal(HttpStatusCode.Unauthorized, afterSignOut.StatusCode);
             }
+
+            // Analysts likewise: their tokens are platform tokens, checked in PostgreSQL.
+            using var analystClient = api.CreateClient(analystTokens.AccessToken);
+            using (var analystCall = await TestApi.Send(analystClient, HttpMethod.Get, "/api/v1/auth/me"))
+            {
+                Assert.Equal(HttpStatusCode.OK, analystCall.StatusCode);
+            }
+            using var secondAnalyst = api.CreateClient(secondAnalystTokens.AccessToken);
+            using (var signOut = await TestApi.Send(secondAnalyst, HttpMethod.Post, "/api/v1/auth/signout"))
+            {
+                Assert.Equal(HttpStatusCode.NoContent, signOut.StatusCode);
+            }
+            using (var afterSignOut = await TestApi.Send(secondAnalyst, HttpMethod.Get, "/api/v1/auth/me"))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, afterSignOut.StatusCode);
+            }
         }
         finally
         {
@@ -90,6 +108,11 @@ public sealed class HostTests(ApiFixture api)
         // The operator signed out while Redis was down stays signed out once it is back.
         using var signedOutOperator = api.CreateClient(secondOperatorTokens.AccessToken);
         using (var stillSignedOut = await TestApi.Send(signedOutOperator, HttpMethod.Get, "/api/v1/platform/tenants"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, stillSignedOut.StatusCode);
+        }
+        using var signedOutAnalyst = api.CreateClient(secondAnalystTokens.AccessToken);
+        using (var stillSignedOut = await TestApi.Send(signedOutAnalyst, HttpMethod.Get, "/api/v1/auth/me"))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, stillSignedOut.StatusCode);
         }

@@ -6,8 +6,8 @@ namespace DeepSim.Api.Tests;
 
 /// <summary>
 /// Operator powers and password hashes, checked in the catalogue and by logging in as each role: the application role
-/// can execute no operator function and read no password hash; the platform role can execute the operator functions
-/// and nothing else.
+/// can execute no operator function (the analyst grants among them) and read no password hash; the platform role can
+/// execute the operator functions and nothing else.
 /// </summary>
 [Collection(ApiTests.Name)]
 public sealed class PlatformRoleTests(ApiFixture api)
@@ -28,7 +28,11 @@ public sealed class PlatformRoleTests(ApiFixture api)
         var operatorFunctions = await ListAsync(owner, OperatorFunctions);
         Assert.Contains("platform_update_tenant(uuid,uuid,text,text,text)", operatorFunctions);
         Assert.Contains("platform_bootstrap_operator(uuid,text,text,text,text)", operatorFunctions);
-        Assert.True(operatorFunctions.Count >= 10, string.Join(", ", operatorFunctions));
+        // The analyst role is granted and revoked with operator powers too (migration 0290).
+        Assert.Contains("platform_list_analysts(uuid)", operatorFunctions);
+        Assert.Contains("platform_grant_analyst(uuid,text,text)", operatorFunctions);
+        Assert.Contains("platform_revoke_analyst(uuid,uuid,text)", operatorFunctions);
+        Assert.True(operatorFunctions.Count >= 13, string.Join(", ", operatorFunctions));
 
         var appMay = await ListAsync(owner, $"""
             select f from ({OperatorFunctions}) o(f) where has_function_privilege('{api.AppRole}', f, 'EXECUTE')
@@ -52,6 +56,9 @@ public sealed class PlatformRoleTests(ApiFixture api)
                    or has_table_privilege('{api.PlatformRole}', c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE'))
             """);
         Assert.Empty(platformTables);
+        // Who holds a platform role is readable by the application (sign-in asks), writable by no role but through the functions.
+        Assert.Equal(["true:false:false"], await ListAsync(owner,
+            $"select has_table_privilege('{api.AppRole}', 'platform_roles', 'SELECT') || ':' || has_table_privilege('{api.AppRole}', 'platform_roles', 'INSERT, UPDATE, DELETE, TRUNCATE') || ':' || has_table_privilege('{api.AppRole}', 'platform_signouts', 'SELECT, INSERT, UPDATE, DELETE')"));
         Assert.Equal(["false:false:false"], await ListAsync(owner,
             $"select rolsuper || ':' || rolbypassrls || ':' || pg_has_role('{api.PlatformRole}', '{api.AppRole}', 'USAGE') from pg_roles where rolname = '{api.PlatformRole}'"));
     }

@@ -95,10 +95,11 @@ public static class TestApi
         return match.Value;
     }
 
-    public static async Task<Tokens> SignInAsync(ApiFixture api, string email, string password, Guid? tenantId = null, bool? asOperator = null)
+    public static async Task<Tokens> SignInAsync(ApiFixture api, string email, string password, Guid? tenantId = null, bool? asOperator = null,
+        bool? asAnalyst = null)
     {
         using var client = api.CreateClient();
-        using var response = await Send(client, HttpMethod.Post, "/api/v1/auth/signin", new { email, password, tenantId, asOperator });
+        using var response = await Send(client, HttpMethod.Post, "/api/v1/auth/signin", new { email, password, tenantId, asOperator, asAnalyst });
         var json = await response.ReadJsonAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"sign-in failed: {response.StatusCode} {json}");
         return ToTokens(json);
@@ -106,6 +107,23 @@ public static class TestApi
 
     public static Task<Tokens> OperatorAsync(ApiFixture api) =>
         SignInAsync(api, ApiFixture.OperatorEmail, ApiFixture.OperatorPassword, asOperator: true);
+
+    /// <summary>The operator grants the platform analyst role to <paramref name="email"/> (an existing person).</summary>
+    public static async Task GrantAnalystAsync(ApiFixture api, string email)
+    {
+        var op = await OperatorAsync(api);
+        using var client = api.CreateClient(op.AccessToken);
+        using var response = await Send(client, HttpMethod.Post, "/api/v1/platform/analysts", new { email });
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"grant failed: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>A new tenant's owner made a platform analyst: the tenant, and the owner's analyst tokens.</summary>
+    public static async Task<(TestTenant Tenant, Tokens Analyst)> AnalystAsync(ApiFixture api)
+    {
+        var tenant = await SignUpAsync(api);
+        await GrantAnalystAsync(api, tenant.OwnerEmail);
+        return (tenant, await SignInAsync(api, tenant.OwnerEmail, tenant.OwnerPassword, asAnalyst: true));
+    }
 
     /// <summary>Invites a new user with <paramref name="role"/> (as the owner), accepts with the mailed token, signs in.</summary>
     public static async Task<TestMember> AddMemberAsync(ApiFixture api, TestTenant tenant, string role)

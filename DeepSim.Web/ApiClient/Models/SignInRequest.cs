@@ -12,6 +12,8 @@ namespace DeepSim.Web.ApiClient.Models
     public partial class SignInRequest : IParsable
     #pragma warning restore CS1591
     {
+        /// <summary>The asAnalyst property</summary>
+        public bool? AsAnalyst { get; set; }
         /// <summary>The asOperator property</summary>
         public bool? AsOperator { get; set; }
         /// <summary>The email property</summary>
@@ -50,6 +52,7 @@ namespace DeepSim.Web.ApiClient.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "asAnalyst", n => { AsAnalyst = n.GetBoolValue(); } },
                 { "asOperator", n => { AsOperator = n.GetBoolValue(); } },
                 { "email", n => { Email = n.GetStringValue(); } },
                 { "password", n => { Password = n.GetStringValue(); } },
@@ -63,6 +66,7 @@ namespace DeepSim.Web.ApiClient.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteBoolValue("asAnalyst", AsAnalyst);
             writer.WriteBoolValue("asOperator", AsOperator);
             writer.WriteStringValue("email", Email);
             writer.WriteStringValue("password", Password);

@@ -79,7 +79,7 @@ internal static class Flows
         await page.GotoAsync("/account/signin");
         await page.GetByTestId("signin-email").FillAsync("operator@deepsim.local");
         await page.GetByTestId("signin-password").FillAsync(Secret(browser, "operator-password"));
-        await page.GetByTestId("signin-as-operator").CheckAsync();
+        await page.GetByTestId("signin-as").SelectOptionAsync("operator");
         await page.GetByTestId("signin-submit").ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex("/operator$", RegexOptions.None, TimeSpan.FromSeconds(1)));
         await page.WaitForSelectorAsync("[data-testid=app-interactive]", new() { State = WaitForSelectorState.Attached });

@@ -34,7 +34,7 @@ namespace DeepSim.Web.ApiClient.Api.V1.Auth.Signin
         {
         }
         /// <summary>
-        /// Sign in by email and password to one tenant (or as a platform operator)
+        /// Sign in by email and password to one tenant (or as a platform operator or analyst)
         /// </summary>
         /// <returns>A <see cref="global::DeepSim.Web.ApiClient.Models.TokenResponse"/></returns>
         /// <param name="body">The request body</param>
@@ -69,7 +69,7 @@ namespace DeepSim.Web.ApiClient.Api.V1.Auth.Signin
             return await RequestAdapter.SendAsync<global::DeepSim.Web.ApiClient.Models.TokenResponse>(requestInfo, global::DeepSim.Web.ApiClient.Models.TokenResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Sign in by email and password to one tenant (or as a platform operator)
+        /// Sign in by email and password to one tenant (or as a platform operator or analyst)
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
