@@ -124,7 +124,8 @@ public sealed class UsagePageTests : BunitContext, IAsyncLifetime
         cut.WaitForAssertion(() => Assert.NotEmpty(http.AnalyticsRequests));
         Assert.Contains("from=2026-11-11", http.AnalyticsRequests[0].RequestUri!.Query, StringComparison.Ordinal);
         Assert.Contains("to=2026-12-10", http.AnalyticsRequests[0].RequestUri!.Query, StringComparison.Ordinal);
-        Assert.Contains("mud-chip-selected", cut.Find($"[data-testid=preset-{UsagePreset.Last30Days}]").ClassName, StringComparison.Ordinal);
+        Assert.Equal("true", cut.Find($"[data-testid=preset-{UsagePreset.Last30Days}]").GetAttribute("data-chosen"));
+        Assert.Equal("false", cut.Find($"[data-testid=preset-{UsagePreset.Last7Days}]").GetAttribute("data-chosen"));
     }
 
     [Fact]
