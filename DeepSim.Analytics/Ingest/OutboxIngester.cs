@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using DeepSim.Analytics.ClickHouse;
+using DeepSim.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace DeepSim.Analytics.Ingest;
@@ -9,16 +10,18 @@ namespace DeepSim.Analytics.Ingest;
 /// repeatedly takes a page after it, inserts the page, and only then moves the checkpoint to the page's end. A crash
 /// between the two redelivers that page on restart (at least once); the events table and its queries dedupe by event
 /// id, so a redelivered page changes no count. Failures of the Api or ClickHouse back off, doubling up to a cap; every
-/// call is bounded by <see cref="IngestOptions.CallTimeoutSeconds"/>.
+/// call is bounded by <see cref="IngestOptions.CallTimeoutSeconds"/>. Every feed read reports the ingest lag
+/// (<see cref="IngestLag.Feed"/>): what waits after the checkpoint, including the page in hand until it is stored.
 /// </summary>
 public sealed partial class OutboxIngester(
     OutboxFeedClient feed, ClickHouseDatabase database, EventStore store, IOptions<IngestOptions> options,
-    ILogger<OutboxIngester> logger, IMeterFactory? meters = null) : BackgroundService
+    IngestLag lag, ILogger<OutboxIngester> logger, TimeProvider? time = null, IMeterFactory? meters = null) : BackgroundService
 {
-    public const string MeterName = "DeepSim.Analytics.Ingest";
     private const string StartPosition = "0-0";
 
-    private readonly Counter<long>? ingestedCounter = meters?.Create(MeterName).CreateCounter<long>("deepsim.ingest.events", "{event}", "Events inserted into ClickHouse (redeliveries included)");
+    // Under the one meter name the service defaults export (TelemetrySources), so the Aspire dashboard shows it.
+    private readonly Counter<long>? ingestedCounter = meters?.Create(TelemetrySources.Name).CreateCounter<long>("deepsim.ingest.events", "{event}", "Events inserted into ClickHouse (redeliveries included)");
+    private readonly TimeProvider clock = time ?? TimeProvider.System;
     private long ingested;
 
     /// <summary>Events inserted by this instance (redeliveries included).</summary>
@@ -47,16 +50,19 @@ public sealed partial class OutboxIngester(
             catch (Exception ex) when (IsTransient(ex, stoppingToken))
             {
                 Log.NotReady(logger, ex);
+                lag.Unknown(IngestLag.Feed, "waiting for ClickHouse: the checkpoint is not read yet");
                 await backoff.WaitAsync(stoppingToken);
             }
         }
         backoff.Reset();
 
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var page = await BoundedAsync(ct => feed.ReadAsync(Position, settings.BatchSize, ct), stoppingToken);
+                lag.Report(IngestLag.Feed, page.PendingAgeBeforeStored(clock.GetUtcNow().UtcDateTime), $"checkpoint {Position}, feed head {page.Head ?? "?"}");
                 if (page.Events.Count > 0)
                 {
                     // A page once read is stored and checkpointed even when a stop comes meanwhile (each call still
@@ -67,8 +73,14 @@ public sealed partial class OutboxIngester(
                     Interlocked.Add(ref ingested, page.Events.Count);
                     ingestedCounter?.Add(page.Events.Count);
                     Position = page.Next;
+                    lag.Report(IngestLag.Feed, page.PendingAgeAfterStored(clock.GetUtcNow().UtcDateTime), $"checkpoint {Position}, feed head {page.Head ?? "?"}");
                 }
                 backoff.Reset();
+                if (failures > 0)
+                {
+                    Log.IngestRecovered(logger, Position, failures);
+                    failures = 0;
+                }
                 if (page.Events.Count < settings.BatchSize)
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(settings.IdlePollMilliseconds), stoppingToken);
@@ -76,7 +88,16 @@ public sealed partial class OutboxIngester(
             }
             catch (Exception ex) when (IsTransient(ex, stoppingToken))
             {
-                Log.IngestFailed(logger, ex, Position);
+                lag.CannotSee(IngestLag.Feed, $"the last round failed: {ex.GetType().Name}: {ex.Message}");
+                // The stack once per outage; each repeat as one line, so a repeating bug still shows at every backoff.
+                if (++failures == 1)
+                {
+                    Log.IngestFailed(logger, ex, Position);
+                }
+                else
+                {
+                    Log.IngestStillFailing(logger, Position, failures, ex.GetType().Name, ex.Message);
+                }
                 await backoff.WaitAsync(stoppingToken);
             }
             catch (Exception) when (stoppingToken.IsCancellationRequested)
@@ -99,28 +120,6 @@ public sealed partial class OutboxIngester(
     private static bool IsTransient(Exception ex, CancellationToken stoppingToken) =>
         !stoppingToken.IsCancellationRequested && ex is not OutOfMemoryException;
 
-    private sealed class Backoff(IngestOptions settings)
-    {
-        private int delayMs = settings.InitialBackoffMilliseconds;
-
-        public void Reset() => delayMs = settings.InitialBackoffMilliseconds;
-
-        public async Task WaitAsync(CancellationToken ct)
-        {
-            // Jitter keeps several ingesters (or restarts) from retrying in step.
-            var wait = delayMs / 2 + Random.Shared.Next(delayMs / 2 + 1);
-            delayMs = Math.Min(delayMs * 2, settings.MaxBackoffMilliseconds);
-            try
-            {
-                await Task.Delay(wait, ct);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                // stopping: the loop condition ends the service
-            }
-        }
-    }
-
     private static partial class Log
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "ClickHouse migration {Version} applied")]
@@ -134,5 +133,11 @@ public sealed partial class OutboxIngester(
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Ingest failed at position {Position}; retrying")]
         public static partial void IngestFailed(ILogger logger, Exception exception, string position);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Ingest still failing at position {Position} ({Failures} rounds): {Error}: {Reason}")]
+        public static partial void IngestStillFailing(ILogger logger, string position, int failures, string error, string reason);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Ingest recovered at position {Position} after {Failures} failed rounds")]
+        public static partial void IngestRecovered(ILogger logger, string position, int failures);
     }
 }

@@ -59,6 +59,8 @@ grant update (url, events, enabled, updated_at, secret, secret_rotated_at) on we
 grant select, insert, update on webhook_deliveries to {app_role};
 grant select, insert on webhook_attempts to {app_role};
 revoke all on webhook_dispatch_state from {app_role};
+-- The outbox relays' positions and leases (migration 0290): only through their SECURITY DEFINER functions.
+revoke all on outbox_relays from {app_role};
 -- Operator powers: only the platform role (the login of the Api's operator endpoints, a connection string of its own)
 -- executes the platform functions; it has no table, sequence or other function rights at all. Each function still
 -- re-checks that its caller is an operator. platform_is_operator() stays with the application (authentication asks it).
