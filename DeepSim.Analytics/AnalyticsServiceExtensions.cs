@@ -67,6 +67,7 @@ public static class AnalyticsServiceExtensions
         }
         builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section)
             .Validate(o => o.BatchSize is >= 1 and <= 1000, "Ingest:BatchSize must be 1..1000 (the feed's limit)")
+            .Validate(o => o.MaxInsertRows >= 1, "Ingest:MaxInsertRows must be at least 1")
             .Validate(o => o.IdlePollMilliseconds >= 0, "Ingest:IdlePollMilliseconds must not be negative")
             .Validate(o => o.InitialBackoffMilliseconds >= 1 && o.MaxBackoffMilliseconds >= o.InitialBackoffMilliseconds,
                 "Ingest:InitialBackoffMilliseconds must be at least 1 and Ingest:MaxBackoffMilliseconds at least that")

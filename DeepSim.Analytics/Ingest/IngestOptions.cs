@@ -11,6 +11,12 @@ public sealed class IngestOptions
     /// <summary>Events asked for per call (the feed allows 1..1000).</summary>
     public int BatchSize { get; set; } = 1000;
 
+    /// <summary>
+    /// The most events one insert takes: while the feed's pages come full (a backlog), the ingester reads on up to this
+    /// many before it inserts and checkpoints once.
+    /// </summary>
+    public int MaxInsertRows { get; set; } = 20_000;
+
     /// <summary>Wait after a page that was not full, before asking again.</summary>
     public int IdlePollMilliseconds { get; set; } = 1000;
 

@@ -14,7 +14,7 @@ namespace DeepSim.Analytics.Ingest;
 /// consumes the outbox topic in its consumer group, stores each batch in <c>events</c> and only then commits the
 /// batch's offsets (manual commits, no auto-commit). A crash or a failed commit redelivers the batch; <c>events</c> and
 /// its queries dedupe by event id, as in the HTTP mode. ClickHouse down: the batch in hand is retried with backoff and
-/// nothing more is consumed meanwhile (memory stays one batch), while the lag (<see cref="IngestLag.Topic"/>) grows.
+/// nothing more is consumed meanwhile (memory stays one batch, at most <see cref="IngestOptions.MaxInsertRows"/>), while the lag (<see cref="IngestLag.Topic"/>) grows.
 /// The consumer runs on a thread of its own, since librdkafka's poll blocks.
 /// </summary>
 public sealed partial class KafkaIngester : BackgroundService
@@ -97,7 +97,7 @@ public sealed partial class KafkaIngester : BackgroundService
 
         var consumer = BuildConsumer();
         consumer.Subscribe(kafka.Topic);
-        var batch = new List<FeedEvent>(settings.BatchSize);
+        var batch = new List<FeedEvent>(Math.Min(settings.MaxInsertRows, 100_000));
         var offsets = new Dictionary<TopicPartition, Offset>();
         var poll = TimeSpan.FromMilliseconds(Math.Clamp(settings.IdlePollMilliseconds, 50, 1000));
         try
@@ -106,9 +106,9 @@ public sealed partial class KafkaIngester : BackgroundService
             {
                 try
                 {
-                    // Wait for the first message, then take what is already fetched, up to a batch.
+                    // Wait for the first message, then take what is already fetched, up to one insert's worth.
                     var wait = poll;
-                    while (batch.Count < settings.BatchSize && consumer.Consume(wait) is { } result)
+                    while (batch.Count < settings.MaxInsertRows && consumer.Consume(wait) is { } result)
                     {
                         wait = TimeSpan.Zero;
                         Connectivity.MarkReachable();

@@ -61,7 +61,7 @@ public sealed partial class OutboxIngester(
         {
             try
             {
-                var page = await BoundedAsync(ct => feed.ReadAsync(Position, settings.BatchSize, ct), stoppingToken);
+                var page = await ReadAsync(settings, stoppingToken);
                 lag.Report(IngestLag.Feed, page.PendingAgeBeforeStored(clock.GetUtcNow().UtcDateTime), $"checkpoint {Position}, feed head {page.Head ?? "?"}");
                 if (page.Events.Count > 0)
                 {
@@ -81,7 +81,7 @@ public sealed partial class OutboxIngester(
                     Log.IngestRecovered(logger, Position, failures);
                     failures = 0;
                 }
-                if (page.Events.Count < settings.BatchSize)
+                if (!page.Full)
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(settings.IdlePollMilliseconds), stoppingToken);
                 }
@@ -108,6 +108,23 @@ public sealed partial class OutboxIngester(
         }
     }
 
+    /// <summary>
+    /// The feed after the checkpoint: one page, or while pages come full (a backlog) several, up to
+    /// <see cref="IngestOptions.MaxInsertRows"/>, so a backlog is stored in few large inserts (every insert also runs
+    /// the roll-up view and writes new parts: ClickHouse wants them large). A page that is not full ends the read at
+    /// once, so a quiet feed's events are stored as soon as they are read.
+    /// </summary>
+    private async Task<IngestRead> ReadAsync(IngestOptions settings, CancellationToken stoppingToken)
+    {
+        var page = await BoundedAsync(ct => feed.ReadAsync(Position!, settings.BatchSize, ct), stoppingToken);
+        var read = new IngestRead(page, settings.BatchSize);
+        while (read.Full && read.Events.Count + settings.BatchSize <= settings.MaxInsertRows)
+        {
+            read.Add(await BoundedAsync(ct => feed.ReadAsync(read.Next, settings.BatchSize, ct), stoppingToken));
+        }
+        return read;
+    }
+
     private async Task<T> BoundedAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken stoppingToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -119,6 +136,27 @@ public sealed partial class OutboxIngester(
     // bug that repeats shows in the log at every backoff.
     private static bool IsTransient(Exception ex, CancellationToken stoppingToken) =>
         !stoppingToken.IsCancellationRequested && ex is not OutOfMemoryException;
+
+    /// <summary>Consecutive feed pages read for one insert; the lag fields are the last page's.</summary>
+    private sealed class IngestRead(FeedPage first, int pageSize)
+    {
+        private FeedPage last = first;
+
+        public List<FeedEvent> Events { get; } = [.. first.Events];
+        public string Next => last.Next;
+        public string? Head => last.Head;
+        public bool Full => last.Events.Count >= pageSize;
+
+        public void Add(FeedPage page)
+        {
+            Events.AddRange(page.Events);
+            last = page;
+        }
+
+        public TimeSpan? PendingAgeBeforeStored(DateTime localNow) => (last with { Events = Events }).PendingAgeBeforeStored(localNow);
+
+        public TimeSpan? PendingAgeAfterStored(DateTime localNow) => last.PendingAgeAfterStored(localNow);
+    }
 
     private static partial class Log
     {
