@@ -4,6 +4,7 @@ using DeepSim.Api.Auth;
 using DeepSim.Api.Billing;
 using DeepSim.Api.Billing.Stripe;
 using DeepSim.Api.Catalog;
+using DeepSim.Api.Events;
 using DeepSim.Api.Flowsheets;
 using DeepSim.Api.Infrastructure;
 using DeepSim.Api.Mail;
@@ -106,6 +107,8 @@ public static class ApiServiceExtensions
                 services.AddHostedService(sp => sp.GetRequiredService<StripeJob>());
             }
         }
+
+        builder.AddOutboxRelay();
 
         services.AddHealthChecks()
             // Degraded even if the check itself fails: the Api serves without Redis (RedisHealthCheck).

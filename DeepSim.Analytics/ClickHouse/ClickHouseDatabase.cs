@@ -6,7 +6,7 @@ namespace DeepSim.Analytics.ClickHouse;
 /// <summary>
 /// The analytics database through ClickHouse.Driver, in the ways that work against 18.16 (ENVIRONMENT.md): statements
 /// without parameters (literals from <see cref="ClickHouseSql"/>), reads as raw TSV, and binary bulk inserts with
-/// the column types given and no compression.
+/// the column types given, uncompressed unless the connection asks for gzip.
 /// </summary>
 public sealed class ClickHouseDatabase : IDisposable
 {
@@ -51,8 +51,8 @@ public sealed class ClickHouseDatabase : IDisposable
             new InsertOptions
             {
                 ColumnTypes = columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal),
-                // The driver's default, zstd, is not a request encoding 18.16 knows; gzip is.
-                Compressor = GZipCompressor.Default,
+                // The driver's default, zstd, is not a request encoding 18.16 knows: gzip or nothing (the connection says).
+                Compressor = Connection.Compression == InsertCompression.Gzip ? GZipCompressor.Default : null,
             }, ct);
 
     private static string UnescapeTsv(string field)

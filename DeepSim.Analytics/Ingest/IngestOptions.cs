@@ -11,6 +11,12 @@ public sealed class IngestOptions
     /// <summary>Events asked for per call (the feed allows 1..1000).</summary>
     public int BatchSize { get; set; } = 1000;
 
+    /// <summary>
+    /// The most events one insert takes: while the feed's pages come full (a backlog), the ingester reads on up to this
+    /// many before it inserts and checkpoints once.
+    /// </summary>
+    public int MaxInsertRows { get; set; } = 20_000;
+
     /// <summary>Wait after a page that was not full, before asking again.</summary>
     public int IdlePollMilliseconds { get; set; } = 1000;
 
@@ -21,4 +27,16 @@ public sealed class IngestOptions
 
     /// <summary>The most one feed call, insert or checkpoint write may take.</summary>
     public int CallTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// The ingest lag above which <c>/health</c> reports the <c>ingest</c> check Degraded. A minute: well above what a
+    /// healthy pipeline shows (about a poll interval), and below what a person reading a dashboard would notice.
+    /// </summary>
+    public double LagDegradedSeconds { get; set; } = 60;
+
+    /// <summary>Kafka mode: the consumer group of the Analytics ingesters (they share the topic's partitions).</summary>
+    public string KafkaGroupId { get; set; } = "deepsim-analytics";
+
+    /// <summary>Kafka mode: the Api relay whose backlog counts into the lag (its name in <c>outbox_relays</c>).</summary>
+    public string RelayName { get; set; } = "kafka";
 }

@@ -63,6 +63,8 @@ revoke all on webhook_dispatch_state from {app_role};
 -- functions. Platform sign-outs (migration 0280): nothing on the table; only its auth_platform_* functions.
 grant select on platform_roles to {app_role};
 revoke all on platform_signouts from {app_role};
+-- The outbox relays' positions and leases (migration 0300): only through their SECURITY DEFINER functions.
+revoke all on outbox_relays from {app_role};
 -- Operator powers: only the platform role (the login of the Api's operator endpoints, a connection string of its own)
 -- executes the platform functions; it has no table, sequence or other function rights at all. Each function still
 -- re-checks that its caller is an operator. platform_is_operator() stays with the application (authentication asks it).

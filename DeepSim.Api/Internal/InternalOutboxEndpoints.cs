@@ -1,45 +1,53 @@
 using System.Globalization;
-using System.Text.Json;
+using DeepSim.Api.Events;
 using DeepSim.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DeepSim.Api.Internal;
 
-/// <summary>One outbox event as the feed gives it; <see cref="Position"/> is where a reader resumes after it.</summary>
-public sealed record FeedEvent(string Position, Guid Id, Guid? TenantId, string Type, DateTime OccurredAt, JsonElement Payload);
+/// <summary>
+/// A page of the feed; <see cref="Next"/> is the <c>after</c> of the next call (the same position when empty). The rest
+/// is for the reader's lag: <see cref="Head"/> is the newest position the feed can give now, <see cref="OldestPendingAt"/>
+/// when the oldest committed event after <see cref="Next"/> occurred (null when none waits; events held back behind an
+/// open transaction count), <see cref="At"/> the database's clock when it was read.
+/// </summary>
+public sealed record FeedPage(List<FeedEvent> Events, string Next, string Head, DateTime? OldestPendingAt, DateTime At);
 
-/// <summary>A page of the feed; <see cref="Next"/> is the <c>after</c> of the next call (the same position when empty).</summary>
-public sealed record FeedPage(List<FeedEvent> Events, string Next);
+/// <summary>A relay's position in the feed and what waits after it (<see cref="FeedPage"/> explains the fields).</summary>
+public sealed record RelayStatus(string Name, string Position, DateTime UpdatedAt, string Head, DateTime? OldestPendingAt, DateTime At);
 
 /// <summary>
 /// The outbox feed (<c>GET /internal/v1/outbox</c>) for the analytics ingester, service token only. Every tenant's
 /// events through <c>outbox_feed</c> (migration 0180): in commit-safe order, so a reader that keeps the last
 /// position it processed misses nothing. A position is the opaque <c>txid-seq</c> pair; <c>0-0</c> (or no
-/// <c>after</c>) is the start.
+/// <c>after</c>) is the start. <c>GET /internal/v1/outbox/relays/{name}</c> says where a relay (the Kafka one) is, so
+/// Analytics can count what the relay has not published yet into its ingest lag.
 /// </summary>
 public static class InternalOutboxEndpoints
 {
     public const int DefaultLimit = 500;
 
     /// <summary>The most one page holds (also enforced by <c>outbox_feed</c>).</summary>
-    public const int MaxLimit = 1000;
+    public const int MaxLimit = OutboxFeed.MaxLimit;
 
-    private sealed record FeedRow(long Txid, long Seq, Guid Id, Guid? TenantId, string Type, DateTime OccurredAt, string Payload);
+    private sealed record RelayRow(long AfterTxid, long AfterSeq, DateTime UpdatedAt);
 
     public static IEndpointRouteBuilder MapInternalOutboxEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapGroup("/internal/v1/outbox").WithTags("Internal")
+        var group = routes.MapGroup("/internal/v1/outbox").WithTags("Internal")
             .AllowAnonymous() // not a tenant endpoint: ServiceTokenGate (middleware on /internal) is the gate
-            .ExcludeFromDescription()
-            .MapGet("", Feed).WithName("internal.outbox.feed")
+            .ExcludeFromDescription();
+        group.MapGet("", Feed).WithName("internal.outbox.feed")
             .WithSummary("Events after a position, every tenant, in commit-safe order");
+        group.MapGet("/relays/{name}", Relay).WithName("internal.outbox.relay")
+            .WithSummary("Where a relay has published the feed up to, and the oldest event it has not");
         return routes;
     }
 
     public static async Task<Results<Ok<FeedPage>, ValidationProblem>> Feed(string? after, string? limit, TenantDb db, CancellationToken ct)
     {
         var errors = new FieldErrors();
-        if (!TryParsePosition(after, out var txid, out var seq))
+        if (!FeedPosition.TryParse(after, out var position))
         {
             errors.Add("after", "must be a position txid-seq returned by the feed (two non-negative integers), or absent for the start");
         }
@@ -52,35 +60,32 @@ public static class InternalOutboxEndpoints
         {
             return errors.ToProblem();
         }
-        var rows = await db.WithoutTenantAsync(s => s.QueryAsync<FeedRow>(
-            """
-            select o_txid as "Txid", o_seq as "Seq", o_id as "Id", o_tenant_id as "TenantId", o_type as "Type",
-                   o_occurred_at as "OccurredAt", o_payload as "Payload"
-            from outbox_feed(@txid, @seq, @take)
-            """, new { txid, seq, take }, ct), ct);
-        var events = rows.Select(r => new FeedEvent(Position(r.Txid, r.Seq), r.Id, r.TenantId, r.Type, r.OccurredAt, ParsePayload(r.Payload))).ToList();
-        return TypedResults.Ok(new FeedPage(events, events.Count > 0 ? events[^1].Position : Position(txid, seq)));
-    }
-
-    private static string Position(long txid, long seq) => string.Create(CultureInfo.InvariantCulture, $"{txid}-{seq}");
-
-    internal static bool TryParsePosition(string? text, out long txid, out long seq)
-    {
-        txid = 0;
-        seq = 0;
-        if (text is null)
+        var page = await db.WithoutTenantAsync(async s =>
         {
-            return true;
-        }
-        var dash = text.IndexOf('-', StringComparison.Ordinal);
-        return dash > 0
-            && long.TryParse(text.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out txid)
-            && long.TryParse(text.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out seq);
+            var (events, end) = await OutboxFeed.ReadAsync(s, position, take, ct);
+            var status = await OutboxFeed.StatusAsync(s, end, ct);
+            return new FeedPage(events, end.ToString(), status.Head.ToString(), status.OldestPendingAt, status.At);
+        }, ct);
+        return TypedResults.Ok(page);
     }
 
-    private static JsonElement ParsePayload(string payload)
+    public static async Task<Results<Ok<RelayStatus>, ProblemHttpResult>> Relay(string name, TenantDb db, CancellationToken ct)
     {
-        using var document = JsonDocument.Parse(payload);
-        return document.RootElement.Clone();
+        var found = await db.WithoutTenantAsync(async s =>
+        {
+            var row = await s.QuerySingleOrDefaultAsync<RelayRow>(
+                """select o_after_txid as "AfterTxid", o_after_seq as "AfterSeq", o_updated_at as "UpdatedAt" from outbox_relay_position(@name)""",
+                new { name }, ct);
+            if (row is null)
+            {
+                return null;
+            }
+            var position = new FeedPosition(row.AfterTxid, row.AfterSeq);
+            var status = await OutboxFeed.StatusAsync(s, position, ct);
+            return new RelayStatus(name, position.ToString(), row.UpdatedAt, status.Head.ToString(), status.OldestPendingAt, status.At);
+        }, ct);
+        return found is null
+            ? Problems.NotFound($"No relay named '{name}' has run (the Kafka relay runs where ConnectionStrings:kafka is configured).")
+            : TypedResults.Ok(found);
     }
 }

@@ -89,18 +89,25 @@ public sealed class AnalyticsFixture : IAsyncLifetime
     public ClickHouseDatabase NewDatabase() =>
         new(new ClickHouseConnection(new Uri(ClickHouse.HttpUrl + "/"), "t_" + Guid.NewGuid().ToString("N")[..16], "default", ""));
 
+    /// <summary>The ingest settings of the fixture's ingesters: quick polls and backoffs.</summary>
+    public static IngestOptions FastIngest() => new()
+    {
+        BatchSize = 1000, IdlePollMilliseconds = 100, InitialBackoffMilliseconds = 100, MaxBackoffMilliseconds = 1000, CallTimeoutSeconds = 10,
+    };
+
     /// <summary>An ingester on <paramref name="database"/>, started; stop it with <see cref="RunningIngester.DisposeAsync"/>.</summary>
-    public async Task<RunningIngester> StartIngesterAsync(ClickHouseDatabase database, HttpMessageHandler? handler = null)
+    public async Task<RunningIngester> StartIngesterAsync(ClickHouseDatabase database, HttpMessageHandler? handler = null, IngestOptions? settings = null)
     {
         var http = handler is null ? new HttpClient() : new HttpClient(handler);
         http.BaseAddress = ApiUrl;
         http.Timeout = TimeSpan.FromSeconds(30);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ServiceToken);
-        var options = Options.Create(new IngestOptions { BatchSize = 1000, IdlePollMilliseconds = 100, InitialBackoffMilliseconds = 100, MaxBackoffMilliseconds = 1000, CallTimeoutSeconds = 10 });
-        var ingester = new OutboxIngester(new OutboxFeedClient(http), database, new EventStore(database, TimeProvider.System), options, Logs.CreateLogger<OutboxIngester>());
+        var options = Options.Create(settings ?? FastIngest());
+        var lag = new IngestLag(null, IngestLag.Feed);
+        var ingester = new OutboxIngester(new OutboxFeedClient(http), database, new EventStore(database, TimeProvider.System), options, lag, Logs.CreateLogger<OutboxIngester>());
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await ingester.StartAsync(timeout.Token);
-        return new RunningIngester(ingester, http);
+        return new RunningIngester(ingester, http, lag);
     }
 
     public async Task DisposeAsync()
@@ -122,9 +129,10 @@ public sealed class AnalyticsFixture : IAsyncLifetime
     }
 }
 
-public sealed class RunningIngester(OutboxIngester ingester, HttpClient http) : IAsyncDisposable
+public sealed class RunningIngester(OutboxIngester ingester, HttpClient http, IngestLag lag) : IAsyncDisposable
 {
     public OutboxIngester Ingester => ingester;
+    public IngestLag Lag => lag;
 
     public async ValueTask DisposeAsync()
     {

@@ -23,7 +23,17 @@ public class ClickHouseConnectionTests
         Assert.Equal("s3cret", connection.Password);
     }
 
+    [Fact]
+    public void Inserts_are_uncompressed_unless_the_connection_string_asks_for_gzip()
+    {
+        Assert.Equal(InsertCompression.None, ClickHouseConnection.Parse("http://127.0.0.1:18123").Compression);
+        Assert.Equal(InsertCompression.None, ClickHouseConnection.Parse("Host=localhost;Port=8123").Compression);
+        Assert.Equal(InsertCompression.Gzip, ClickHouseConnection.Parse("Host=localhost;Port=8123;Compression=GZip").Compression);
+        Assert.Equal(InsertCompression.None, ClickHouseConnection.Parse("Host=localhost;Port=8123;Compression=none").Compression);
+    }
+
     [Theory]
+    [InlineData("Host=localhost;Port=8123;Compression=zstd")]
     [InlineData("Port=8123")]
     [InlineData("Host=localhost;Port=notaport")]
     [InlineData("Host=localhost;Port=70000")]
