@@ -62,6 +62,52 @@ internal abstract partial class PropertyPackageBase
         return temperatureK < tc[k];
     }
 
+    /// <summary>
+    /// Each component's screen score into s.Score: the largest ln γ∞ᵢₖ + ln γ∞ₖᵢ of a pair it belongs to (−∞ when it takes
+    /// no part), with s.Liquid[k] whether pure k has a liquid. Only components present in x and below their critical
+    /// temperature take part: a supercritical one has no pure liquid (its "liquid root" is a gas, so ln γ∞ of methane in
+    /// decane would read as huge), and two liquids need two condensable components. Default: from the pure-component
+    /// ln φ rows of <see cref="PureComponentLnPhi"/> in s.PureLnPhi; a package may compute the same sums more cheaply.
+    /// </summary>
+    protected virtual void PairScores(Workspace ws, MultiphaseScratch s, double temperatureK, double pressurePa, ReadOnlySpan<double> x)
+    {
+        for (var k = 0; k < n; k++)
+        {
+            s.Liquid[k] = false;
+            if (x[k] > 0 && temperatureK < tc[k])
+            {
+                s.Liquid[k] = PureComponentLnPhi(ws, k, temperatureK, pressurePa, s.PureLnPhi.AsSpan(k * n, n)); // row k: ln φᵢ in pure k
+            }
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            s.Score[i] = double.NegativeInfinity;
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            if (!s.Liquid[i])
+            {
+                continue;
+            }
+
+            for (var k = i + 1; k < n; k++)
+            {
+                if (!s.Liquid[k])
+                {
+                    continue;
+                }
+
+                // ln γ∞ of i in pure k plus that of k in pure i.
+                var pair = s.PureLnPhi[(k * n) + i] - s.PureLnPhi[(i * n) + i] + s.PureLnPhi[(i * n) + k] - s.PureLnPhi[(k * n) + k];
+                pair = double.IsNaN(pair) ? double.PositiveInfinity : pair;
+                s.Score[i] = Math.Max(s.Score[i], pair);
+                s.Score[k] = Math.Max(s.Score[k], pair);
+            }
+        }
+    }
+
     /// <summary>The package's PT flash followed by the liquid–liquid analysis; sets ws.X2 and ws.Beta2 too.</summary>
     protected bool FlashPhasesPT(Workspace ws, double temperatureK, double pressurePa, out string? failureReason)
     {
@@ -179,7 +225,8 @@ internal abstract partial class PropertyPackageBase
     /// <summary>
     /// Whether a liquid trial lowers the Gibbs energy below the tangent plane of phase x (of the given kind): for a
     /// liquid x, whether it splits; for a vapour, whether a liquid condenses. On success s.Trial holds the new liquid.
-    /// Uses s.D, s.LnW, s.LnPhiW, s.PureLnPhi, s.Score.
+    /// Uses s.D, s.LnW, s.LnPhiW, s.PureLnPhi, s.Score. The screen comes first, so a liquid that cannot split costs
+    /// <see cref="PairScores"/> only.
     /// </summary>
     private bool FindLiquidSplit(Workspace ws, MultiphaseScratch s, double temperatureK, double pressurePa, ReadOnlySpan<double> x, Phase reference)
     {
@@ -200,47 +247,8 @@ internal abstract partial class PropertyPackageBase
             return false;
         }
 
-        LnPhi(ws, reference, temperatureK, pressurePa, x, s.D);
-        for (var k = 0; k < n; k++)
-        {
-            s.Liquid[k] = false;
-            if (x[k] > 0 && temperatureK < tc[k])
-            {
-                s.Liquid[k] = PureComponentLnPhi(ws, k, temperatureK, pressurePa, s.PureLnPhi.AsSpan(k * n, n)); // row k: ln φᵢ in pure k
-            }
-        }
-
-        // Each component's score: the largest ln γ∞ᵢₖ + ln γ∞ₖᵢ of a pair it belongs to. Only components below their
-        // critical temperature take part: a supercritical one has no pure liquid (its "liquid root" is a gas, so ln γ∞ of
-        // methane in decane would read as huge), and two liquids need two condensable components.
+        PairScores(ws, s, temperatureK, pressurePa, x);
         var screened = false;
-        for (var i = 0; i < n; i++)
-        {
-            s.Score[i] = double.NegativeInfinity;
-        }
-
-        for (var i = 0; i < n; i++)
-        {
-            if (!s.Liquid[i])
-            {
-                continue;
-            }
-
-            for (var k = i + 1; k < n; k++)
-            {
-                if (!s.Liquid[k])
-                {
-                    continue;
-                }
-
-                // ln γ∞ of i in pure k plus that of k in pure i.
-                var pair = s.PureLnPhi[(k * n) + i] - s.PureLnPhi[(i * n) + i] + s.PureLnPhi[(i * n) + k] - s.PureLnPhi[(k * n) + k];
-                pair = double.IsNaN(pair) ? double.PositiveInfinity : pair;
-                s.Score[i] = Math.Max(s.Score[i], pair);
-                s.Score[k] = Math.Max(s.Score[k], pair);
-            }
-        }
-
         for (var i = 0; i < n; i++)
         {
             screened |= s.Score[i] > SplitScreenLnGamma;
@@ -251,6 +259,7 @@ internal abstract partial class PropertyPackageBase
             return false;
         }
 
+        LnPhi(ws, reference, temperatureK, pressurePa, x, s.D);
         for (var i = 0; i < n; i++)
         {
             s.D[i] = x[i] > 0 ? Math.Log(x[i]) + s.D[i] : 0;

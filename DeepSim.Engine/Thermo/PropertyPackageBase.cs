@@ -212,8 +212,7 @@ internal abstract partial class PropertyPackageBase : IPropertyPackage, IFugacit
                 return new FlashSummary(false, default, temperatureK, pressurePa, double.NaN, double.NaN, double.NaN, ws.Iterations, reason);
             }
 
-            var h = MixtureProperty(ws, temperatureK, pressurePa, entropy: false);
-            var s = MixtureProperty(ws, temperatureK, pressurePa, entropy: true);
+            MixtureProperties(ws, temperatureK, pressurePa, out var h, out var s);
             if (!double.IsFinite(h) || !double.IsFinite(s))
             {
                 return new FlashSummary(false, default, temperatureK, pressurePa, double.NaN, double.NaN, double.NaN, ws.Iterations, $"Enthalpy or entropy is not finite at T = {temperatureK} K, P = {pressurePa} Pa.");
@@ -292,6 +291,13 @@ internal abstract partial class PropertyPackageBase : IPropertyPackage, IFugacit
     protected abstract double PhaseEnthalpy(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x);
 
     protected abstract double PhaseEntropy(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x);
+
+    /// <summary>Both of the above; a package whose H and S share an expensive step (a cubic's root) computes them together.</summary>
+    protected virtual void PhaseEnthalpyEntropy(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x, out double enthalpyJPerMol, out double entropyJPerMolK)
+    {
+        enthalpyJPerMol = PhaseEnthalpy(ws, phase, temperatureK, pressurePa, x);
+        entropyJPerMolK = PhaseEntropy(ws, phase, temperatureK, pressurePa, x);
+    }
 
     /// <summary>ln φ of every component in a phase of composition x (liquid = smallest root, vapour = largest).</summary>
     protected abstract void LnPhi(Workspace ws, Phase phase, double temperatureK, double pressurePa, ReadOnlySpan<double> x, Span<double> lnPhi);
@@ -451,10 +457,41 @@ internal abstract partial class PropertyPackageBase : IPropertyPackage, IFugacit
         return entropy ? PhaseEntropy(ws, ws.SinglePhase, temperatureK, pressurePa, ws.Z) : PhaseEnthalpy(ws, ws.SinglePhase, temperatureK, pressurePa, ws.Z);
     }
 
+    // H and S of the flash outcome in ws together (one equation-of-state solve per phase where the package shares them).
+    private void MixtureProperties(Workspace ws, double temperatureK, double pressurePa, out double enthalpy, out double entropy)
+    {
+        Prepare(ws, temperatureK);
+        if (ws.State is PhaseState.LiquidLiquid or PhaseState.ThreePhase)
+        {
+            double hv = 0, sv = 0;
+            if (ws.Beta > 0)
+            {
+                PhaseEnthalpyEntropy(ws, Phase.Vapor, temperatureK, pressurePa, ws.Y, out hv, out sv);
+            }
+
+            PhaseEnthalpyEntropy(ws, Phase.Liquid, temperatureK, pressurePa, ws.X, out var h1, out var s1);
+            PhaseEnthalpyEntropy(ws, Phase.Liquid, temperatureK, pressurePa, ws.X2, out var h2, out var s2);
+            var beta1 = 1 - ws.Beta - ws.Beta2;
+            enthalpy = (ws.Beta * hv) + (beta1 * h1) + (ws.Beta2 * h2);
+            entropy = (ws.Beta * sv) + (beta1 * s1) + (ws.Beta2 * s2);
+            return;
+        }
+
+        if (ws.State == PhaseState.TwoPhase)
+        {
+            PhaseEnthalpyEntropy(ws, ws.YSmallest ? Phase.Liquid : Phase.Vapor, temperatureK, pressurePa, ws.Y, out var hv, out var sv);
+            PhaseEnthalpyEntropy(ws, ws.XSmallest ? Phase.Liquid : Phase.Vapor, temperatureK, pressurePa, ws.X, out var hl, out var sl);
+            enthalpy = (ws.Beta * hv) + ((1 - ws.Beta) * hl);
+            entropy = (ws.Beta * sv) + ((1 - ws.Beta) * sl);
+            return;
+        }
+
+        PhaseEnthalpyEntropy(ws, ws.SinglePhase, temperatureK, pressurePa, ws.Z, out enthalpy, out entropy);
+    }
+
     protected FlashResult BuildResult(Workspace ws, double temperatureK, double pressurePa)
     {
-        var h = MixtureProperty(ws, temperatureK, pressurePa, entropy: false);
-        var s = MixtureProperty(ws, temperatureK, pressurePa, entropy: true);
+        MixtureProperties(ws, temperatureK, pressurePa, out var h, out var s);
         double[] x, y;
         var twoLiquids = ws.State is PhaseState.LiquidLiquid or PhaseState.ThreePhase;
         if (ws.State == PhaseState.TwoPhase || twoLiquids)

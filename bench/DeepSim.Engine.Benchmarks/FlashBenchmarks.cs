@@ -5,8 +5,9 @@ using DeepSim.Engine.Thermo;
 namespace DeepSim.Engine.Benchmarks;
 
 /// <summary>
-/// Flash timings against the 5-component two-phase PR PT flash (the baseline). Each flash includes the Michelsen
-/// stability test and the enthalpy and entropy of the result. "Varying T" alternates the temperature so the
+/// Flash timings against the 5-component two-phase PR PT flash converged by successive substitution only (the baseline:
+/// the cubic flash before second-order steps, same package otherwise). Each flash includes the Michelsen stability test,
+/// the three-phase screen and the enthalpy and entropy of the result. "Varying T" alternates the temperature so the
 /// per-temperature parameter cache cannot help, which is the situation inside PH flashes and column sweeps.
 /// </summary>
 [MemoryDiagnoser]
@@ -31,6 +32,11 @@ public class FlashBenchmarks
     private IPropertyPackage idealBtx = null!;
     private IPropertyPackage pr5Rounded = null!;
     private IPropertyPackage srk5 = null!;
+    private IPropertyPackage srk10 = null!;
+    private IPropertyPackage pr5Substitution = null!;
+    private IPropertyPackage srk5Substitution = null!;
+    private IPropertyPackage pr10Substitution = null!;
+    private IPropertyPackage srk10Substitution = null!;
     private readonly double[] x10 = new double[10];
     private readonly double[] y10 = new double[10];
     private double enthalpy5;
@@ -44,6 +50,11 @@ public class FlashBenchmarks
         idealBtx = Create("ideal", ["benzene", "toluene"]);
         pr5Rounded = PropertyPackages.Create("peng-robinson", [.. Gas5.Select(n => ComponentDatabase.Default.Find(n)!)], new PropertyPackageOptions { Constants = CubicConstants.Rounded1976 });
         srk5 = Create("srk", Gas5);
+        srk10 = Create("srk", Alkanes10);
+        pr5Substitution = Substitution(pr5);
+        srk5Substitution = Substitution(srk5);
+        pr10Substitution = Substitution(pr10);
+        srk10Substitution = Substitution(srk10);
         prWaterGas5 = Create("peng-robinson", WaterGas5);
         nrtlAlcohols3 = Create("nrtl", Alcohols3);
         nrtlWaterButanol = Create("nrtl", ["water", "1-butanol"]);
@@ -56,10 +67,19 @@ public class FlashBenchmarks
         Require(pr5.FlashPH(4e6, enthalpy5, z5), PhaseState.TwoPhase);
         Require(pr5Rounded.FlashPT(250, 4e6, z5), PhaseState.TwoPhase);
         Require(srk5.FlashPT(250, 4e6, z5), PhaseState.TwoPhase);
+        Require(srk10.FlashPT(350, 2e6, z10), PhaseState.TwoPhase);
+        Require(pr5Substitution.FlashPT(250, 4e6, z5), PhaseState.TwoPhase);
+        Require(srk5Substitution.FlashPT(250, 4e6, z5), PhaseState.TwoPhase);
+        Require(pr10Substitution.FlashPT(350, 2e6, z10), PhaseState.TwoPhase);
+        Require(srk10Substitution.FlashPT(350, 2e6, z10), PhaseState.TwoPhase);
         Require(prWaterGas5.FlashPT(320, 2e6, zWaterGas5), PhaseState.ThreePhase);
         Require(nrtlAlcohols3.FlashPT(360, 101325, zAlcohols3), PhaseState.TwoPhase);
         Require(nrtlWaterButanol.FlashPT(330, 101325, zWaterButanol), PhaseState.LiquidLiquid);
     }
+
+    // The same package with the two-phase split converged by accelerated successive substitution only.
+    private static IPropertyPackage Substitution(IPropertyPackage package)
+        => ((CubicPackage)package).WithPhaseSplit(PhaseSplitMethod.SuccessiveSubstitution);
 
     private static IPropertyPackage Create(string package, string[] names)
         => PropertyPackages.Create(package, [.. names.Select(n => ComponentDatabase.Default.Find(n)!)]);
@@ -72,8 +92,14 @@ public class FlashBenchmarks
         }
     }
 
-    [Benchmark(Baseline = true, Description = "PR PT 5 comp, two-phase")]
+    [Benchmark(Baseline = true, Description = "PR PT 5 comp, two-phase, substitution only")]
+    public FlashResult PrPt5TwoPhaseSubstitution() => pr5Substitution.FlashPT(250, 4e6, z5);
+
+    [Benchmark(Description = "PR PT 5 comp, two-phase")]
     public FlashResult PrPt5TwoPhase() => pr5.FlashPT(250, 4e6, z5);
+
+    [Benchmark(Description = "SRK PT 5 comp, two-phase, substitution only")]
+    public FlashResult SrkPt5TwoPhaseSubstitution() => srk5Substitution.FlashPT(250, 4e6, z5);
 
     [Benchmark(Description = "PR PT 5 comp, two-phase, rounded-1976 constants")]
     public FlashResult PrPt5TwoPhaseRounded() => pr5Rounded.FlashPT(250, 4e6, z5);
@@ -84,8 +110,17 @@ public class FlashBenchmarks
     [Benchmark(Description = "PR PT 5 comp, two-phase, varying T")]
     public FlashResult PrPt5TwoPhaseVaryingT() => pr5.FlashPT(250 + ((++counter & 1) * 0.5), 4e6, z5);
 
+    [Benchmark(Description = "PR PT 10 comp, two-phase, substitution only")]
+    public FlashResult PrPt10TwoPhaseSubstitution() => pr10Substitution.FlashPT(350, 2e6, z10);
+
     [Benchmark(Description = "PR PT 10 comp, two-phase")]
     public FlashResult PrPt10TwoPhase() => pr10.FlashPT(350, 2e6, z10);
+
+    [Benchmark(Description = "SRK PT 10 comp, two-phase, substitution only")]
+    public FlashResult SrkPt10TwoPhaseSubstitution() => srk10Substitution.FlashPT(350, 2e6, z10);
+
+    [Benchmark(Description = "SRK PT 10 comp, two-phase")]
+    public FlashResult SrkPt10TwoPhase() => srk10.FlashPT(350, 2e6, z10);
 
     [Benchmark(Description = "PR PT 10 comp, two-phase, caller buffers")]
     public double PrPt10TwoPhaseBuffered() => ((IBufferedFlash)pr10).FlashPT(350, 2e6, z10, x10, y10).VaporFraction;

@@ -15,11 +15,16 @@ public static class MinOfBatches
     {
         var b = new FlashBenchmarks();
         b.Setup();
+        Report("PR PT 5 comp, two-phase, substitution only", () => b.PrPt5TwoPhaseSubstitution(), 200);
         Report("PR PT 5 comp, two-phase", () => b.PrPt5TwoPhase(), 200);
         Report("PR PT 5 comp, two-phase, rounded-1976 constants", () => b.PrPt5TwoPhaseRounded(), 200);
+        Report("SRK PT 5 comp, two-phase, substitution only", () => b.SrkPt5TwoPhaseSubstitution(), 200);
         Report("SRK PT 5 comp, two-phase", () => b.SrkPt5TwoPhase(), 200);
         Report("PR PT 5 comp, two-phase, varying T", () => b.PrPt5TwoPhaseVaryingT(), 200);
+        Report("PR PT 10 comp, two-phase, substitution only", () => b.PrPt10TwoPhaseSubstitution(), 200);
         Report("PR PT 10 comp, two-phase", () => b.PrPt10TwoPhase(), 200);
+        Report("SRK PT 10 comp, two-phase, substitution only", () => b.SrkPt10TwoPhaseSubstitution(), 200);
+        Report("SRK PT 10 comp, two-phase", () => b.SrkPt10TwoPhase(), 200);
         Report("PR PT 10 comp, two-phase, caller buffers", () => b.PrPt10TwoPhaseBuffered(), 200);
         Report("PR PT 5 comp, stable vapour", () => b.PrPt5SinglePhase(), 500);
         Report("PR PH 5 comp, two-phase", () => b.PrPh5(), 20);
